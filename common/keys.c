@@ -1,0 +1,79 @@
+/* keys.c - Redis key builders and batch-reference parsing (see keys.h). Pure. */
+#include "keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+int keys_valid_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > KEYS_ID_MAX) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static int fmt(char *out, const char *kind, const char *id, const char *tail)
+{
+    if (!keys_valid_id(id)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, "ingest:%s:%s%s", kind, id, tail);
+    return 0;
+}
+
+int keys_job(char *out, const char *job) { return fmt(out, "job", job, ""); }
+
+int keys_job_sub(char *out, const char *job, const char *sub)
+{
+    char t[64];
+    snprintf(t, sizeof t, ":%s", sub);
+    return fmt(out, "job", job, t);
+}
+
+int keys_batch(char *out, const char *job, uint32_t seq)
+{
+    char t[32];
+    snprintf(t, sizeof t, ":batch:%u", seq);
+    return fmt(out, "job", job, t);
+}
+
+int keys_out(char *out, const char *job, uint32_t seq)
+{
+    char t[32];
+    snprintf(t, sizeof t, ":out:%u", seq);
+    return fmt(out, "job", job, t);
+}
+
+int keys_processing(char *out, const char *w) { return fmt(out, "processing", w, ""); }
+int keys_worker(char *out, const char *w) { return fmt(out, "worker", w, ""); }
+
+int keys_ref(char *out, const char *job, uint32_t seq)
+{
+    if (!keys_valid_id(job)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, "%s:%u", job, seq);
+    return 0;
+}
+
+int keys_parse_ref(const char *ref, size_t len, char job[KEYS_ID_MAX + 1], uint32_t *seq)
+{
+    const char *c = memchr(ref, ':', len);
+    if (!c || c == ref || (size_t)(c - ref) > KEYS_ID_MAX) return ERR_PARSE;
+    size_t jl = (size_t)(c - ref), dl = len - jl - 1;
+    if (dl == 0 || dl > 10) return ERR_PARSE;
+    uint64_t v = 0;
+    for (size_t i = 0; i < dl; i++) {
+        if (c[1 + i] < '0' || c[1 + i] > '9') return ERR_PARSE;
+        v = v * 10 + (uint64_t)(c[1 + i] - '0');
+    }
+    if (v > UINT32_MAX) return ERR_PARSE;
+    memcpy(job, ref, jl);
+    job[jl] = '\0';
+    if (!keys_valid_id(job)) return ERR_PARSE;
+    *seq = (uint32_t)v;
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* keys.h - the Redis key schema, in one place.
+ *
+ * Every key the system touches is built here (README "Redis keys" documents
+ * them).  Builders write into a caller buffer of KEYS_MAX bytes and return 0,
+ * or ERR_INVAL when an id is not a valid job/worker id (1-64 characters of
+ * [A-Za-z0-9_.-]) - so no user string can inject a ':' into the schema.
+ *
+ *   ingest:queue                     list   pending batch refs "<job>:<seq>"
+ *   ingest:processing:<worker>       list   refs a worker holds (BLMOVE target)
+ *   ingest:workers                   set    worker ids seen
+ *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/started/batch/counters
+ *   ingest:jobs                      zset   job ids by creation time (ms)
+ *   ingest:job:<job>                 hash   state, spec, counters, timestamps
+ *   ingest:job:<job>:batch:<seq>     string msgpack batch (documents)
+ *   ingest:job:<job>:out:<seq>       string msgpack nodes of that batch
+ *   ingest:job:<job>:done            set    acknowledged batch seqs
+ *   ingest:job:<job>:errors          hash   document id -> error message
+ *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
+ *   ingest:dead                      list   refs that exceeded max attempts */
+#ifndef INGEST_KEYS_H
+#define INGEST_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEYS_MAX 160
+#define KEYS_ID_MAX 64
+#define KEYS_QUEUE "ingest:queue"
+#define KEYS_WORKERS "ingest:workers"
+#define KEYS_JOBS "ingest:jobs"
+#define KEYS_DEAD "ingest:dead"
+
+int keys_valid_id(const char *id);
+int keys_job(char *out, const char *job);
+int keys_job_sub(char *out, const char *job, const char *sub); /* ingest:job:<job>:<sub> */
+int keys_batch(char *out, const char *job, uint32_t seq);
+int keys_out(char *out, const char *job, uint32_t seq);
+int keys_processing(char *out, const char *worker);
+int keys_worker(char *out, const char *worker);
+/* Batch reference "<job>:<seq>" used as queue items. */
+int keys_ref(char *out, const char *job, uint32_t seq);
+/* Parses a ref; job receives at most KEYS_ID_MAX+1 bytes.  ERR_PARSE if malformed. */
+int keys_parse_ref(const char *ref, size_t len, char job[KEYS_ID_MAX + 1], uint32_t *seq);
+
+#endif

@@ -1,0 +1,165 @@
+/* nodeparse.c - Documents -> TextNodes for the splitter classes (see nodeparse.h). */
+#include "nodeparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "sha256.h"
+#include "split.h"
+#include "tok.h"
+#include "utf8.h"
+
+void nodeparse_node_id(const char *doc_id, size_t index, char out[37])
+{
+    sha256_ctx c;
+    uint8_t d[32];
+    char idx[24];
+    int n = snprintf(idx, sizeof idx, "%zu", index);
+    sha256_init(&c);
+    sha256_update(&c, "ingest-node", 12); /* includes the NUL: domain separation */
+    sha256_update(&c, doc_id, strlen(doc_id) + 1);
+    sha256_update(&c, idx, (size_t)n);
+    sha256_final(&c, d);
+    d[6] = (uint8_t)((d[6] & 0x0f) | 0x80); /* UUID version 8 (custom) */
+    d[8] = (uint8_t)((d[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    static const char hx[] = "0123456789abcdef";
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+        out[o++] = hx[d[i] >> 4];
+        out[o++] = hx[d[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+static void params_from_spec(const spec_tf *tf, split_params *p)
+{
+    int token = !strcmp(tf->class_name, "TokenTextSplitter");
+    split_params_default(p, token ? SPLIT_TOKEN : SPLIT_SENTENCE);
+    p->chunk_size = (int)spec_int(tf, "chunk_size");
+    p->chunk_overlap = (int)spec_int(tf, "chunk_overlap");
+    p->separator = spec_str(tf, "separator");
+    if (!token) {
+        p->paragraph_separator = spec_str(tf, "paragraph_separator");
+        return;
+    }
+    json_t *bs = spec_get(tf, "backup_separators");
+    for (size_t i = 0; i < 3 && i < json_array_size(bs); i++)
+        p->backup_separators[i] = json_string_value(json_array_get(bs, i));
+    p->backup_separators[json_array_size(bs) < 3 ? json_array_size(bs) : 3] = NULL;
+}
+
+/* Tokens of the longer (in characters) of the EMBED and LLM metadata strings. */
+static int metadata_tokens(const node_t *doc, size_t *ntok)
+{
+    buf_t e, l;
+    buf_init(&e, 0);
+    buf_init(&l, 0);
+    int rc = node_metadata_str(doc, NODE_MODE_EMBED, &e);
+    if (!rc) rc = node_metadata_str(doc, NODE_MODE_LLM, &l);
+    if (!rc) {
+        const buf_t *m = utf8_count(e.p ? e.p : "", e.len) > utf8_count(l.p ? l.p : "", l.len) ? &e : &l;
+        *ntok = tok_count(m->p ? m->p : "", m->len);
+    }
+    buf_free(&e);
+    buf_free(&l);
+    return rc;
+}
+
+/* A TextNode for one chunk, as build_nodes_from_splits makes it. */
+static node_t *make_node(const node_t *doc, size_t idx, const split_chunk *c)
+{
+    char id[37];
+    nodeparse_node_id(doc->id, idx, id);
+    node_t *n = node_new(id, c->s, c->len);
+    if (!n) return NULL;
+    if (strv_copy(&n->excl_embed, &doc->excl_embed) || strv_copy(&n->excl_llm, &doc->excl_llm) ||
+        node_set_str(&n->text_template, doc->text_template) ||
+        node_set_str(&n->metadata_template, doc->metadata_template) ||
+        node_set_str(&n->metadata_separator, doc->metadata_separator) ||
+        node_link(n, NODE_REL_SOURCE, doc, 1)) {
+        node_free(n);
+        return NULL;
+    }
+    n->doc_index = doc->doc_index;
+    return n;
+}
+
+/* _postprocess_parsed_nodes for the nodes of one document (v[0..n)). */
+static int postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
+{
+    size_t search_b = 0, cp_at_b = 0; /* byte offset to search from, its code point index */
+    for (size_t i = 0; i < n; i++) {
+        node_t *nd = v[i];
+        const char *hit = NULL;
+        if (search_b <= doc->text_len)
+            hit = nd->text_len ? memmem(doc->text + search_b, doc->text_len - search_b, nd->text,
+                                        nd->text_len)
+                               : doc->text + search_b;
+        if (hit) {
+            size_t hb = (size_t)(hit - doc->text);
+            size_t start_cp = cp_at_b + utf8_count(doc->text + search_b, hb - search_b);
+            nd->start_char_idx = (int64_t)start_cp;
+            nd->end_char_idx = (int64_t)(start_cp + utf8_count(nd->text, nd->text_len));
+            uint32_t cp; /* next search starts one character after this start */
+            int w = hb < doc->text_len
+                        ? utf8_seq_len((const unsigned char *)doc->text + hb, doc->text_len - hb, &cp)
+                        : 1;
+            search_b = hb + (size_t)(w ? w : 1);
+            cp_at_b = start_cp + 1;
+        }
+        if (include_md) {
+            md_t merged = {0};
+            if (md_copy(&merged, &doc->md) || md_copy(&merged, &nd->md)) {
+                md_free(&merged);
+                return ERR_NOMEM;
+            }
+            md_free(&nd->md);
+            nd->md = merged;
+        }
+        if (prev_next && i > 0 && node_link(nd, NODE_REL_PREV, v[i - 1], 0)) return ERR_NOMEM;
+        if (prev_next && i + 1 < n && node_link(nd, NODE_REL_NEXT, v[i + 1], 0)) return ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *doc, node_list *out,
+                     nodeparse_err_fn *on_error, void *ud)
+{
+    size_t mtok = 0;
+    int include_md = spec_bool(tf, "include_metadata");
+    int rc = include_md ? metadata_tokens(doc, &mtok) : 0;
+    if (rc) return rc;
+    split_chunks ch = {0};
+    char eb[256] = "";
+    rc = split_text(sp, doc->text, doc->text_len, mtok, &ch, eb, sizeof eb);
+    if (rc == ERR_INVAL) {
+        on_error(ud, doc, rc, eb);
+        return 0;
+    }
+    size_t first = out->n;
+    for (size_t i = 0; !rc && i < ch.n; i++) {
+        node_t *n = make_node(doc, i, &ch.v[i]);
+        rc = n ? node_list_push(out, n) : ERR_NOMEM;
+        if (rc) node_free(n);
+    }
+    split_chunks_free(&ch);
+    if (!rc)
+        rc = postprocess(doc, out->v + first, out->n - first, include_md,
+                         spec_bool(tf, "include_prev_next_rel"));
+    return rc;
+}
+
+int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *out,
+                  nodeparse_err_fn *on_error, void *ud)
+{
+    split_params sp;
+    params_from_spec(tf, &sp);
+    for (size_t i = 0; i < n; i++) {
+        int rc = parse_doc(tf, &sp, docs[i], out, on_error, ud);
+        if (rc) return rc;
+    }
+    return 0;
+}

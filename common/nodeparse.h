@@ -1,0 +1,30 @@
+/* nodeparse.h - node parsers: Documents -> TextNodes, as LlamaIndex's
+ * NodeParser.get_nodes_from_documents() does for one call.
+ *
+ * For each document: metadata-aware split (chunk_size minus the tokens of the
+ * longer of its EMBED/LLM metadata strings), TextNodes carrying the
+ * document's excluded keys and templates, a SOURCE relationship to the
+ * document, then _postprocess_parsed_nodes: start/end char indices by
+ * str.find from the previous node's start + 1, metadata merged from the
+ * document, PREVIOUS/NEXT between nodes of the same document (NEXT captured
+ * before the next node's metadata merge, as LlamaIndex does).
+ * Node ids are deterministic: a UUID made from sha256(doc id, chunk index).
+ * A document that fails (e.g. metadata longer than chunk_size) is reported
+ * through on_error and produces no nodes; others continue. Pure. */
+#ifndef INGEST_NODEPARSE_H
+#define INGEST_NODEPARSE_H
+
+#include <stddef.h>
+
+#include "node.h"
+#include "spec.h"
+
+typedef void nodeparse_err_fn(void *ud, const node_t *doc, int code, const char *msg);
+
+/* Appends nodes for docs[0..n) to out; returns 0, or ERR_NOMEM (fatal). */
+int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *out,
+                  nodeparse_err_fn *on_error, void *ud);
+/* Deterministic node id for (doc id, index) into out[37]. */
+void nodeparse_node_id(const char *doc_id, size_t index, char out[37]);
+
+#endif

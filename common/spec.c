@@ -1,0 +1,347 @@
+/* spec.c - pipeline spec validation against a fixed class/parameter table.
+ *
+ * Each class lists its parameters with type, range and LlamaIndex default.
+ * Validation copies the user's JSON, checks it, and writes every default in,
+ * so what is stored in Redis is the complete pipeline.  Errors name the
+ * transformation index, class and parameter.  Pure: no I/O. */
+#include "spec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+const char SPEC_DEFAULT_JSON[] =
+    "{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":1024,"
+    "\"chunk_overlap\":20},{\"class_name\":\"HashEmbedding\",\"dim\":384}]}";
+
+typedef enum { P_INT, P_NUM, P_STR, P_BOOL, P_STRARR, P_LLM, P_INTNULL, P_STRNULL } ptype;
+
+typedef struct param {
+    const char *name;
+    ptype type;
+    double min, max;  /* for P_INT/P_NUM/P_INTNULL */
+    const char *dflt; /* JSON text of the default */
+} param;
+
+typedef struct klass {
+    const char *name;
+    spec_role role;
+    const param *params;
+} klass;
+
+#define BIG 1e15
+#define END {NULL, 0, 0, 0, NULL}
+#define COMMON_PARSER {"include_metadata", P_BOOL, 0, 0, "true"}, \
+                      {"include_prev_next_rel", P_BOOL, 0, 0, "true"}
+#define REMOTE(model_default) \
+    {"api_base", P_STR, 0, 0, "\"https://api.openai.com/v1\""}, \
+    {"timeout", P_NUM, 0.001, 3600, "60.0"}, {"max_retries", P_INT, 0, 100, "10"}, \
+    {"max_concurrency", P_INT, 1, 4096, "64"}, {"rpm", P_INT, 0, BIG, "0"}, \
+    {"tpm", P_INT, 0, BIG, "0"}
+#define EMBED_COMMON \
+    {"embed_batch_size", P_INT, 1, 2048, "100"}, {"dimensions", P_INTNULL, 1, 65536, "null"}, \
+    REMOTE(0)
+
+static const param p_sentence[] = {
+    {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "200"},
+    {"separator", P_STR, 0, 0, "\" \""}, {"paragraph_separator", P_STR, 0, 0, "\"\\n\\n\\n\""},
+    {"secondary_chunking_regex", P_STRNULL, 0, 0, "null"}, COMMON_PARSER, END};
+static const param p_token[] = {
+    {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "20"},
+    {"separator", P_STR, 0, 0, "\" \""}, {"backup_separators", P_STRARR, 0, 3, "[\"\\n\"]"},
+    COMMON_PARSER, END};
+static const param p_window[] = {
+    {"window_size", P_INT, 0, 1 << 16, "3"}, {"window_metadata_key", P_STR, 0, 0, "\"window\""},
+    {"original_text_metadata_key", P_STR, 0, 0, "\"original_text\""}, COMMON_PARSER, END};
+static const param p_markdown[] = {
+    {"header_path_separator", P_STR, 0, 0, "\"/\""}, COMMON_PARSER, END};
+static const param p_hash[] = {
+    {"dim", P_INT, 1, 65536, "384"}, {"embed_batch_size", P_INT, 1, 2048, "100"}, END};
+static const param p_openai_embed[] = {
+    {"model_name", P_STR, 0, 0, "\"text-embedding-ada-002\""}, EMBED_COMMON, END};
+static const param p_azure_embed[] = {
+    {"model_name", P_STR, 0, 0, "\"text-embedding-ada-002\""}, EMBED_COMMON,
+    {"azure_endpoint", P_STRNULL, 0, 0, "null"}, {"azure_deployment", P_STRNULL, 0, 0, "null"},
+    {"api_version", P_STR, 0, 0, "\"2023-05-15\""}, END};
+static const param p_title[] = {
+    {"llm", P_LLM, 0, 0, "{}"}, {"nodes", P_INT, 1, 1000, "5"},
+    {"node_template", P_STRNULL, 0, 0, "null"}, {"combine_template", P_STRNULL, 0, 0, "null"},
+    {"num_workers", P_INT, 1, 1024, "4"}, END};
+static const param p_questions[] = {
+    {"llm", P_LLM, 0, 0, "{}"}, {"questions", P_INT, 1, 100, "5"},
+    {"prompt_template", P_STRNULL, 0, 0, "null"}, {"embedding_only", P_BOOL, 0, 0, "true"},
+    {"num_workers", P_INT, 1, 1024, "4"}, END};
+static const param p_summary[] = {
+    {"llm", P_LLM, 0, 0, "{}"}, {"summaries", P_STRARR, 1, 3, "[\"self\"]"},
+    {"prompt_template", P_STRNULL, 0, 0, "null"}, {"num_workers", P_INT, 1, 1024, "4"}, END};
+static const param p_keyword[] = {
+    {"llm", P_LLM, 0, 0, "{}"}, {"keywords", P_INT, 1, 100, "5"},
+    {"prompt_template", P_STRNULL, 0, 0, "null"}, {"num_workers", P_INT, 1, 1024, "4"}, END};
+static const param p_llm[] = {
+    {"class_name", P_STR, 0, 0, "\"OpenAI\""}, {"model", P_STR, 0, 0, "\"gpt-3.5-turbo\""},
+    {"temperature", P_NUM, 0, 2, "0.1"}, {"max_tokens", P_INTNULL, 1, 1 << 24, "null"},
+    {"azure_endpoint", P_STRNULL, 0, 0, "null"}, {"azure_deployment", P_STRNULL, 0, 0, "null"},
+    {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE(0), END};
+
+static const klass classes[] = {
+    {"SentenceSplitter", SPEC_ROLE_PARSER, p_sentence},
+    {"TokenTextSplitter", SPEC_ROLE_PARSER, p_token},
+    {"SentenceWindowNodeParser", SPEC_ROLE_PARSER, p_window},
+    {"MarkdownNodeParser", SPEC_ROLE_PARSER, p_markdown},
+    {"HashEmbedding", SPEC_ROLE_EMBEDDING, p_hash},
+    {"OpenAIEmbedding", SPEC_ROLE_EMBEDDING, p_openai_embed},
+    {"OpenAILikeEmbedding", SPEC_ROLE_EMBEDDING, p_openai_embed},
+    {"AzureOpenAIEmbedding", SPEC_ROLE_EMBEDDING, p_azure_embed},
+    {"TitleExtractor", SPEC_ROLE_EXTRACTOR, p_title},
+    {"QuestionsAnsweredExtractor", SPEC_ROLE_EXTRACTOR, p_questions},
+    {"SummaryExtractor", SPEC_ROLE_EXTRACTOR, p_summary},
+    {"KeywordExtractor", SPEC_ROLE_EXTRACTOR, p_keyword},
+};
+static const char *const llm_classes[] = {"OpenAI", "AzureOpenAI", "OpenAILike"};
+static const char *const secret_names[] = {"api_key", "azure_ad_token", "api_token", "key"};
+
+static int is_secret(const char *k)
+{
+    for (size_t i = 0; i < sizeof secret_names / sizeof *secret_names; i++)
+        if (!strcmp(k, secret_names[i])) return 1;
+    return 0;
+}
+
+static const param *find_param(const param *ps, const char *name)
+{
+    for (; ps->name; ps++)
+        if (!strcmp(ps->name, name)) return ps;
+    return NULL;
+}
+
+static int check_params(json_t *obj, const param *ps, const char *where, char *err, size_t el);
+
+/* Checks one value against its parameter; 0 or -1 with err set. */
+static int check_value(json_t *v, const param *p, const char *where, char *err, size_t el)
+{
+    int ok = 1;
+    double x = 0;
+    switch (p->type) {
+    case P_INTNULL:
+        if (json_is_null(v)) return 0;
+        /* fallthrough */
+    case P_INT:
+        ok = json_is_integer(v) || (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v));
+        if (ok) x = json_number_value(v);
+        break;
+    case P_NUM:
+        ok = json_is_number(v);
+        if (ok) x = json_number_value(v);
+        break;
+    case P_STRNULL:
+        ok = json_is_null(v) || json_is_string(v);
+        break;
+    case P_STR: ok = json_is_string(v); break;
+    case P_BOOL: ok = json_is_boolean(v); break;
+    case P_STRARR:
+        ok = json_is_array(v) && json_array_size(v) >= (size_t)p->min &&
+             json_array_size(v) <= (size_t)p->max;
+        for (size_t i = 0; ok && i < json_array_size(v); i++) ok = json_is_string(json_array_get(v, i));
+        break;
+    case P_LLM: {
+        if (!json_is_object(v)) break;
+        char w[160];
+        snprintf(w, sizeof w, "%s.llm", where);
+        return check_params(v, p_llm, w, err, el);
+    }
+    }
+    if (!ok || (p->type == P_LLM && !json_is_object(v))) {
+        static const char *const tn[] = {"an integer", "a number", "a string", "a boolean",
+                                         "an array of strings", "an object", "an integer or null",
+                                         "a string or null"};
+        snprintf(err, el, "%s: parameter '%s' must be %s", where, p->name, tn[p->type]);
+        return -1;
+    }
+    if ((p->type == P_INT || p->type == P_NUM || p->type == P_INTNULL) &&
+        (x < p->min || x > p->max)) {
+        snprintf(err, el, "%s: parameter '%s' = %g is out of range [%g, %g]", where, p->name, x,
+                 p->min, p->max);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_params(json_t *obj, const param *ps, const char *where, char *err, size_t el)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        if (!strcmp(k, "class_name") && ps != p_llm) continue;
+        if (is_secret(k)) {
+            snprintf(err, el, "%s: '%s' must not be in the pipeline spec; workers read API keys "
+                              "from their environment (OPENAI_API_KEY / AZURE_OPENAI_API_KEY)",
+                     where, k);
+            return -1;
+        }
+        const param *p = find_param(ps, k);
+        if (!p) {
+            snprintf(err, el, "%s: unknown parameter '%s'", where, k);
+            return -1;
+        }
+        if (check_value(v, p, where, err, el)) return -1;
+    }
+    for (const param *p = ps; p->name; p++) { /* fill defaults */
+        if (json_object_get(obj, p->name)) continue;
+        json_t *d = json_loads(p->dflt, JSON_DECODE_ANY, NULL);
+        if (!d || json_object_set_new(obj, p->name, d)) {
+            snprintf(err, el, "out of memory");
+            return -1;
+        }
+        if (p->type == P_LLM && check_params(d, p_llm, where, err, el)) return -1;
+    }
+    if (ps == p_llm) {
+        const char *cn = json_string_value(json_object_get(obj, "class_name"));
+        for (size_t i = 0; i < sizeof llm_classes / sizeof *llm_classes; i++)
+            if (!strcmp(cn, llm_classes[i])) return 0;
+        snprintf(err, el, "%s: unknown LLM class '%s' (known: OpenAI, AzureOpenAI, OpenAILike)",
+                 where, cn);
+        return -1;
+    }
+    return 0;
+}
+
+static const klass *find_class(const char *name)
+{
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+        if (!strcmp(classes[i].name, name)) return &classes[i];
+    return NULL;
+}
+
+/* Cross-parameter rules LlamaIndex enforces in its constructors. */
+static int check_rules(const spec_tf *t, const char *where, char *err, size_t el)
+{
+    if (t->role == SPEC_ROLE_PARSER && find_param(find_class(t->class_name)->params, "chunk_overlap")) {
+        int64_t cs = spec_int(t, "chunk_size"), co = spec_int(t, "chunk_overlap");
+        if (co > cs) {
+            snprintf(err, el, "%s: chunk_overlap (%lld) must not be larger than chunk_size (%lld)",
+                     where, (long long)co, (long long)cs);
+            return -1;
+        }
+    }
+    const char *re = spec_str(t, "secondary_chunking_regex");
+    if (re && strcmp(re, "[^,.;。？！]+[,.;。？！]?|[,.;。？！]") != 0) {
+        snprintf(err, el, "%s: only the default secondary_chunking_regex is supported", where);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_tf(spec_t *s, json_t *o, size_t i, char *err, size_t el)
+{
+    char where[128];
+    snprintf(where, sizeof where, "transformations[%zu]", i);
+    if (!json_is_object(o)) {
+        snprintf(err, el, "%s: must be an object with a class_name", where);
+        return -1;
+    }
+    const char *cn = json_string_value(json_object_get(o, "class_name"));
+    if (!cn) {
+        snprintf(err, el, "%s: missing string 'class_name'", where);
+        return -1;
+    }
+    const klass *k = find_class(cn);
+    if (!k) {
+        snprintf(err, el, "%s: unknown class '%s'", where, cn);
+        return -1;
+    }
+    snprintf(where, sizeof where, "transformations[%zu] (%s)", i, cn);
+    if (check_params(o, k->params, where, err, el)) return -1;
+    s->tf[i] = (spec_tf){k->name, k->role, o};
+    return check_rules(&s->tf[i], where, err, el);
+}
+
+static int check_order(const spec_t *s, char *err, size_t el)
+{
+    size_t nembed = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->tf[i].role == SPEC_ROLE_EMBEDDING) nembed++;
+        else if (nembed) {
+            snprintf(err, el, "transformations[%zu] (%s): must come before the embedding", i,
+                     s->tf[i].class_name);
+            return -1;
+        }
+    }
+    if (nembed > 1) {
+        snprintf(err, el, "at most one embedding transformation is allowed");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_root(spec_t *s, char *err, size_t el)
+{
+    const char *k;
+    json_t *v, *tfs = json_object_get(s->root, "transformations");
+    json_object_foreach(s->root, k, v) {
+        if (strcmp(k, "transformations") && strcmp(k, "reader")) {
+            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader)", k);
+            return -1;
+        }
+    }
+    json_t *rd = json_object_get(s->root, "reader");
+    if (rd && !json_is_object(rd)) {
+        snprintf(err, el, "'reader' must be an object");
+        return -1;
+    }
+    if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > 64) {
+        snprintf(err, el, "'transformations' must be a non-empty array (at most 64 entries)");
+        return -1;
+    }
+    s->n = json_array_size(tfs);
+    if (!(s->tf = calloc(s->n, sizeof *s->tf))) {
+        snprintf(err, el, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (check_tf(s, json_array_get(tfs, i), i, err, el)) return -1;
+    return check_order(s, err, el);
+}
+
+spec_t *spec_parse(const char *json, size_t len, char *err, size_t errlen)
+{
+    json_error_t je;
+    spec_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!s->root) {
+        snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
+    } else if (!json_is_object(s->root)) {
+        snprintf(err, errlen, "the pipeline spec must be a JSON object");
+    } else if (check_root(s, err, errlen) == 0) {
+        return s;
+    }
+    spec_free(s);
+    return NULL;
+}
+
+char *spec_dump(const spec_t *s) { return json_dumps(s->root, JSON_COMPACT | JSON_SORT_KEYS); }
+
+void spec_free(spec_t *s)
+{
+    if (!s) return;
+    json_decref(s->root);
+    free(s->tf);
+    free(s);
+}
+
+json_t *spec_get(const spec_tf *t, const char *name) { return json_object_get(t->params, name); }
+int64_t spec_int(const spec_tf *t, const char *name) { return (int64_t)json_number_value(spec_get(t, name)); }
+double spec_num(const spec_tf *t, const char *name) { return json_number_value(spec_get(t, name)); }
+const char *spec_str(const spec_tf *t, const char *name) { return json_string_value(spec_get(t, name)); }
+int spec_bool(const spec_tf *t, const char *name) { return json_is_true(spec_get(t, name)); }
+
+int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt)
+{
+    json_t *v = json_object_get(json_object_get(s->root, "reader"), name);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}

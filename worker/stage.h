@@ -1,0 +1,58 @@
+/* stage.h - the contract between the worker's batch pipeline and the
+ * asynchronous (remote-model) transformations: OpenAI-compatible embeddings
+ * and LLM metadata extractors.
+ *
+ * The pipeline owns the batch and its nodes.  For each remote
+ * transformation it fills a stage_job and calls remote_start(); the stage
+ * works on the loop (HTTP through curl-multi, rate limits through Redis),
+ * may modify the nodes in place (embedding, metadata, excluded keys,
+ * text_template), reports per-node failures with job->fail(), and calls
+ * job->done() exactly once - possibly before remote_start() returns, never
+ * after the pipeline has been told to stop with remote_cancel().
+ * Counters are added to job->stats as requests complete. */
+#ifndef INGEST_STAGE_H
+#define INGEST_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node.h"
+#include "spec.h"
+
+struct ev_loop;
+struct redisAsyncContext;
+
+typedef struct stage_stats {
+    uint64_t embed_requests; /* embedding HTTP requests completed */
+    uint64_t llm_requests;   /* chat-completion requests completed */
+    uint64_t retries;        /* retried attempts (429/5xx/reset/timeout) */
+    uint64_t tokens;         /* prompt tokens reported by the API */
+} stage_stats;
+
+typedef struct stage_job {
+    const spec_tf *tf;     /* the transformation and its parameters */
+    node_t **nodes;        /* the batch's nodes, document order; borrowed */
+    size_t n;
+    stage_stats *stats;    /* where to add counters; borrowed */
+    /* node i failed permanently (its document will be recorded as failed) */
+    void (*fail)(void *ud, size_t node_index, const char *msg);
+    /* finished; rc 0, or negative if the whole batch must be retried later */
+    void (*done)(void *ud, int rc);
+    void *ud;
+} stage_job;
+
+typedef struct remote_ctx remote_ctx;
+
+/* One per worker.  `redis` is the command connection (shared; used for the
+ * cluster-wide rate limit).  NULL on failure. */
+remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
+                       const char *worker_id);
+/* Starts a job; 0, or negative (then done is not called). */
+int remote_start(remote_ctx *r, stage_job *job);
+/* Abandons every job in flight: their done() fires with ERR_STATE. */
+void remote_cancel_all(remote_ctx *r);
+/* Number of HTTP requests currently in flight. */
+size_t remote_in_flight(const remote_ctx *r);
+void remote_free(remote_ctx *r); /* accepts NULL */
+
+#endif
