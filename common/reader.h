@@ -5,10 +5,29 @@
  * (file_path, file_name, file_type, file_size, creation_date,
  * last_modified_date, last_accessed_date; None values dropped) and the keys
  * excluded from the EMBED and LLM strings (all but file_path).
- * The reader is chosen by extension and confirmed by content sniffing.
- * Failure (unsupported, binary, invalid UTF-8, limits, parse errors) returns
- * a negative code with a one-line message in errbuf and appends nothing:
- * callers record it as a per-document error.  No I/O beyond the given bytes. */
+ *
+ * Dispatch follows SimpleDirectoryReader's DEFAULT extractor map, by the
+ * lower-cased extension:
+ *   .pdf   PDFReader: one Document per page, id "<id>_part_<i>", metadata
+ *          {page_label, file_name, <file metadata>} (reader_pdf.c, poppler);
+ *   .docx  DocxReader (docx2txt): one Document "<id>_part_0", metadata
+ *          {file_name, <file metadata>} (reader_docx.c);
+ *   .csv   PandasCSVReader: one Document "<id>_part_0", rows joined by "\n",
+ *          cells by ", ", header row dropped, metadata = file metadata
+ *          (reader_csv.c);
+ *   other extensions of the default map (.pptx, images, audio, .epub, .mbox,
+ *          .ipynb, .xls(x), .hwp): ERR_UNSUPPORTED;
+ *   everything else (.txt, .md, .json, .html, ...): the plain branch, one
+ *          Document whose id is the file id and text the file's bytes.
+ * Opt-in: html_text=1 reads .html/.htm as visible text (reader_html.c), one
+ * Document "<id>_part_0" with the file metadata - not LlamaIndex's default.
+ *
+ * Failure (binary, invalid UTF-8, limits, parse errors, encrypted PDF)
+ * returns a negative code with a one-line message in errbuf and appends
+ * nothing: callers record it as a per-document error.  A hostile PDF cannot
+ * crash or hang the caller: it is parsed in a forked child under address
+ * space, CPU and wall-clock limits (pdf_isolate=1, the default).  Apart from
+ * that child, no I/O beyond the given bytes. */
 #ifndef INGEST_READER_H
 #define INGEST_READER_H
 
@@ -19,16 +38,22 @@
 #include "wire.h"
 
 typedef struct reader_opts {
-    int64_t max_file_bytes; /* larger files are rejected (default 256 MiB) */
-    int64_t max_text_bytes; /* extracted text cap per file (default 64 MiB) */
-    int64_t time_budget_ms; /* per-file parse budget (default 60000) */
+    int64_t max_file_bytes;  /* larger files are rejected (default 256 MiB) */
+    int64_t max_text_bytes;  /* extracted text cap per file (default 64 MiB) */
+    int64_t time_budget_ms;  /* per-file parse budget, PDF child (default 60000) */
+    int64_t max_mem_bytes;   /* extra address space the PDF child may map (default 1 GiB) */
+    int64_t max_pages;       /* PDF page cap (default 100000) */
+    int64_t max_unzip_bytes; /* decompressed bytes read from one DOCX part (default 256 MiB) */
+    int html_text;           /* 1: .html/.htm as visible text; 0 (default): plain branch */
+    int pdf_isolate;         /* 1 (default): parse PDFs in a forked, limited child */
 } reader_opts;
 
 void reader_opts_default(reader_opts *o);
 /* Appends the file's Documents to docs. */
 int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *errbuf,
                 size_t errlen);
-/* 1 if the extension (".txt", case-insensitive) has a reader. */
+/* 1 if files with this extension (".txt", case-insensitive) give Documents:
+ * everything except the default-map types we do not parse (.pptx, images...). */
 int reader_supported_ext(const char *ext);
 /* SimpleDirectoryReader's file metadata dict for f, in its key order. */
 int reader_file_metadata(const wire_doc *f, md_t *md);

@@ -1,0 +1,218 @@
+/* mdparse.c - MarkdownNodeParser (see mdparse.h).
+ * Role: header-based sectioning of one Document's text, then LlamaIndex's
+ * node post-processing for those sections.  Ownership: nodes are pushed onto
+ * the caller's list as they are made; on ERR_NOMEM the ones already pushed
+ * stay there (the caller frees the list).  The header stack points into the
+ * document text, so nothing is copied but the section text. */
+#include "mdparse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "utf8.h"
+
+typedef struct hdr {
+    size_t level;
+    const char *s;
+    size_t len;
+} hdr;
+
+typedef struct mdp {
+    const node_t *doc;
+    const char *sep;
+    int include_md;
+    node_list *out;
+    size_t first; /* index in out of this document's first node */
+    hdr *stack;
+    size_t depth, cap;
+    buf_t section;
+} mdp;
+
+/* str.isspace() for the code point at s (w = its byte length). */
+static int py_space(const char *s, size_t left, size_t *w)
+{
+    uint32_t cp;
+    int n = utf8_seq_len((const unsigned char *)s, left, &cp);
+    const char *p = s;
+    size_t l = (size_t)(n ? n : 1);
+    *w = l;
+    node_py_strip(&p, &l);
+    return l == 0;
+}
+
+/* re.match(r"^(#+)\s(.*)", line): level and title span, or 0. */
+static size_t header_match(const char *s, size_t len, const char **title, size_t *tlen)
+{
+    size_t k = 0, w;
+    while (k < len && s[k] == '#') k++;
+    if (!k || k == len || !py_space(s + k, len - k, &w)) return 0;
+    *title = s + k + w;
+    *tlen = len - k - w;
+    return k;
+}
+
+static int is_fence(const char *s, size_t len)
+{
+    node_py_strip(&s, &len); /* lstrip().startswith: the right end cannot matter */
+    return len >= 3 && !memcmp(s, "```", 3);
+}
+
+/* header_path for the current stack (all but its top). */
+static int header_path(const mdp *m, buf_t *hp)
+{
+    int rc = 0;
+    size_t n = m->depth ? m->depth - 1 : 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (i) rc = buf_puts(hp, m->sep);
+        if (!rc) rc = buf_append(hp, m->stack[i].s, m->stack[i].len);
+    }
+    if (rc) return rc;
+    if (!hp->len) return buf_puts(hp, m->sep);
+    buf_t full;
+    buf_init(&full, 0);
+    rc = buf_puts(&full, m->sep);
+    if (!rc) rc = buf_append(&full, hp->p, hp->len);
+    if (!rc) rc = buf_puts(&full, m->sep);
+    if (!rc) {
+        buf_free(hp);
+        *hp = full;
+    } else {
+        buf_free(&full);
+    }
+    return rc;
+}
+
+/* build_nodes_from_splits([section.strip()], doc) + header_path. */
+static int emit(mdp *m)
+{
+    const char *s = m->section.p ? m->section.p : "";
+    size_t len = m->section.len;
+    node_py_strip(&s, &len);
+    if (!len) return 0;
+    const node_t *doc = m->doc;
+    char id[37];
+    nodeparse_node_id(doc->id, m->out->n - m->first, id);
+    node_t *n = node_new(id, s, len);
+    if (!n) return ERR_NOMEM;
+    buf_t hp;
+    buf_init(&hp, 0);
+    int rc = strv_copy(&n->excl_embed, &doc->excl_embed);
+    if (!rc) rc = strv_copy(&n->excl_llm, &doc->excl_llm);
+    if (!rc) rc = node_set_str(&n->text_template, doc->text_template);
+    if (!rc) rc = node_set_str(&n->metadata_template, doc->metadata_template);
+    if (!rc) rc = node_set_str(&n->metadata_separator, doc->metadata_separator);
+    if (!rc) rc = node_link(n, NODE_REL_SOURCE, doc, 1);
+    if (!rc && m->include_md) rc = header_path(m, &hp);
+    if (!rc && m->include_md) rc = md_set_strn(&n->md, "header_path", hp.p, hp.len);
+    buf_free(&hp);
+    n->doc_index = doc->doc_index;
+    if (!rc) rc = node_list_push(m->out, n);
+    if (rc) node_free(n);
+    return rc;
+}
+
+static int push_header(mdp *m, size_t level, const char *t, size_t tlen)
+{
+    while (m->depth && m->stack[m->depth - 1].level >= level) m->depth--;
+    if (m->depth == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 16;
+        hdr *nv = realloc(m->stack, nc * sizeof *nv);
+        if (!nv) return ERR_NOMEM;
+        m->stack = nv;
+        m->cap = nc;
+    }
+    m->stack[m->depth++] = (hdr){level, t, tlen};
+    buf_reset(&m->section);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < level; i++) rc = buf_putc(&m->section, '#');
+    if (!rc) rc = buf_putc(&m->section, ' ');
+    if (!rc) rc = buf_append(&m->section, t, tlen);
+    if (!rc) rc = buf_putc(&m->section, '\n');
+    return rc;
+}
+
+static int sections(mdp *m)
+{
+    const char *p = m->doc->text, *end = p + m->doc->text_len;
+    int code = 0, rc = 0;
+    for (const char *line = p; !rc && line <= end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t len = (size_t)((nl ? nl : end) - line);
+        const char *t;
+        size_t tlen, level = 0;
+        if (is_fence(line, len)) code = !code;
+        else if (!code) level = header_match(line, len, &t, &tlen);
+        if (level) {
+            rc = emit(m);
+            if (!rc) rc = push_header(m, level, t, tlen);
+        } else {
+            rc = buf_append(&m->section, line, len);
+            if (!rc) rc = buf_putc(&m->section, '\n');
+        }
+        if (!nl) break;
+        line = nl + 1;
+    }
+    return rc ? rc : emit(m);
+}
+
+/* _postprocess_parsed_nodes over v[0..n), all from doc. */
+static int postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
+{
+    size_t from = 0, from_cp = 0; /* search start: byte offset and its code point index */
+    for (size_t i = 0; i < n; i++) {
+        node_t *nd = v[i];
+        const char *hit = from <= doc->text_len
+                              ? memmem(doc->text + from, doc->text_len - from, nd->text, nd->text_len)
+                              : NULL;
+        if (hit) {
+            size_t hb = (size_t)(hit - doc->text);
+            size_t cp = from_cp + utf8_count(doc->text + from, hb - from);
+            uint32_t c;
+            int w = utf8_seq_len((const unsigned char *)hit, doc->text_len - hb, &c);
+            nd->start_char_idx = (int64_t)cp;
+            nd->end_char_idx = (int64_t)(cp + utf8_count(nd->text, nd->text_len));
+            from = hb + (size_t)(w ? w : 1);
+            from_cp = cp + 1;
+        }
+        if (include_md) {
+            md_t merged = {0};
+            if (md_copy(&merged, &doc->md) || md_copy(&merged, &nd->md)) {
+                md_free(&merged);
+                return ERR_NOMEM;
+            }
+            md_free(&nd->md);
+            nd->md = merged;
+        }
+        if (prev_next && i > 0 && node_link(nd, NODE_REL_PREV, v[i - 1], 0)) return ERR_NOMEM;
+        if (prev_next && i + 1 < n && node_link(nd, NODE_REL_NEXT, v[i + 1], 0)) return ERR_NOMEM;
+    }
+    return 0;
+}
+
+int mdparse_doc(const node_t *doc, const char *sep, int include_md, int prev_next, node_list *out)
+{
+    mdp m = {.doc = doc, .sep = sep ? sep : "/", .include_md = include_md, .out = out,
+             .first = out->n};
+    buf_init(&m.section, 0);
+    int rc = sections(&m);
+    buf_free(&m.section);
+    free(m.stack);
+    if (!rc) rc = postprocess(doc, out->v + m.first, out->n - m.first, include_md, prev_next);
+    return rc;
+}
+
+int mdparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *out,
+                nodeparse_err_fn *on_error, void *ud)
+{
+    (void)on_error;
+    (void)ud;
+    const char *sep = spec_str(tf, "header_path_separator");
+    int include_md = spec_bool(tf, "include_metadata");
+    int prev_next = spec_bool(tf, "include_prev_next_rel");
+    for (size_t i = 0; i < n; i++) {
+        int rc = mdparse_doc(docs[i], sep, include_md, prev_next, out);
+        if (rc) return rc;
+    }
+    return 0;
+}

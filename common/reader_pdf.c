@@ -1,0 +1,383 @@
+/* reader_pdf.c - PDF pages and labels through poppler-glib (see reader_pdf.h).
+ *
+ * Role: the only place that calls poppler.  Layout: the extraction proper
+ * (pdf_extract_to) writes a record stream into a sink; in isolated mode the
+ * sink is a pipe to the parent, otherwise a buffer.  Either way the stream is
+ * decoded by reader_pdf_decode, so both modes share one format and one
+ * validation path.
+ * Ownership: pages in `out` are malloc'd and owned by the caller.
+ * Failure modes: see the header; the parent treats anything but a complete
+ * stream ended by 'D' as an error, whatever the child's exit status says
+ * (a SIGCHLD handler elsewhere may have reaped it already). */
+#include "reader_pdf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <poppler.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "utf8.h"
+
+#define REC_PAGE 'P'
+#define REC_DONE 'D'
+#define REC_ERR 'E'
+#define STREAM_SLACK (8u << 20) /* labels and framing on top of max_text_bytes */
+
+void reader_pages_free(reader_pages *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->v[i].label);
+        free(p->v[i].text);
+    }
+    free(p->v);
+    p->v = NULL;
+    p->n = p->cap = 0;
+}
+
+/* ---- record stream: writer side (runs in the child when isolated) ---- */
+
+typedef struct sink {
+    buf_t b;
+    int fd; /* -1: keep everything in b */
+} sink;
+
+static int sink_flush(sink *s)
+{
+    if (s->fd < 0) return 0;
+    size_t off = 0;
+    while (off < s->b.len) {
+        ssize_t w = write(s->fd, s->b.p + off, s->b.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return ERR_IO;
+        off += (size_t)w;
+    }
+    buf_reset(&s->b);
+    return 0;
+}
+
+static int put_u32(buf_t *b, uint32_t v) { return buf_append(b, &v, sizeof v); }
+
+static int emit_page(sink *s, const char *label, const char *text, size_t len)
+{
+    size_t ll = strlen(label);
+    int rc = buf_putc(&s->b, REC_PAGE);
+    if (!rc) rc = put_u32(&s->b, (uint32_t)ll);
+    if (!rc) rc = buf_append(&s->b, label, ll);
+    if (!rc) rc = put_u32(&s->b, (uint32_t)len);
+    if (!rc) rc = buf_append(&s->b, text, len);
+    return rc ? rc : sink_flush(s);
+}
+
+static void emit_err(sink *s, int code, const char *msg)
+{
+    size_t ml = strlen(msg);
+    int32_t c = code;
+    if (!buf_putc(&s->b, REC_ERR) && !buf_append(&s->b, &c, sizeof c) &&
+        !put_u32(&s->b, (uint32_t)ml) && !buf_append(&s->b, msg, ml))
+        sink_flush(s);
+}
+
+/* Walks the document; always ends the stream with 'D' or 'E'. */
+static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o, sink *s)
+{
+    GError *gerr = NULL;
+    GBytes *bytes = g_bytes_new_static(data, len);
+    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+    g_bytes_unref(bytes);
+    if (!doc) {
+        int enc = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s: %s", enc ? "encrypted PDF" : "cannot open PDF",
+                 gerr && gerr->message ? gerr->message : "unknown error");
+        if (gerr) g_error_free(gerr);
+        emit_err(s, enc ? ERR_ENCRYPTED : ERR_PARSE, msg);
+        return;
+    }
+    int n = poppler_document_get_n_pages(doc);
+    int64_t total = 0;
+    int rc = 0;
+    if (n > o->max_pages) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "PDF has %d pages, over the %lld-page limit", n,
+                 (long long)o->max_pages);
+        emit_err(s, ERR_TOOBIG, msg);
+        g_object_unref(doc);
+        return;
+    }
+    for (int i = 0; !rc && i < n; i++) {
+        PopplerPage *pg = poppler_document_get_page(doc, i);
+        char *label = pg ? poppler_page_get_label(pg) : NULL;
+        char *text = pg ? poppler_page_get_text(pg) : NULL;
+        char num[16];
+        snprintf(num, sizeof num, "%d", i + 1);
+        size_t tl = text ? strlen(text) : 0;
+        total += (int64_t)tl;
+        if (total > o->max_text_bytes) rc = ERR_TOOBIG;
+        else rc = emit_page(s, label && *label ? label : num, text ? text : "", tl);
+        g_free(label);
+        g_free(text);
+        if (pg) g_object_unref(pg);
+    }
+    g_object_unref(doc);
+    if (rc == ERR_TOOBIG) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "PDF text over the %lld-byte limit",
+                 (long long)o->max_text_bytes);
+        emit_err(s, rc, msg);
+    } else if (rc) {
+        emit_err(s, rc, "cannot pass PDF pages to the reader");
+    } else if (!buf_putc(&s->b, REC_DONE)) {
+        sink_flush(s);
+    }
+}
+
+/* ---- record stream: reader side ---- */
+
+/* Copies valid UTF-8, replacing bad bytes by U+FFFD and dropping NULs. */
+static char *clean_utf8(const char *s, size_t len, size_t *outlen)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    size_t i = 0;
+    int rc = buf_reserve(&b, len);
+    while (!rc && i < len) {
+        uint32_t cp;
+        int w = utf8_seq_len((const unsigned char *)s + i, len - i, &cp);
+        if (w == 1 && s[i] == '\0') {
+            i++;
+            continue;
+        }
+        rc = w ? buf_append(&b, s + i, (size_t)w) : buf_append(&b, "\xef\xbf\xbd", 3);
+        i += w ? (size_t)w : 1;
+    }
+    if (rc) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, outlen);
+}
+
+typedef struct cursor {
+    const char *p;
+    size_t left;
+} cursor;
+
+static int take(cursor *c, void *dst, size_t n)
+{
+    if (c->left < n) return ERR_PARSE;
+    memcpy(dst, c->p, n);
+    c->p += n;
+    c->left -= n;
+    return 0;
+}
+
+static int take_span(cursor *c, const char **s, uint32_t *n)
+{
+    if (take(c, n, sizeof *n) || c->left < *n) return ERR_PARSE;
+    *s = c->p;
+    c->p += *n;
+    c->left -= *n;
+    return 0;
+}
+
+static int push_page(reader_pages *out, const char *label, uint32_t ll, const char *text,
+                     uint32_t tl)
+{
+    if (out->n == out->cap) {
+        size_t nc = out->cap ? out->cap * 2 : 16;
+        reader_page *nv = realloc(out->v, nc * sizeof *nv);
+        if (!nv) return ERR_NOMEM;
+        out->v = nv;
+        out->cap = nc;
+    }
+    reader_page *pg = &out->v[out->n];
+    size_t dummy;
+    pg->label = clean_utf8(label, ll, &dummy);
+    pg->text = clean_utf8(text, tl, &pg->len);
+    if (!pg->label || !pg->text) {
+        free(pg->label);
+        free(pg->text);
+        return ERR_NOMEM;
+    }
+    out->n++;
+    return 0;
+}
+
+int reader_pdf_decode(const char *p, size_t len, const reader_opts *o, reader_pages *out,
+                      int *done, char *eb, size_t el)
+{
+    cursor c = {p, len};
+    int rc = 0;
+    *done = 0;
+    while (!rc && c.left && !*done) {
+        char tag = *c.p;
+        c.p++, c.left--;
+        const char *a, *b;
+        uint32_t al, bl;
+        int32_t code;
+        if (tag == REC_PAGE) {
+            rc = take_span(&c, &a, &al);
+            if (!rc) rc = take_span(&c, &b, &bl);
+            if (!rc && (int64_t)out->n >= o->max_pages) rc = ERR_TOOBIG;
+            if (!rc) rc = push_page(out, a, al, b, bl);
+        } else if (tag == REC_DONE) {
+            *done = 1;
+        } else if (tag == REC_ERR) {
+            rc = take(&c, &code, sizeof code) || take_span(&c, &a, &al) ? ERR_PARSE : 0;
+            if (!rc) {
+                snprintf(eb, el, "%.*s", (int)(al > 300 ? 300 : al), a);
+                return code < 0 && code >= ERR__MIN ? code : ERR_PARSE;
+            }
+        } else {
+            rc = ERR_PARSE;
+        }
+    }
+    if (!rc && (c.left || !*done)) rc = ERR_PARSE;
+    if (rc) snprintf(eb, el, "%s", rc == ERR_PARSE ? "PDF parser stopped before the end" : err_str(rc));
+    return rc;
+}
+
+/* ---- isolation ---- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Current address-space size of this process, from /proc/self/statm. */
+static int64_t vm_bytes(void)
+{
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pages) != 1) pages = 0;
+        fclose(f);
+    }
+    return (int64_t)pages * sysconf(_SC_PAGESIZE);
+}
+
+static void set_limit(int res, int64_t v)
+{
+    struct rlimit rl = {(rlim_t)v, (rlim_t)v};
+    setrlimit(res, &rl);
+}
+
+static _Noreturn void child_main(int fd, const uint8_t *data, size_t len, const reader_opts *o)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGPIPE, SIG_DFL);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2); /* poppler prints syntax errors on stderr */
+    set_limit(RLIMIT_CORE, 0);
+    set_limit(RLIMIT_AS, vm_bytes() + o->max_mem_bytes);
+    set_limit(RLIMIT_CPU, o->time_budget_ms / 1000 + 2);
+    sink s = {.fd = fd};
+    buf_init(&s.b, 0);
+    pdf_extract_to(data, len, o, &s);
+    _exit(0);
+}
+
+/* Reads the child's stream into b until EOF or the deadline; kills and reaps
+ * the child.  Returns 0, ERR_TIMEOUT or ERR_TOOBIG; *sig = fatal signal or 0. */
+static int collect(pid_t pid, int fd, int64_t budget_ms, buf_t *b, int *sig)
+{
+    int64_t deadline = now_ms() + budget_ms;
+    int rc = 0;
+    char tmp[65536];
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0) {
+            rc = ERR_TIMEOUT;
+            break;
+        }
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr = poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+        if (pr < 0 && errno != EINTR) {
+            rc = ERR_IO;
+            break;
+        }
+        if (pr <= 0) continue;
+        ssize_t r = read(fd, tmp, sizeof tmp);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break; /* EOF (or error): the child is done or dead */
+        rc = buf_append(b, tmp, (size_t)r);
+        if (rc) break;
+    }
+    if (rc) kill(pid, SIGKILL);
+    int st = 0;
+    *sig = 0;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {}
+    if (w == pid && WIFSIGNALED(st)) *sig = WTERMSIG(st);
+    return rc;
+}
+
+static int extract_isolated(const uint8_t *data, size_t len, const reader_opts *o, buf_t *stream,
+                            char *eb, size_t el)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC)) {
+        snprintf(eb, el, "pipe: %s", strerror(errno));
+        return ERR_IO;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(eb, el, "fork: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return ERR_IO;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        child_main(pfd[1], data, len, o);
+    }
+    close(pfd[1]);
+    int sig;
+    int rc = collect(pid, pfd[0], o->time_budget_ms, stream, &sig);
+    close(pfd[0]);
+    if (rc == ERR_TIMEOUT || sig == SIGXCPU)
+        snprintf(eb, el, "PDF parsing exceeded the %lld ms time budget",
+                 (long long)o->time_budget_ms);
+    else if (rc == ERR_TOOBIG)
+        snprintf(eb, el, "PDF text over the %lld-byte limit", (long long)o->max_text_bytes);
+    else if (rc)
+        snprintf(eb, el, "reading from the PDF parser: %s", err_str(rc));
+    else if (sig)
+        snprintf(eb, el, "PDF parser died (signal %d: %s)", sig, strsignal(sig));
+    if (!rc && sig) rc = sig == SIGXCPU ? ERR_TIMEOUT : ERR_PARSE;
+    return rc;
+}
+
+int reader_pdf_extract(const uint8_t *data, size_t len, const reader_opts *o, reader_pages *out,
+                       char *eb, size_t el)
+{
+    buf_t stream;
+    buf_init(&stream, (size_t)o->max_text_bytes + STREAM_SLACK);
+    int rc, done = 0;
+    if (o->pdf_isolate) {
+        rc = extract_isolated(data, len, o, &stream, eb, el);
+    } else {
+        sink s = {.fd = -1, .b = stream};
+        pdf_extract_to(data, len, o, &s);
+        stream = s.b;
+        rc = 0;
+    }
+    if (!rc) rc = reader_pdf_decode(stream.p ? stream.p : "", stream.len, o, out, &done, eb, el);
+    buf_free(&stream);
+    if (rc) reader_pages_free(out);
+    return rc;
+}
