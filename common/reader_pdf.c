@@ -108,6 +108,11 @@ static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o
     int n = poppler_document_get_n_pages(doc);
     int64_t total = 0;
     int rc = 0;
+    if (n <= 0) {
+        emit_err(s, ERR_PARSE, "PDF has no pages (or an unreadable page tree)");
+        g_object_unref(doc);
+        return;
+    }
     if (n > o->max_pages) {
         char msg[128];
         snprintf(msg, sizeof msg, "PDF has %d pages, over the %lld-page limit", n,

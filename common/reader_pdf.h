@@ -13,7 +13,7 @@
  * kills it when time_budget_ms passes.  A crash, a memory bomb or a hang in
  * poppler becomes an error code here:
  *   ERR_ENCRYPTED  encrypted and the empty user password does not open it
- *   ERR_PARSE      not a PDF / broken beyond repair / the parser died
+ *   ERR_PARSE      not a PDF / broken beyond repair / no pages / the parser died
  *   ERR_TIMEOUT    time budget exceeded (child killed)
  *   ERR_TOOBIG     text over max_text_bytes or pages over max_pages
  *   ERR_NOMEM, ERR_IO (fork/pipe failed)
