@@ -198,7 +198,8 @@ int mdparse_doc(const node_t *doc, const char *sep, int include_md, int prev_nex
     int rc = sections(&m);
     buf_free(&m.section);
     free(m.stack);
-    if (!rc) rc = postprocess(doc, out->v + m.first, out->n - m.first, include_md, prev_next);
+    if (!rc && out->n > m.first)
+        rc = postprocess(doc, out->v + m.first, out->n - m.first, include_md, prev_next);
     return rc;
 }
 

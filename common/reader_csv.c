@@ -28,7 +28,9 @@ typedef struct csv {
     size_t nr, capr;
 } csv;
 
-typedef enum { C_INT, C_FLOAT, C_BOOL, C_STR } col_type;
+/* C_INTNA: integers with NaNs, float64 made from the int64 values (so "-0"
+ * prints 0.0, as pandas does) */
+typedef enum { C_INT, C_INTNA, C_FLOAT, C_BOOL, C_STR } col_type;
 
 static void csv_free(csv *c)
 {
@@ -117,6 +119,7 @@ static int tokenize(csv *c, const char *p, size_t len)
 
 static int is_na(const char *s)
 {
+    /* pandas >= 2.0's STR_NA_VALUES (1.x lacks "None") */
     static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
         "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
         "n/a", "nan", "null"};
@@ -125,6 +128,8 @@ static int is_na(const char *s)
     return 0;
 }
 
+/* 1: an integer that fits int64 (or uint64); 2: integer syntax that
+ * overflows (pandas then keeps the column as strings); 0: not an integer. */
 static int parse_int(const char *s, long long *v, unsigned long long *uv, int *is_u)
 {
     while (isspace((unsigned char)*s)) s++;
@@ -139,9 +144,10 @@ static int parse_int(const char *s, long long *v, unsigned long long *uv, int *i
         *uv = strtoull(s, &end, 10);
         *is_u = 1;
     }
-    if (errno) return 0;
+    int over = errno != 0;
     while (isspace((unsigned char)*end)) end++;
-    return *end == '\0';
+    if (*end) return 0;
+    return over ? 2 : 1;
 }
 
 static int parse_float(const char *s, double *v)
@@ -172,9 +178,14 @@ static const char *cell(const csv *c, size_t r, size_t col, size_t skip)
     return col + skip < rw->n ? c->st.p + c->fo[rw->first + col + skip] : NULL;
 }
 
+/* read_csv's dtype for a column: int64 is tried first and its scan stops at
+ * the first value that is not an int64; if that value is an overflowing
+ * integer, the column becomes uint64 (if everything fits) or stays strings,
+ * otherwise float64, then bool, then strings are tried.  NA values never stop
+ * a scan but turn an integer column into float64. */
 static col_type infer(const csv *c, size_t col, size_t skip)
 {
-    int can_int = 1, can_float = 1, can_bool = 1, has_na = 0, nonna = 0;
+    int can_int = 1, can_float = 1, can_bool = 1, has_na = 0, nonna = 0, overflow = 0;
     for (size_t r = 1; r < c->nr; r++) {
         const char *s = cell(c, r, col, skip);
         if (!s || is_na(s)) {
@@ -186,12 +197,16 @@ static col_type infer(const csv *c, size_t col, size_t skip)
         unsigned long long uv;
         double fv;
         int b, u;
-        if (can_int && !parse_int(s, &iv, &uv, &u)) can_int = 0;
+        int ik = parse_int(s, &iv, &uv, &u);
+        if (can_int && !overflow && (ik == 2 || (ik == 1 && u))) overflow = 1;
+        else if (can_int && !overflow && ik != 1) can_int = 0;
+        if (overflow && ik != 1) can_int = 0; /* uint64 needs every value to fit */
         if (can_float && !parse_float(s, &fv)) can_float = 0;
         if (can_bool && !parse_bool(s, &b)) can_bool = 0;
     }
     if (!nonna) return C_FLOAT;
-    if (can_int) return has_na ? C_FLOAT : C_INT;
+    if (overflow) return can_int && !has_na ? C_INT : C_STR;
+    if (can_int) return has_na ? C_INTNA : C_INT;
     if (can_float) return C_FLOAT;
     if (can_bool) return C_BOOL; /* with NaNs pandas keeps object: True/False/nan print the same */
     return C_STR;
@@ -206,8 +221,9 @@ static int put_cell(buf_t *out, const char *s, col_type t, int as_float)
     int b, u;
     switch (t) {
     case C_INT:
+    case C_INTNA:
         parse_int(s, &iv, &uv, &u);
-        if (as_float) return md_py_repr_float(u ? (double)uv : (double)iv, out);
+        if (as_float || t == C_INTNA) return md_py_repr_float(u ? (double)uv : (double)iv, out);
         return u ? buf_printf(out, "%llu", uv) : buf_printf(out, "%lld", iv);
     case C_FLOAT:
         parse_float(s, &fv);
@@ -228,7 +244,7 @@ static int render(const csv *c, size_t ncol, size_t skip, buf_t *out)
     for (size_t k = 0; k < ncol; k++) {
         t[k] = infer(c, k, skip);
         any_str |= t[k] == C_STR;
-        any_float |= t[k] == C_FLOAT;
+        any_float |= t[k] == C_FLOAT || t[k] == C_INTNA;
         any_bool |= t[k] == C_BOOL;
     }
     /* the row Series' dtype: float64 when numeric columns mix int and float */
@@ -263,9 +279,9 @@ int reader_csv_text(const uint8_t *data, size_t len, const reader_opts *o, buf_t
     int rc = tokenize(&c, len ? (const char *)data : "", len);
     if (rc == ERR_PARSE) snprintf(eb, el, "CSV: EOF inside a quoted field");
     else if (!rc && c.nr == 0) snprintf(eb, el, "CSV: no columns to parse from file"), rc = ERR_PARSE;
-    else if (!rc && c.nr == 1) snprintf(eb, el, "CSV: header only, no data rows"), rc = ERR_PARSE;
     size_t ncol = rc ? 0 : c.rows[0].n, skip = 0;
-    if (!rc && c.rows[1].n == ncol + 1) skip = 1; /* implicit index column */
+    /* extra fields in the first data row: that many leading index columns */
+    if (!rc && c.nr > 1 && c.rows[1].n > ncol) skip = c.rows[1].n - ncol;
     for (size_t r = 1; !rc && r < c.nr; r++)
         if (c.rows[r].n > ncol + skip) {
             snprintf(eb, el, "CSV: expected %zu fields in data row %zu, saw %zu", ncol + skip,

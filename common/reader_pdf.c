@@ -130,7 +130,7 @@ static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o
         size_t tl = text ? strlen(text) : 0;
         total += (int64_t)tl;
         if (total > o->max_text_bytes) rc = ERR_TOOBIG;
-        else rc = emit_page(s, label && *label ? label : num, text ? text : "", tl);
+        else rc = emit_page(s, label ? label : num, text ? text : "", tl); /* "" is a label */
         g_free(label);
         g_free(text);
         if (pg) g_object_unref(pg);

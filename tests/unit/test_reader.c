@@ -227,6 +227,7 @@ static void test_csv(void)
         {"ints.csv", "1, 2\n3, 4"},
         {"mixed.csv", "1.0, 2.5\n3.0, 4.0"},
         {"strs.csv", "1, say \"hi\"\n2, nan"},
+        {"headeronly.csv", ""}, /* pandas: empty frame, "\n".join([]) */
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         node_list docs = {0};
@@ -242,7 +243,6 @@ static void test_csv(void)
         }
         node_list_free(&docs);
     }
-    expect_error("headeronly.csv", NULL, ERR_PARSE);
     expect_error("toomany.csv", NULL, ERR_PARSE);
     expect_error("unterminated.csv", NULL, ERR_PARSE);
     expect_error("empty.txt", "empty.csv", ERR_PARSE);
