@@ -97,16 +97,17 @@ static int add_doc(const wire_doc *f, long part, const char *text, size_t len, c
     return rc;
 }
 
-/* Moves tmp's nodes to docs (all or nothing). */
+/* Moves tmp's nodes to docs (all or nothing: on failure docs is as it was
+ * and tmp still owns every node). */
 static int commit(node_list *tmp, node_list *docs)
 {
+    size_t before = docs->n;
     for (size_t i = 0; i < tmp->n; i++) {
         int rc = node_list_push(docs, tmp->v[i]);
         if (rc) {
-            while (i--) docs->v[--docs->n] = NULL; /* give them back to tmp */
+            docs->n = before;
             return rc;
         }
-        tmp->v[i] = NULL;
     }
     tmp->n = 0;
     return 0;
