@@ -121,6 +121,11 @@ static void test_pdf(void)
     if (docs.n == 4) CHECK(strstr(docs.v[2]->text, "Body one.") != NULL);
     node_list_free(&docs);
 
+    /* RC4-encrypted with an empty user password: opens without one, as in pypdf */
+    CHECK(load("rc4-empty-password.pdf", NULL, &docs, eb) == 0);
+    CHECK(docs.n == 1 && strstr(docs.v[0]->text, "Readable although encrypted."));
+    node_list_free(&docs);
+
     /* no text layer: an empty page Document, as pypdf gives */
     CHECK(load("notext.pdf", NULL, &docs, eb) == 0);
     CHECK(docs.n == 1);
@@ -159,16 +164,14 @@ static void test_pdf_hostile(void)
     expect_error("hugecount.pdf", NULL, 0);
     expect_error("hello.txt", "not-a.pdf", ERR_PARSE);
 
-    /* truncated / cyclic: poppler may recover some pages; what matters is a
-     * clean result either way */
-    const char *maybe[] = {"truncated.pdf", "cyclic.pdf"};
-    for (size_t i = 0; i < 2; i++) {
-        node_list docs = {0};
-        char eb[256] = "";
-        int rc = load(maybe[i], NULL, &docs, eb);
-        CHECK(rc == 0 || (rc < 0 && docs.n == 0 && eb[0]));
-        node_list_free(&docs);
-    }
+    expect_error("truncated.pdf", NULL, ERR_PARSE);
+    /* a pages tree that contains itself: poppler breaks the loop and keeps
+     * two empty pages (pypdf raises); what matters is a clean result */
+    node_list docs = {0};
+    char eb[256] = "";
+    int rc = load("cyclic.pdf", NULL, &docs, eb);
+    CHECK(rc == 0 || (rc < 0 && docs.n == 0 && eb[0]));
+    node_list_free(&docs);
 
     /* decompression/memory bomb: the child hits its address-space limit
      * (or the text cap or the clock) and dies; we get an error */

@@ -73,7 +73,53 @@ def text_pdf(pages, catalog_extra="", drawing=None):
     return pdf(objs)
 
 
+def rc4(key, data):
+    S = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + S[i] + key[i % len(key)]) % 256
+        S[i], S[j] = S[j], S[i]
+    out = bytearray()
+    i = j = 0
+    for b in data:
+        i = (i + 1) % 256
+        j = (j + S[i]) % 256
+        S[i], S[j] = S[j], S[i]
+        out.append(b ^ S[(S[i] + S[j]) % 256])
+    return bytes(out)
+
+
+def rc4_pdf(text, owner=b"owner"):
+    """A one-page PDF encrypted with the standard security handler (R2,
+    40-bit RC4), empty user password: readers must open it without one."""
+    import hashlib
+    import struct
+    pad = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+    file_id = bytes(range(16))
+    o = rc4(hashlib.md5((owner + pad)[:32]).digest()[:5], pad)
+    p = -44
+    key = hashlib.md5(pad + o + struct.pack("<i", p) + file_id).digest()[:5]
+    u = rc4(key, pad)
+
+    def obj_key(num):
+        return hashlib.md5(key + struct.pack("<I", num)[:3] + b"\0\0").digest()[:10]
+
+    content = ("BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text).encode("latin-1")
+    enc = rc4(obj_key(5), content)
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        "/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(enc) + enc + b"\nendstream",
+        "<< /Filter /Standard /V 1 /R 2 /P %d /O <%s> /U <%s> >>" % (p, o.hex(), u.hex()),
+    ]
+    return pdf(objs, trailer="/Encrypt 6 0 R /ID [<%s> <%s>]" % (file_id.hex(), file_id.hex()))
+
+
 def pdfs():
+    write("rc4-empty-password.pdf", rc4_pdf("Readable although encrypted."))
     write("simple.pdf", text_pdf(["Hello PDF world.\nSecond line caf\xe9."]))
     multi = text_pdf(["Page one alpha.", "Page two beta.", "Page three gamma."])
     write("multi.pdf", multi)
