@@ -16,6 +16,7 @@
 #include "reader_docx.h"
 #include "reader_html.h"
 #include "reader_pdf.h"
+#include "spec.h"
 #include "utf8.h"
 
 void reader_opts_default(reader_opts *o)
@@ -28,6 +29,32 @@ void reader_opts_default(reader_opts *o)
     o->max_unzip_bytes = 256LL << 20;
     o->html_text = 0;
     o->pdf_isolate = 1;
+}
+
+/* A 0/1 or true/false option of the spec's "reader" object. */
+static int spec_flag(const spec_t *s, const char *key, int dflt)
+{
+    json_t *v = json_object_get(json_object_get(s->root, "reader"), key);
+    if (json_is_boolean(v)) return json_is_true(v);
+    return json_is_integer(v) ? json_integer_value(v) != 0 : dflt;
+}
+
+void reader_opts_from_spec(const spec_t *s, reader_opts *o)
+{
+    reader_opts_default(o);
+    if (!s) return;
+    struct {
+        const char *key;
+        int64_t *field;
+    } ints[] = {{"max_file_bytes", &o->max_file_bytes}, {"max_text_bytes", &o->max_text_bytes},
+                {"time_budget_ms", &o->time_budget_ms}, {"max_mem_bytes", &o->max_mem_bytes},
+                {"max_pages", &o->max_pages}, {"max_unzip_bytes", &o->max_unzip_bytes}};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        int64_t v = spec_reader_int(s, ints[i].key, 0);
+        if (v > 0) *ints[i].field = v;
+    }
+    o->html_text = spec_flag(s, "html_text", o->html_text);
+    o->pdf_isolate = spec_flag(s, "pdf_isolate", o->pdf_isolate);
 }
 
 /* SimpleDirectoryReader's default extractor map entries we do not parse. */

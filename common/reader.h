@@ -49,6 +49,12 @@ typedef struct reader_opts {
 } reader_opts;
 
 void reader_opts_default(reader_opts *o);
+struct spec;
+/* Defaults overridden by the spec's "reader" object: keys max_file_bytes,
+ * max_text_bytes, time_budget_ms, max_mem_bytes, max_pages, max_unzip_bytes
+ * (integers; values < 1 keep the default) and html_text, pdf_isolate
+ * (booleans or 0/1). */
+void reader_opts_from_spec(const struct spec *s, reader_opts *o);
 /* Appends the file's Documents to docs. */
 int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *errbuf,
                 size_t errlen);

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "reader.h"
+#include "spec.h"
 #include "t.h"
 #include "test_reader_util.h"
 
@@ -306,6 +307,14 @@ static void test_limits(void)
     CHECK(reader_load(&f, &opts, &docs, eb, sizeof eb) == ERR_IO && docs.n == 0);
     CHECK_STR(eb, "permission denied");
     doc_free(&f);
+    const char *js = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
+                     "\"reader\": {\"max_pages\": 7, \"html_text\": true, \"time_budget_ms\": -5}}";
+    char err[256];
+    spec_t *sp = spec_parse(js, strlen(js), err, sizeof err);
+    CHECK(sp != NULL);
+    reader_opts_from_spec(sp, &o);
+    CHECK(o.max_pages == 7 && o.html_text == 1 && o.time_budget_ms == 60000 && o.pdf_isolate == 1);
+    spec_free(sp);
     CHECK(reader_supported_ext(".pdf") && reader_supported_ext(".TXT") &&
           reader_supported_ext(".json") && !reader_supported_ext(".xlsx"));
 }
