@@ -26,6 +26,7 @@ typedef struct csv {
     size_t nf, capf;
     row *rows;
     size_t nr, capr;
+    size_t max_fields; /* more fields could not fit max_text_bytes anyway */
 } csv;
 
 /* C_INTNA: integers with NaNs, float64 made from the int64 values (so "-0"
@@ -52,6 +53,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t sz)
 
 static int begin_field(csv *c)
 {
+    if (c->nf >= c->max_fields) return ERR_TOOBIG;
     if (grow((void **)&c->fo, &c->capf, c->nf, sizeof *c->fo)) return ERR_NOMEM;
     c->fo[c->nf++] = c->st.len;
     c->rows[c->nr - 1].n++;
@@ -264,7 +266,6 @@ static int render(const csv *c, size_t ncol, size_t skip, buf_t *out)
 int reader_csv_text(const uint8_t *data, size_t len, const reader_opts *o, buf_t *out,
                     char *eb, size_t el)
 {
-    (void)o;
     size_t bad;
     if (!utf8_valid((const char *)data, len, &bad)) {
         snprintf(eb, el, "CSV is not valid UTF-8 (byte %zu)", bad);
@@ -276,8 +277,11 @@ int reader_csv_text(const uint8_t *data, size_t len, const reader_opts *o, buf_t
     }
     csv c = {0};
     buf_init(&c.st, 0);
+    /* every data cell costs at least 2 bytes of text (", " or "\n") */
+    c.max_fields = (size_t)(o->max_text_bytes / 2) + 4096;
     int rc = tokenize(&c, len ? (const char *)data : "", len);
     if (rc == ERR_PARSE) snprintf(eb, el, "CSV: EOF inside a quoted field");
+    else if (rc == ERR_TOOBIG) snprintf(eb, el, "CSV: too many fields for the text limit");
     else if (!rc && c.nr == 0) snprintf(eb, el, "CSV: no columns to parse from file"), rc = ERR_PARSE;
     size_t ncol = rc ? 0 : c.rows[0].n, skip = 0;
     /* extra fields in the first data row: that many leading index columns */

@@ -24,7 +24,8 @@
  * Errors (pandas raises, SimpleDirectoryReader skips the file): empty input
  * ("No columns to parse"), a row with too many fields, EOF
  * inside a quoted field, invalid UTF-8 -> ERR_PARSE / ERR_UTF8; text over
- * the out buffer's max -> ERR_TOOBIG.  Pure. */
+ * the out buffer's max, or more fields than max_text_bytes / 2 could hold
+ * (bounds the field table: a file of commas) -> ERR_TOOBIG.  Pure. */
 #ifndef INGEST_READER_CSV_H
 #define INGEST_READER_CSV_H
 

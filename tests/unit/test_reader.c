@@ -248,6 +248,21 @@ static void test_csv(void)
         node_list_free(&docs);
     }
     expect_error("toomany.csv", NULL, ERR_PARSE);
+    reader_opts save = opts;
+    opts.max_text_bytes = 16; /* simple.csv has 16 data cells */
+    expect_error("simple.csv", NULL, ERR_TOOBIG);
+    /* a line of 20000 commas: stopped by the field cap, not by memory */
+    char *commas = malloc(20003);
+    memcpy(commas, "a\n", 2);
+    memset(commas + 2, ',', 20000);
+    wire_doc f = mem_doc("commas.csv", commas, 20002);
+    free(commas);
+    node_list docs = {0};
+    char eb[256] = "";
+    CHECK(reader_load(&f, &opts, &docs, eb, sizeof eb) == ERR_TOOBIG && docs.n == 0);
+    CHECK(strstr(eb, "too many fields") != NULL);
+    doc_free(&f);
+    opts = save;
     expect_error("unterminated.csv", NULL, ERR_PARSE);
     expect_error("empty.txt", "empty.csv", ERR_PARSE);
     expect_error("badutf8.txt", "bad.csv", ERR_UTF8);
