@@ -293,8 +293,7 @@ int reader_csv_text(const uint8_t *data, size_t len, const reader_opts *o, buf_t
             rc = ERR_PARSE;
         }
     size_t start = out->len;
-    if (!rc) rc = render(&c, ncol, skip, out);
-    if (rc == ERR_TOOBIG || rc == ERR_NOMEM) {
+    if (!rc && (rc = render(&c, ncol, skip, out))) {
         out->len = start;
         if (out->p) out->p[start] = '\0';
         snprintf(eb, el, "CSV text: %s", err_str(rc));
