@@ -14,7 +14,7 @@ static inline wire_doc mem_doc(const char *name, const void *data, size_t len)
 {
     wire_doc f = {0};
     f.id = strdup(name);
-    if (asprintf(&f.path, "/data/%s", name) < 0) abort();
+    if (!name || asprintf(&f.path, "/data/%s", name) < 0) abort();
     f.name = strdup(name);
     f.mime = mime_guess(name) ? strdup(mime_guess(name)) : NULL;
     f.size = (int64_t)len;
