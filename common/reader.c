@@ -51,7 +51,7 @@ void reader_opts_from_spec(const spec_t *s, reader_opts *o)
                 {"max_pages", &o->max_pages}, {"max_unzip_bytes", &o->max_unzip_bytes}};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         int64_t v = spec_reader_int(s, ints[i].key, 0);
-        if (v > 0) *ints[i].field = v;
+        if (v > 0) *ints[i].field = v < (1LL << 50) ? v : 1LL << 50; /* no overflow later */
     }
     o->html_text = spec_flag(s, "html_text", o->html_text);
     o->pdf_isolate = spec_flag(s, "pdf_isolate", o->pdf_isolate);
