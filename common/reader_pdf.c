@@ -284,7 +284,13 @@ static void set_limit(int res, int64_t v)
 static _Noreturn void child_main(int fd, const uint8_t *data, size_t len, const reader_opts *o)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    signal(SIGPIPE, SIG_DFL);
+    /* the caller's handlers (an event loop's, say) must not run here */
+    static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
+                               SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2); /* poppler prints syntax errors on stderr */
     set_limit(RLIMIT_CORE, 0);
