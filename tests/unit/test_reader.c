@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "reader.h"
+#include "reader_pdf.h"
 #include "spec.h"
 #include "t.h"
 #include "test_reader_util.h"
@@ -197,6 +198,43 @@ static void test_pdf_hostile(void)
     opts = save;
 }
 
+/* The parent's decoder of the child's records: what a crashed or hostile
+ * child can send. */
+static void test_pdf_decode(void)
+{
+    static const char ok[] = "P" "\1\0\0\0" "i" "\x0b\0\0\0" "a\xff\0b" "\0\0\0\0\0\0\0"
+                             "P" "\1\0\0\0" "2" "\0\0\0\0" "D";
+    reader_pages pg = {0};
+    char eb[256] = "";
+    int done = 0;
+    /* page "i" with text "a\xff\0b" + 7 NULs (11 bytes), page "2" with "", done */
+    CHECK(reader_pdf_decode(ok, sizeof ok - 1, &opts, &pg, &done, eb, sizeof eb) == 0 && done);
+    CHECK(pg.n == 2);
+    if (pg.n == 2) {
+        CHECK_STR(pg.v[0].label, "i");
+        CHECK_STR(pg.v[0].text, "a\xef\xbf\xbd" "b"); /* bad byte -> U+FFFD, NULs dropped */
+        CHECK(pg.v[1].len == 0);
+    }
+    reader_pages_free(&pg);
+    static const char err[] = "E\xf3\xff\xff\xff\4\0\0\0nope";
+    CHECK(reader_pdf_decode(err, sizeof err - 1, &opts, &pg, &done, eb, sizeof eb) == ERR_ENCRYPTED);
+    CHECK_STR(eb, "nope");
+    static const char bad_code[] = "E\7\0\0\0\0\0\0\0";
+    CHECK(reader_pdf_decode(bad_code, sizeof bad_code - 1, &opts, &pg, &done, eb, sizeof eb) ==
+          ERR_PARSE);
+    static const char short_len[] = "P\xe8\3\0\0abc";
+    CHECK(reader_pdf_decode(short_len, sizeof short_len - 1, &opts, &pg, &done, eb, sizeof eb) ==
+          ERR_PARSE && pg.n == 0);
+    static const char no_end[] = "P\0\0\0\0\0\0\0\0";
+    CHECK(reader_pdf_decode(no_end, sizeof no_end - 1, &opts, &pg, &done, eb, sizeof eb) ==
+          ERR_PARSE && !done);
+    reader_pages_free(&pg);
+    static const char trailing[] = "Djunk";
+    CHECK(reader_pdf_decode(trailing, sizeof trailing - 1, &opts, &pg, &done, eb, sizeof eb) ==
+          ERR_PARSE);
+    reader_pages_free(&pg);
+}
+
 static void test_docx(void)
 {
     node_list docs = {0};
@@ -341,6 +379,7 @@ int main(void)
     test_pdf();
     test_pdf_isolation_equivalence();
     test_pdf_hostile();
+    test_pdf_decode();
     test_docx();
     test_csv();
     test_html();
