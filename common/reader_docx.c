@@ -52,19 +52,22 @@ static int is_w(xmlTextReaderPtr r, const char *local)
     return ns && ln && !strcmp((const char *)ns, W_NS) && !strcmp((const char *)ln, local);
 }
 
-/* docx2txt's xml2text over one part's events. */
+/* docx2txt's xml2text over one part's events.  A w:t contributes its
+ * ElementTree .text: the character data between its start tag and the next
+ * tag of any kind (comments are skipped, CDATA counts). */
 static int xml2text(xmlTextReaderPtr r, buf_t *out)
 {
     int rc = 0, ret, t_depth = -1;
     while (!rc && (ret = xmlTextReaderRead(r)) == 1) {
         int type = xmlTextReaderNodeType(r), depth = xmlTextReaderDepth(r);
         if (type == XML_READER_TYPE_ELEMENT) {
+            t_depth = -1;
             if (is_w(r, "t")) t_depth = xmlTextReaderIsEmptyElement(r) ? -1 : depth;
             else if (is_w(r, "tab")) rc = buf_putc(out, '\t');
             else if (is_w(r, "br") || is_w(r, "cr")) rc = buf_putc(out, '\n');
             else if (is_w(r, "p")) rc = buf_puts(out, "\n\n");
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            if (depth == t_depth) t_depth = -1;
+            t_depth = -1;
         } else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
                     type == XML_READER_TYPE_WHITESPACE ||
                     type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&

@@ -8,6 +8,12 @@
  * ERR_TOOBIG once the parts together pass max_unzip_bytes (zip bombs), the
  * text is capped at max_text_bytes (ERR_TOOBIG).  No DTD loading, no network,
  * no entity expansion beyond libxml2's defaults (which bound amplification).
+ * ElementTree details kept: a w:t gives only its .text (the character data
+ * before its first child tag), comments are skipped, CDATA is text.
+ * Checked against docx2txt 0.9 on 800 random documents
+ * (tests/data/readers/check_docx2txt.py).  Known difference: libxml2 refuses
+ * a single text node over 10 MB (no XML_PARSE_HUGE, which would also lift
+ * its entity-amplification guards): ERR_PARSE where docx2txt succeeds.
  * Errors: ERR_PARSE (not a zip, no word/document.xml, malformed XML),
  * ERR_ENCRYPTED (password-protected zip entries), ERR_NOMEM.  Pure. */
 #ifndef INGEST_READER_DOCX_H
