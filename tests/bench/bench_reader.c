@@ -6,6 +6,7 @@
  * -j N      N processes, file i goes to process i % N (default 1)
  * --inproc  parse PDFs in-process (pdf_isolate=0) instead of a child
  * --dump    print each Document (id, metadata, text) instead of figures
+ * --md      with --dump: print MarkdownNodeParser's nodes of each Document
  * Output: one key=value line: files, errors, docs, chars (code points),
  * bytes_in, seconds, mb_per_s (input MB/s), peak_rss_kb (largest process,
  * PDF children included). */
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mdparse.h"
 #include "mime.h"
 #include "reader.h"
 #include "utf8.h"
@@ -81,7 +83,14 @@ static void run(char **files, int n, int j, int nproc, const reader_opts *o, int
         t->bytes += (long long)len;
         t->docs += (long)docs.n;
         for (size_t k = 0; k < docs.n; k++) t->chars += (long long)utf8_count(docs.v[k]->text, docs.v[k]->text_len);
-        if (show) dump(&docs);
+        if (show == 2) {
+            node_list nodes = {0};
+            for (size_t k = 0; k < docs.n; k++) mdparse_doc(docs.v[k], "/", 1, 1, &nodes);
+            dump(&nodes);
+            node_list_free(&nodes);
+        } else if (show) {
+            dump(&docs);
+        }
         node_list_free(&docs);
         free(data);
     }
@@ -95,10 +104,11 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-j") && i + 1 < argc) nproc = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--inproc")) o.pdf_isolate = 0;
-        else if (!strcmp(argv[i], "--dump")) show = 1;
+        else if (!strcmp(argv[i], "--dump")) show = show ? show : 1;
+        else if (!strcmp(argv[i], "--md")) show = 2;
         else if (!strcmp(argv[i], "--html")) o.html_text = 1;
         else {
-            fprintf(stderr, "usage: bench_reader [-j N] [--inproc] [--dump] [--html] FILE...\n");
+            fprintf(stderr, "usage: bench_reader [-j N] [--inproc] [--dump] [--md] [--html] FILE...\n");
             return 2;
         }
     }
