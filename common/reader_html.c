@@ -1,11 +1,13 @@
 /* reader_html.c - visible text of HTML through libxml2 (see reader_html.h).
- * Role: parse with htmlReadMemory (recovering, no network, no error output),
- * then one iterative walk over the tree (no recursion, so depth is no
- * threat) that writes text through a small line-break state machine.
- * Ownership: the libxml2 document lives only inside reader_html_text. */
+ * Role: libxml2's HTML push parser (recovering, no network, no error output)
+ * drives SAX callbacks that write text through a small line-break state
+ * machine; no tree is built, so memory is the parser's window plus the
+ * output, whatever the nesting or the size of the page.
+ * Ownership: the parser context lives only inside reader_html_text. */
 #include "reader_html.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@ typedef struct tw {
     int pending_nl; /* line breaks owed before the next text (capped at 2) */
     int pending_sp; /* a collapsed space owed before the next text */
     int pre;        /* depth inside <pre> */
+    int skip;       /* depth inside an element whose content is not shown */
     int rc;
 } tw;
 
@@ -76,103 +79,106 @@ static void put_text(tw *w, const char *s, size_t len)
     if (!w->rc) w->rc = buf_append(w->out, s, len);
 }
 
-static void text_node(tw *w, const char *s)
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+static void text_node(tw *w, const char *s, size_t len)
 {
+    const char *end = s + len;
     if (w->pre) {
-        for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+        for (const char *nl; (nl = memchr(s, '\n', (size_t)(end - s))); s = nl + 1) {
             put_text(w, s, (size_t)(nl - s));
             w->pending_nl++;
         }
-        put_text(w, s, strlen(s));
+        put_text(w, s, (size_t)(end - s));
         return;
     }
-    while (*s) {
-        size_t ws = strspn(s, " \t\n\r\f");
-        if (ws) w->pending_sp = 1;
-        s += ws;
-        size_t wl = strcspn(s, " \t\n\r\f");
-        put_text(w, s, wl);
-        s += wl;
+    while (s < end) {
+        if (is_ws(*s)) {
+            w->pending_sp = 1;
+            s++;
+            continue;
+        }
+        const char *e = s;
+        while (e < end && !is_ws(*e)) e++;
+        put_text(w, s, (size_t)(e - s));
+        s = e;
     }
 }
 
-/* Returns 1 to descend into n's children. */
-static int enter(tw *w, xmlNodePtr n)
+static int skipped_name(const char *name)
 {
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content) text_node(w, (const char *)n->content);
-        return 0;
+    return in_list(name, skipped, sizeof skipped / sizeof *skipped);
+}
+
+static void on_start(void *ud, const xmlChar *tag, const xmlChar **attrs)
+{
+    (void)attrs;
+    tw *w = ud;
+    const char *name = (const char *)tag;
+    if (w->skip || skipped_name(name)) {
+        w->skip++;
+        return;
     }
-    if (n->type != XML_ELEMENT_NODE || !n->name) return 0;
-    const char *name = (const char *)n->name;
-    if (in_list(name, skipped, sizeof skipped / sizeof *skipped)) return 0;
     if (!strcmp(name, "br")) {
         w->pending_nl++;
         w->pending_sp = 0;
         if (!w->out->len) w->pending_nl = 0;
-        return 0;
+        return;
     }
     if (!strcmp(name, "td") || !strcmp(name, "th")) w->pending_sp = 1;
     int nl = block_nl(name);
     if (nl) want_nl(w, nl);
     if (!strcmp(name, "pre")) w->pre++;
-    return 1;
 }
 
-static void leave(tw *w, xmlNodePtr n)
+static void on_end(void *ud, const xmlChar *tag)
 {
-    if (n->type != XML_ELEMENT_NODE || !n->name) return;
-    const char *name = (const char *)n->name;
-    if (in_list(name, skipped, sizeof skipped / sizeof *skipped)) return;
+    tw *w = ud;
+    const char *name = (const char *)tag;
+    if (w->skip) {
+        w->skip--;
+        return;
+    }
     int nl = block_nl(name);
     if (nl) want_nl(w, nl);
     if (!strcmp(name, "pre") && w->pre) w->pre--;
     if (!strcmp(name, "td") || !strcmp(name, "th")) w->pending_sp = 1;
 }
 
-static void walk(tw *w, xmlNodePtr start)
+static void on_text(void *ud, const xmlChar *ch, int len)
 {
-    xmlNodePtr n = start;
-    while (n && !w->rc) {
-        if (enter(w, n) && n->children) {
-            n = n->children;
-            continue;
-        }
-        for (;;) {
-            leave(w, n);
-            if (n == start) return;
-            if (n->next) {
-                n = n->next;
-                break;
-            }
-            n = n->parent;
-            if (!n) return;
-        }
-    }
+    tw *w = ud;
+    if (!w->skip && len > 0) text_node(w, (const char *)ch, (size_t)len);
 }
 
 int reader_html_text(const uint8_t *data, size_t len, const reader_opts *o, buf_t *out,
                      char *eb, size_t el)
 {
     (void)o;
-    if (len > (size_t)INT32_MAX) {
-        snprintf(eb, el, "HTML file too large for the parser");
-        return ERR_TOOBIG;
-    }
-    const char *enc = utf8_valid((const char *)data, len, NULL) ? "UTF-8" : NULL;
-    htmlDocPtr doc = htmlReadMemory(len ? (const char *)data : "", (int)len, NULL, enc,
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-    if (!doc) {
-        if (!len) return 0; /* libxml2 gives no document for empty input: no text */
-        snprintf(eb, el, "HTML parser produced no document");
-        return ERR_PARSE;
-    }
+    htmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = on_start;
+    sax.endElement = on_end;
+    sax.characters = on_text;
+    sax.cdataBlock = on_text; /* script/style bodies come here; skipped anyway */
     tw w = {.out = out};
-    size_t start = out->len;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    if (root) walk(&w, root);
-    xmlFreeDoc(doc);
+    xmlCharEncoding enc = utf8_valid((const char *)data, len, NULL) ? XML_CHAR_ENCODING_UTF8
+                                                                     : XML_CHAR_ENCODING_NONE;
+    htmlParserCtxtPtr ctx = htmlCreatePushParserCtxt(&sax, &w, NULL, 0, NULL, enc);
+    if (!ctx) {
+        snprintf(eb, el, "HTML parser: out of memory");
+        return ERR_NOMEM;
+    }
+    htmlCtxtUseOptions(ctx, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                HTML_PARSE_NONET);
+    size_t start = out->len, off = 0, chunk = 1 << 16;
+    while (!w.rc && off < len) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        htmlParseChunk(ctx, (const char *)data + off, (int)n, 0);
+        off += n;
+    }
+    if (!w.rc) htmlParseChunk(ctx, NULL, 0, 1);
+    htmlFreeParserCtxt(ctx);
     if (w.rc) {
         out->len = start;
         if (out->p) out->p[start] = '\0';

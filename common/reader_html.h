@@ -8,10 +8,10 @@
  * whitespace collapse to one space except inside <pre>; entities decoded;
  * lines right-trimmed, at most one blank line in a row, the result stripped.
  * Bytes that are valid UTF-8 are parsed as UTF-8, others by the document's
- * declared charset (libxml2's default otherwise).  libxml2 stops nesting at
- * 256 levels (deeper content is dropped, no crash); the walk is iterative.
- * Errors: ERR_TOOBIG (text over max_text_bytes), ERR_PARSE (libxml2 gave no
- * document), ERR_NOMEM.  Pure. */
+ * declared charset (libxml2's default, ISO-8859-1, otherwise).  Streaming
+ * (SAX, 64 KiB chunks): no tree, so neither size nor nesting depth (100k
+ * levels are fine) costs more than the parser's element-name stack.
+ * Errors: ERR_TOOBIG (text over the out buffer's max), ERR_NOMEM.  Pure. */
 #ifndef INGEST_READER_HTML_H
 #define INGEST_READER_HTML_H
 
