@@ -27,8 +27,8 @@ now() { date +%s.%N; }
 pdftotext_run() {
     local t0 t1
     t0=$(now)
-    printf '%s\n' "${files[@]}" | xargs -P "$1" -I{} /usr/bin/time -a -o "$tmp/time.$1" \
-        -f '%M' sh -c 'pdftotext -enc UTF-8 "$1" - > /dev/null 2>&1' _ {}
+    printf '%s\n' "${files[@]}" | xargs -d '\n' -P "$1" -n 1 /usr/bin/time -a -o "$tmp/time.$1" \
+        -f '%M' sh -c 'pdftotext -enc UTF-8 "$0" - > /dev/null 2>&1'
     t1=$(now)
     local rss chars
     rss=$(sort -n "$tmp/time.$1" | tail -1)

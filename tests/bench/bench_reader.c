@@ -3,7 +3,7 @@
  *
  *   bench_reader [-j N] [--inproc] [--dump] FILE...
  *
- * -j N      N processes, file i goes to process i % N (default 1)
+ * -j N      N processes taking files from a shared queue (default 1)
  * --inproc  parse PDFs in-process (pdf_isolate=0) instead of a child
  * --dump    print each Document (id, metadata, text) instead of figures
  * --md      with --dump: print MarkdownNodeParser's nodes of each Document
@@ -58,9 +58,11 @@ static void dump(const node_list *docs)
     }
 }
 
-static void run(char **files, int n, int j, int nproc, const reader_opts *o, int show, tally *t)
+/* Takes file indices from the queue pipe until it is empty. */
+static void run(char **files, int queue, const reader_opts *o, int show, tally *t)
 {
-    for (int i = j; i < n; i += nproc) {
+    int32_t i;
+    while (read(queue, &i, sizeof i) == sizeof i) {
         uint8_t *data;
         size_t len;
         t->files++;
@@ -116,18 +118,22 @@ int main(int argc, char **argv)
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     tally total = {0};
-    int pfd[2];
-    if (pipe(pfd)) return 1;
+    int pfd[2], q[2];
+    if (pipe(pfd) || pipe(q)) return 1;
     for (int j = 0; j < nproc; j++) {
         if (fork() == 0) {
             tally t = {0};
-            run(argv + i, argc - i, j, nproc, &o, show, &t);
+            close(q[1]);
+            run(argv + i, q[0], &o, show, &t);
             fflush(stdout);
             if (write(pfd[1], &t, sizeof t) != sizeof t) _exit(1);
             _exit(0);
         }
     }
     close(pfd[1]);
+    for (int32_t k = 0; k < argc - i; k++) /* the queue: file indices */
+        if (write(q[1], &k, sizeof k) != sizeof k) return 1;
+    close(q[1]);
     tally t;
     while (read(pfd[0], &t, sizeof t) == sizeof t) {
         total.files += t.files, total.errors += t.errors, total.docs += t.docs;
