@@ -29,6 +29,7 @@ void reader_opts_default(reader_opts *o)
     o->max_unzip_bytes = 256LL << 20;
     o->html_text = 0;
     o->pdf_isolate = 1;
+    o->pdf_reading_order = 0;
 }
 
 /* A 0/1 or true/false option of the spec's "reader" object. */
@@ -55,6 +56,7 @@ void reader_opts_from_spec(const spec_t *s, reader_opts *o)
     }
     o->html_text = spec_flag(s, "html_text", o->html_text);
     o->pdf_isolate = spec_flag(s, "pdf_isolate", o->pdf_isolate);
+    o->pdf_reading_order = spec_flag(s, "pdf_reading_order", o->pdf_reading_order);
 }
 
 /* SimpleDirectoryReader's default extractor map entries we do not parse. */

@@ -46,14 +46,17 @@ typedef struct reader_opts {
     int64_t max_unzip_bytes; /* decompressed bytes read from one DOCX part (default 256 MiB) */
     int html_text;           /* 1: .html/.htm as visible text; 0 (default): plain branch */
     int pdf_isolate;         /* 1 (default): parse PDFs in a forked, limited child */
+    int pdf_reading_order;   /* 1: page text in reading order (poppler_page_get_text);
+                                0 (default): content-stream order (pdftotext -raw),
+                                which is much closer to pypdf's */
 } reader_opts;
 
 void reader_opts_default(reader_opts *o);
 struct spec;
 /* Defaults overridden by the spec's "reader" object: keys max_file_bytes,
  * max_text_bytes, time_budget_ms, max_mem_bytes, max_pages, max_unzip_bytes
- * (integers; values < 1 keep the default) and html_text, pdf_isolate
- * (booleans or 0/1). */
+ * (integers; values < 1 keep the default) and html_text, pdf_isolate,
+ * pdf_reading_order (booleans or 0/1). */
 void reader_opts_from_spec(const struct spec *s, reader_opts *o);
 /* Appends the file's Documents to docs. */
 int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *errbuf,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -89,7 +90,91 @@ static void emit_err(sink *s, int code, const char *msg)
         sink_flush(s);
 }
 
-/* Walks the document; always ends the stream with 'D' or 'E'. */
+/* pdftotext -raw -enc UTF-8 over the bytes (given on a memfd as stdin):
+ * every page's text followed by '\f', in out.  0, or ERR_UNSUPPORTED when
+ * pdftotext cannot be run, ERR_PARSE when it fails, ERR_TOOBIG, ERR_IO. */
+static int raw_text(const uint8_t *data, size_t len, buf_t *out)
+{
+    int mfd = memfd_create("ingest-pdf", MFD_CLOEXEC), p[2];
+    if (mfd < 0) return ERR_IO;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(mfd, data + off, len - off);
+        if (w <= 0) {
+            close(mfd);
+            return ERR_IO;
+        }
+        off += (size_t)w;
+    }
+    if (lseek(mfd, 0, SEEK_SET) || pipe2(p, O_CLOEXEC)) {
+        close(mfd);
+        return ERR_IO;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (dup2(mfd, 0) < 0 || dup2(p[1], 1) < 0 || (devnull >= 0 && dup2(devnull, 2) < 0))
+            _exit(126);
+        execlp("pdftotext", "pdftotext", "-raw", "-enc", "UTF-8", "-", "-", (char *)NULL);
+        _exit(127);
+    }
+    close(mfd);
+    close(p[1]);
+    int rc = pid < 0 ? ERR_IO : 0;
+    char tmp[65536];
+    ssize_t r;
+    while (!rc && ((r = read(p[0], tmp, sizeof tmp)) > 0 || (r < 0 && errno == EINTR)))
+        if (r > 0) rc = buf_append(out, tmp, (size_t)r);
+    close(p[0]);
+    int st = 0;
+    if (pid > 0) {
+        if (rc) kill(pid, SIGKILL);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    }
+    if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        rc = WIFEXITED(st) && WEXITSTATUS(st) >= 126 ? ERR_UNSUPPORTED : ERR_PARSE;
+    return rc;
+}
+
+/* Page i's text from pdftotext's output: the i-th '\f'-terminated span
+ * without its final "\n".  *at walks the buffer. */
+static int next_raw_page(const buf_t *raw, size_t *at, const char **s, size_t *len)
+{
+    const char *b = raw->p ? raw->p + *at : "";
+    const char *ff = memchr(b, '\f', raw->len - *at);
+    if (!ff) return 0;
+    *s = b;
+    *len = (size_t)(ff - b);
+    if (*len && b[*len - 1] == '\n') (*len)--;
+    *at += (size_t)(ff - b) + 1;
+    return 1;
+}
+
+static int count_ff(const buf_t *raw)
+{
+    int n = 0;
+    for (size_t i = 0; i < raw->len; i++) n += raw->p[i] == '\f';
+    return n;
+}
+
+static void emit_fail(sink *s, int rc, const reader_opts *o)
+{
+    char msg[160];
+    if (rc == ERR_TOOBIG)
+        snprintf(msg, sizeof msg, "PDF text over the %lld-byte limit", (long long)o->max_text_bytes);
+    else if (rc == ERR_UNSUPPORTED)
+        snprintf(msg, sizeof msg, "cannot run pdftotext (install poppler-utils, or set the "
+                                  "reader option pdf_reading_order)");
+    else
+        snprintf(msg, sizeof msg, "cannot pass PDF pages to the reader (%s)", err_str(rc));
+    emit_err(s, rc, msg);
+}
+
+/* Walks the document; always ends the stream with 'D' or 'E'.  Labels come
+ * from poppler-glib; text from pdftotext -raw (content-stream order, like
+ * pypdf) unless o->pdf_reading_order, or when pdftotext fails on the file or
+ * disagrees on the page count: then poppler_page_get_text (reading order). */
 static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o, sink *s)
 {
     GError *gerr = NULL;
@@ -121,31 +206,36 @@ static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o
         g_object_unref(doc);
         return;
     }
+    buf_t raw;
+    buf_init(&raw, (size_t)o->max_text_bytes + (size_t)n + 1);
+    int use_raw = 0;
+    if (!o->pdf_reading_order) {
+        rc = raw_text(data, len, &raw);
+        use_raw = !rc && count_ff(&raw) == n;
+        if (rc == ERR_PARSE) rc = 0; /* poppler-glib opened it: fall back to reading order */
+    }
+    size_t at = 0;
     for (int i = 0; !rc && i < n; i++) {
         PopplerPage *pg = poppler_document_get_page(doc, i);
         char *label = pg ? poppler_page_get_label(pg) : NULL;
-        char *text = pg ? poppler_page_get_text(pg) : NULL;
+        char *text = NULL;
+        const char *t = "";
+        size_t tl = 0;
+        if (use_raw) next_raw_page(&raw, &at, &t, &tl);
+        else if (pg && (text = poppler_page_get_text(pg))) t = text, tl = strlen(text);
         char num[16];
         snprintf(num, sizeof num, "%d", i + 1);
-        size_t tl = text ? strlen(text) : 0;
         total += (int64_t)tl;
         if (total > o->max_text_bytes) rc = ERR_TOOBIG;
-        else rc = emit_page(s, label ? label : num, text ? text : "", tl); /* "" is a label */
+        else rc = emit_page(s, label ? label : num, t, tl); /* "" is a label */
         g_free(label);
         g_free(text);
         if (pg) g_object_unref(pg);
     }
+    buf_free(&raw);
     g_object_unref(doc);
-    if (rc == ERR_TOOBIG) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "PDF text over the %lld-byte limit",
-                 (long long)o->max_text_bytes);
-        emit_err(s, rc, msg);
-    } else if (rc) {
-        emit_err(s, rc, "cannot pass PDF pages to the reader");
-    } else if (!buf_putc(&s->b, REC_DONE)) {
-        sink_flush(s);
-    }
+    if (rc) emit_fail(s, rc, o);
+    else if (!buf_putc(&s->b, REC_DONE)) sink_flush(s);
 }
 
 /* ---- record stream: reader side ---- */
@@ -283,6 +373,7 @@ static void set_limit(int res, int64_t v)
 
 static _Noreturn void child_main(int fd, const uint8_t *data, size_t len, const reader_opts *o)
 {
+    setpgid(0, 0); /* its own group, so a timeout also kills pdftotext */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* the caller's handlers (an event loop's, say) must not run here */
     static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
@@ -328,7 +419,10 @@ static int collect(pid_t pid, int fd, int64_t budget_ms, buf_t *b, int *sig)
         rc = buf_append(b, tmp, (size_t)r);
         if (rc) break;
     }
-    if (rc) kill(pid, SIGKILL);
+    if (rc) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
     int st = 0;
     *sig = 0;
     pid_t w;
@@ -356,6 +450,7 @@ static int extract_isolated(const uint8_t *data, size_t len, const reader_opts *
         close(pfd[0]);
         child_main(pfd[1], data, len, o);
     }
+    setpgid(pid, pid); /* also done by the child: no race either way */
     close(pfd[1]);
     int sig;
     int rc = collect(pid, pfd[0], o->time_budget_ms, stream, &sig);

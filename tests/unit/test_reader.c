@@ -140,9 +140,17 @@ static void test_pdf(void)
     node_list_free(&docs);
 }
 
-/* The same pages whether poppler runs in the child or in this process. */
+/* The same pages whether poppler runs in the child or in this process;
+ * reading order gives the same text on these one-column pages. */
 static void test_pdf_isolation_equivalence(void)
 {
+    node_list c = {0};
+    char eb0[256];
+    opts.pdf_reading_order = 1;
+    CHECK(load("labels.pdf", NULL, &c, eb0) == 0 && c.n == 4);
+    opts.pdf_reading_order = 0;
+    if (c.n == 4) CHECK_STR(c.v[3]->text, "Body two.");
+    node_list_free(&c);
     node_list a = {0}, b = {0};
     char eb[256];
     CHECK(load("labels.pdf", NULL, &a, eb) == 0);
