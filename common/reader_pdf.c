@@ -113,7 +113,7 @@ static int raw_text(const uint8_t *data, size_t len, buf_t *out)
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int devnull = open("/dev/null", O_WRONLY);
+        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (dup2(mfd, 0) < 0 || dup2(p[1], 1) < 0 || (devnull >= 0 && dup2(devnull, 2) < 0))
             _exit(126);
         execlp("pdftotext", "pdftotext", "-raw", "-enc", "UTF-8", "-", "-", (char *)NULL);
@@ -382,7 +382,7 @@ static _Noreturn void child_main(int fd, const uint8_t *data, size_t len, const 
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    int devnull = open("/dev/null", O_WRONLY);
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull >= 0) dup2(devnull, 2); /* poppler prints syntax errors on stderr */
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_AS, vm_bytes() + o->max_mem_bytes);
@@ -463,7 +463,8 @@ static int extract_isolated(const uint8_t *data, size_t len, const reader_opts *
     else if (rc)
         snprintf(eb, el, "reading from the PDF parser: %s", err_str(rc));
     else if (sig)
-        snprintf(eb, el, "PDF parser died (signal %d: %s)", sig, strsignal(sig));
+        snprintf(eb, el, "PDF parser died (signal %d: %s; its memory limit is %lld MiB)", sig,
+                 strsignal(sig), (long long)(o->max_mem_bytes >> 20));
     if (!rc && sig) rc = sig == SIGXCPU ? ERR_TIMEOUT : ERR_PARSE;
     return rc;
 }
