@@ -313,7 +313,7 @@ static int finish_wait(submitter *s, int nfiles)
     jobinfo ji;
     if (progress_wait(s->c, s->job, &ji, s->err, sizeof s->err)) return -1;
     double secs = jobinfo_elapsed(&ji, jobinfo_now_ms());
-    fprintf(stderr, "job %s %s: %lld documents (%d files), %lld failed, %lld nodes, %.2f s, %.1f nodes/s\n",
+    fprintf(stderr, "job %s %s: %lld documents (%d files), %lld failed, %lld nodes, %.3f s, %.1f nodes/s\n",
             s->job, ji.state, (long long)(ji.docs_done + ji.docs_failed), nfiles,
             (long long)ji.docs_failed, (long long)ji.nodes, secs, secs > 0 ? (double)ji.nodes / secs : 0.0);
     long nerr = progress_print_errors(s->c, s->job, stderr);
