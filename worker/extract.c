@@ -27,8 +27,7 @@
  * concurrently (same prompts, same answers from a deterministic model).
  *
  * Failures: a prompt that fails after the call layer's retries fails its
- * node (for titles: every node of the document); 401/403/404 fail the
- * whole batch with ERR_REMOTE.  Ownership as in remote.c: the job owns
+ * node (for titles: every node of the document) with the API's error text.  Ownership as in remote.c: the job owns
  * answers and groups, each prompt is owned by its call. */
 #include "extract.h"
 
@@ -246,9 +245,6 @@ static void prompt_done(void *ud, const oc_result *res)
     if (res->ok && rc) why = rc == ERR_PARSE ? err : err_str(rc);
     if (res->cancelled) {
         j->cancelled = 1;
-    } else if (!res->ok && res->permanent &&
-               (res->status == 401 || res->status == 403 || res->status == 404)) {
-        j->rc = ERR_REMOTE;
     } else if (rc) {
         if (j->kind == X_TITLE) fail_group(j, &j->g[p->group], why);
         else fail_node(j, p->node, why);

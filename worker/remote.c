@@ -11,8 +11,9 @@
  * 400) and an input over the model's token limit.  A 400 on a request of
  * several inputs is bisected until the offending input is alone, so one bad
  * input fails only its own node.  A 400 that rejects base64 makes the job
- * fall back to float arrays.  401/403/404 (credentials, URL, model) fail
- * the whole batch with ERR_REMOTE, to be retried later.
+ * fall back to float arrays.  Other failures (401 bad key, 404 unknown
+ * model, retries exhausted) fail every node of the request with the API's
+ * error text, so the documents are recorded with the reason.
  *
  * Ownership: an ejob copies the stage_job and owns the input strings; each
  * request (ebatch) is owned by its call until the call's done fires.  The
@@ -155,13 +156,12 @@ static void batch_done(void *ud, const oc_result *res)
         j->cancelled = 1;
     } else if (res->ok) {
         store(j, b, res);
-    } else if (res->permanent && (res->status == 401 || res->status == 403 || res->status == 404)) {
-        j->rc = ERR_REMOTE;
     } else if (res->permanent && res->status == 400 && !j->use_float &&
                strstr(res->err, "encoding_format")) {
         j->use_float = 1;
         send_batch(j, b->idx, b->n);
-    } else if (res->permanent && b->n > 1) {
+    } else if (res->permanent && b->n > 1 && (res->status == 400 || res->status == 413 ||
+                                               res->status == 422)) {
         send_batch(j, b->idx, b->n / 2);
         send_batch(j, b->idx + b->n / 2, b->n - b->n / 2);
     } else {
