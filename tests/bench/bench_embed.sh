@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench_embed.sh - SentenceSplitter(1024, 20) + OpenAIEmbedding(batch 100)
+# over the FinanceBench text corpus against the shared mock OpenAI server
+# (200 ms + 10 ms per input, its defaults), through the real system:
+# coordinator -> private redis-server -> N workers -> mock.
+#
+# usage: tests/bench/bench_embed.sh [BUILD_DIR] [WORKERS] [REPEAT]
+#   env: CORPUS (default /work/shared/corpus/financebench-seed/text)
+#        MOCK   (default /work/shared/tools/mock-openai/server.mjs)
+#        LATENCY_MS (200) PER_INPUT_MS (10) BATCH (100) CONCURRENCY (worker batches, default 8)
+#        LOCAL=1: HashEmbedding instead of OpenAIEmbedding (the same run with
+#        no network: the reading + splitting floor to add to bound_s)
+# Prints one JSON line per run: wall_s (submit to last worker exit), nodes,
+# requests, inputs, batch-size histogram, max in flight, 429/5xx counts, and
+# ratio = wall_s / bound_s, where bound_s = latency + per_input * largest
+# batch: the time of one request of the largest size, i.e. what an ideal
+# client that sends every request at once could not beat.
+set -euo pipefail
+
+BUILD=${1:-build}
+WORKERS=${2:-1}
+REPEAT=${3:-3}
+CORPUS=${CORPUS:-/work/shared/corpus/financebench-seed/text}
+MOCK=${MOCK:-/work/shared/tools/mock-openai/server.mjs}
+LATENCY_MS=${LATENCY_MS:-200}
+PER_INPUT_MS=${PER_INPUT_MS:-10}
+BATCH=${BATCH:-100}
+CONCURRENCY=${CONCURRENCY:-8}
+COORD="$BUILD/coordinator/ingest-coordinator"
+WORKER="$BUILD/worker/ingest-worker"
+
+for f in "$COORD" "$WORKER" "$MOCK"; do
+    [ -e "$f" ] || { echo "missing $f" >&2; exit 2; }
+done
+[ -d "$CORPUS" ] || { echo "missing corpus $CORPUS" >&2; exit 2; }
+
+DIR=$(mktemp -d /tmp/ingest-bench-XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+SOCK="$DIR/redis.sock"
+redis-server --port 0 --unixsocket "$SOCK" --dir "$DIR" --save "" --appendonly no \
+    --logfile "$DIR/redis.log" &
+PIDS+=($!)
+node "$MOCK" --port 0 --port-file "$DIR/mock.port" --latency-ms "$LATENCY_MS" \
+    --per-input-ms "$PER_INPUT_MS" >"$DIR/mock.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 200); do
+    [ -S "$SOCK" ] && [ -s "$DIR/mock.port" ] && break
+    sleep 0.05
+done
+PORT=$(cat "$DIR/mock.port")
+URL="unix://$SOCK"
+BASE="http://127.0.0.1:$PORT/v1"
+
+EMBED="{\"class_name\": \"OpenAIEmbedding\", \"api_base\": \"$BASE\", \"embed_batch_size\": $BATCH}"
+[ "${LOCAL:-0}" = 1 ] && EMBED='{"class_name": "HashEmbedding", "dim": 1536}'
+cat >"$DIR/spec.json" <<EOF
+{"transformations": [
+  {"class_name": "SentenceSplitter", "chunk_size": 1024, "chunk_overlap": 20},
+  $EMBED
+]}
+EOF
+
+export OPENAI_API_KEY=sk-bench-not-a-real-key
+for run in $(seq "$REPEAT"); do
+    redis-cli -s "$SOCK" FLUSHALL >/dev/null
+    curl -s -X POST "http://127.0.0.1:$PORT/stats/reset" >/dev/null
+    t0=$(date +%s.%N)
+    JOB=$("$COORD" submit --redis "$URL" --pipeline "$DIR/spec.json" "$CORPUS")
+    WP=()
+    for w in $(seq "$WORKERS"); do
+        "$WORKER" --redis "$URL" --exit-when-idle --concurrency "$CONCURRENCY" \
+            2>"$DIR/worker$w.log" &
+        WP+=($!)
+    done
+    for p in "${WP[@]}"; do wait "$p"; done
+    t1=$(date +%s.%N)
+    STATUS=$("$COORD" status --redis "$URL" --json "$JOB")
+    STATS=$(curl -s "http://127.0.0.1:$PORT/stats")
+    python3 - "$t0" "$t1" "$LATENCY_MS" "$PER_INPUT_MS" "$WORKERS" "$run" <<PYEOF
+import json, sys
+t0, t1, lat, per, workers, run = sys.argv[1:]
+st = json.loads('''$STATUS''')
+s = json.loads('''$STATS''')
+wall = float(t1) - float(t0)
+hist = s.get("batch_size_hist", {})
+largest = max((int(k) for k in hist), default=0)
+bound = (float(lat) + float(per) * largest) / 1000.0
+print(json.dumps({
+    "run": int(run), "workers": int(workers), "wall_s": round(wall, 3),
+    "state": st.get("state"), "documents": st.get("documents_total"),
+    "failed": st.get("documents_failed"), "nodes": st.get("nodes"),
+    "requests": s.get("requests", {}).get("embeddings"),
+    "inputs": s.get("embedding_inputs"), "batch_size_hist": hist,
+    "max_in_flight": s.get("max_in_flight"), "sent_429": s.get("sent_429"),
+    "sent_5xx": s.get("sent_5xx"), "bound_s": round(bound, 3),
+    "ratio": round(wall / bound, 2) if bound else None}))
+PYEOF
+done
