@@ -507,6 +507,95 @@ static void test_extract_failure(remote_ctx *rc, const server *s)
     free_nodes(v, 3);
 }
 
+
+static void expect_node_prompts(node_t **v, size_t n, const char *tmpl, const char *xkey,
+                                const char *xval, char out[][20])
+{
+    for (size_t i = 0; i < n; i++) {
+        buf_t c, p;
+        buf_init(&c, 0);
+        buf_init(&p, 0);
+        node_content(v[i], NODE_MODE_ALL, &c);
+        const char *keys[2] = {"context_str", xkey}, *vals[2] = {c.p, xval};
+        oai_format(tmpl, keys, vals, xkey ? 2 : 1, &p);
+        char a[20];
+        fake_answer(p.p, a);
+        snprintf(out[i], 20, "%.16s", a + 1); /* stripped */
+        buf_free(&c);
+        buf_free(&p);
+    }
+}
+
+static void test_questions_summary(remote_ctx *rc, const server *s)
+{
+    node_t *v[4];
+    mk_nodes(v, 4, "qs");
+    char want[4][20];
+    expect_node_prompts(v, 4, EXTRACT_QUESTION_TMPL, "num_questions", "2", want);
+    const char *fmt = "{\"transformations\":[{\"class_name\":\"QuestionsAnsweredExtractor\","
+                      "\"questions\":2,\"llm\":{\"class_name\":\"OpenAILike\",\"api_base\":\"%s\"}}]}";
+    spec_t *sp = parse_spec(fmt, s->base);
+    run r;
+    run_stage(rc, &sp->tf[0], v, 4, &r);
+    int ok = 1;
+    for (int i = 0; i < 4; i++) {
+        const md_item *t = md_get(&v[i]->md, "questions_this_excerpt_can_answer");
+        ok &= t && !strcmp(t->s, want[i]);
+    }
+    CHECK(ok);
+    run_free(&r);
+    spec_free(sp);
+
+    /* SummaryExtractor(prev, self, next): keys in LlamaIndex's insertion order */
+    expect_node_prompts(v, 4, EXTRACT_SUMMARY_TMPL, NULL, NULL, want);
+    fmt = "{\"transformations\":[{\"class_name\":\"SummaryExtractor\",\"summaries\":"
+          "[\"self\",\"prev\",\"next\"],\"llm\":{\"api_base\":\"%s\"}}]}";
+    sp = parse_spec(fmt, s->base);
+    run_stage(rc, &sp->tf[0], v, 4, &r);
+    ok = 1;
+    for (int i = 0; i < 4; i++) {
+        const md_t *m = &v[i]->md;
+        const md_item *self = md_get(m, "section_summary"), *pv = md_get(m, "prev_section_summary"),
+                      *nx = md_get(m, "next_section_summary");
+        ok &= self && !strcmp(self->s, want[i]);
+        ok &= i == 0 ? !pv : pv && !strcmp(pv->s, want[i - 1]);
+        ok &= i == 3 ? !nx : nx && !strcmp(nx->s, want[i + 1]);
+        /* order: ..., prev, next, self */
+        ok &= !strcmp(m->v[m->n - 1].key, "section_summary");
+        if (i == 1) ok &= !strcmp(m->v[m->n - 3].key, "prev_section_summary");
+    }
+    CHECK(ok);
+    CHECK(r.stats.llm_requests == 4);
+    run_free(&r);
+    spec_free(sp);
+    free_nodes(v, 4);
+}
+
+static void test_azure_timeout(remote_ctx *rc, const server *s)
+{
+    fake_reset(s);
+    setenv("AZURE_OPENAI_API_KEY", SECRET "-az", 1);
+    char fmt[512];
+    snprintf(fmt, sizeof fmt,
+             "{\"transformations\":[{\"class_name\":\"AzureOpenAIEmbedding\",\"azure_endpoint\":"
+             "\"http://127.0.0.1:%d/\",\"azure_deployment\":\"dep1\",\"api_version\":\"2024-02-01\","
+             "\"timeout\":0.5}]}", s->port);
+    spec_t *sp = parse_spec(fmt, "");
+    fake_control(s, "{\"faults\":[\"slow:1500\"]}");
+    node_t *v[5];
+    mk_nodes(v, 5, "azure");
+    run r;
+    run_stage(rc, &sp->tf[0], v, 5, &r);
+    CHECK(r.rc == 0 && count_exact(v, 5, DIMS) == 5);
+    CHECK(r.stats.retries == 1); /* the slow answer timed out and was retried */
+    CHECK(stat_int(s, "requests", "/openai/deployments/dep1/embeddings") == 2);
+    CHECK(stat_int(s, "auth", "api-key " SECRET "-az") == 2);
+    run_free(&r);
+    free_nodes(v, 5);
+    spec_free(sp);
+    unsetenv("AZURE_OPENAI_API_KEY");
+}
+
 static void cancel_cb(struct ev_loop *l, ev_timer *t, int ev) { remote_cancel_all(t->data); }
 
 static void test_cancel(remote_ctx *rc, const server *s)
@@ -634,6 +723,8 @@ int main(int argc, char **argv)
     test_embed_rejects(rc, &s);
     test_title_keywords(rc, &s);
     test_extract_failure(rc, &s);
+    test_questions_summary(rc, &s);
+    test_azure_timeout(rc, &s);
     test_cancel(rc, &s);
     test_config_errors(rc);
     remote_free(rc);
