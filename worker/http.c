@@ -246,7 +246,10 @@ static int setup_easy(http_req *r, const char *url, const char *const *headers, 
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms && ms < 10000 ? ms : 10000L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* waiting for a connection that may multiplex only makes sense where
+     * HTTP/2 can be negotiated (ALPN over TLS); on http:// it would hold
+     * back the first burst of requests behind the first connection */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncmp(url, "https:", 6) ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ingest-worker/0.1");
     return bad ? ERR_INVAL : 0;

@@ -33,7 +33,7 @@ random 500s/drops.  An embeddings request with an input containing
 encoding_format "base64".
 
 GET /stats: counters (requests, responses by status, inputs, max in
-flight, auth headers seen); POST /stats/reset zeroes them.
+flight, TCP connections accepted, auth headers seen); POST /stats/reset zeroes them.
 """
 import argparse
 import base64
@@ -80,7 +80,7 @@ class State:
     def reset(self):
         self.stats = {"requests": {}, "responses": {}, "embedding_inputs": 0,
                       "embedding_requests_ok": 0, "chat_ok": 0, "in_flight": 0,
-                      "max_in_flight": 0, "dropped": 0, "auth": {}, "encoding_format": {},
+                      "max_in_flight": 0, "dropped": 0, "connections": 0, "auth": {}, "encoding_format": {},
                       "batch_sizes": {}}
 
     def count(self, group, key, n=1):
@@ -106,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *a):  # quiet
         pass
+
+    def setup(self):
+        super().setup()
+        with self.server.state.lock:
+            self.server.state.stats["connections"] += 1
 
     def reply(self, status, obj, headers=None):
         body = json.dumps(obj).encode()

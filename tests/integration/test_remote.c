@@ -304,12 +304,17 @@ static void test_embed_basic(remote_ctx *rc, const server *s)
     free_nodes(v, 250);
     spec_free(sp);
 
-    /* dimensions and a batch size of 7 */
-    sp = parse_spec(EMBED_SPEC(",\"dimensions\":16,\"embed_batch_size\":7"), s->base);
+    /* dimensions and a batch size of 7, one at a time: one kept-alive connection */
+    sp = parse_spec(EMBED_SPEC(",\"dimensions\":16,\"embed_batch_size\":7,\"max_concurrency\":1"),
+                    s->base);
     mk_nodes(v, 20, "dims");
+    fake_reset(s);
     run_stage(rc, &sp->tf[0], v, 20, &r);
     CHECK(count_exact(v, 20, 16) == 20);
     CHECK(r.stats.embed_requests == 3);
+    /* no new connection but the one this stats request itself opens */
+    CHECK(stat_int(s, "connections", NULL) == 1);
+    CHECK(stat_int(s, "max_in_flight", NULL) == 1);
     run_free(&r);
     free_nodes(v, 20);
     spec_free(sp);
