@@ -10,7 +10,8 @@
 #        LATENCY_MS (200) PER_INPUT_MS (10) BATCH (100) CONCURRENCY (worker batches, default 8)
 #        LOCAL=1: HashEmbedding instead of OpenAIEmbedding (the same run with
 #        no network: the reading + splitting floor to add to bound_s)
-# Prints one JSON line per run: wall_s (submit to last worker exit), nodes,
+# Prints one JSON line per run: wall_s (submit to last worker exit),
+# worker_cpu_s (user+system of all workers), nodes,
 # requests, inputs, batch-size histogram, max in flight, 429/5xx counts, and
 # ratio = wall_s / bound_s, where bound_s = latency + per_input * largest
 # batch: the time of one request of the largest size, i.e. what an ideal
@@ -75,7 +76,8 @@ for run in $(seq "$REPEAT"); do
     JOB=$("$COORD" submit --redis "$URL" --pipeline "$DIR/spec.json" "$CORPUS")
     WP=()
     for w in $(seq "$WORKERS"); do
-        "$WORKER" --redis "$URL" --exit-when-idle --concurrency "$CONCURRENCY" \
+        /usr/bin/time -f "cpu_s=%U+%S" -o "$DIR/worker$w.time" \
+            "$WORKER" --redis "$URL" --exit-when-idle --concurrency "$CONCURRENCY" \
             2>"$DIR/worker$w.log" &
         WP+=($!)
     done
@@ -83,6 +85,7 @@ for run in $(seq "$REPEAT"); do
     t1=$(date +%s.%N)
     STATUS=$("$COORD" status --redis "$URL" --json "$JOB")
     STATS=$(curl -s "http://127.0.0.1:$PORT/stats")
+    CPU=$(cat "$DIR"/worker*.time | sed -n 's/^cpu_s=//p' | paste -sd+ | bc)
     python3 - "$t0" "$t1" "$LATENCY_MS" "$PER_INPUT_MS" "$WORKERS" "$run" <<PYEOF
 import json, sys
 t0, t1, lat, per, workers, run = sys.argv[1:]
@@ -96,6 +99,7 @@ print(json.dumps({
     "run": int(run), "workers": int(workers), "wall_s": round(wall, 3),
     "state": st.get("state"), "documents": st.get("documents_total"),
     "failed": st.get("documents_failed"), "nodes": st.get("nodes"),
+    "worker_cpu_s": float("$CPU"),
     "requests": s.get("requests", {}).get("embeddings"),
     "inputs": s.get("embedding_inputs"), "batch_size_hist": hist,
     "max_in_flight": s.get("max_in_flight"), "sent_429": s.get("sent_429"),
