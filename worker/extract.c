@@ -36,8 +36,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "log.h"
 #include "oai.h"
-#include "tok.h"
 
 const char EXTRACT_TITLE_NODE_TMPL[] =
     "Context: {context_str}. Give a title that summarizes all of the unique entities, titles or "
@@ -106,7 +106,7 @@ static int ask(xjob *j, const char *tmpl, const char *ctx, const char *xkey, con
     if (!rc)
         rc = oai_chat_request(oc_ep_model(j->ep), j->temperature, j->max_tokens,
                               prompt.p ? prompt.p : "", prompt.len, &body);
-    uint64_t tokens = prompt.len ? tok_count(prompt.p, prompt.len) : 0;
+    uint64_t tokens = (prompt.len + 3) / 4; /* rate-limit estimate, ~4 bytes per token */
     buf_free(&prompt);
     if (!rc) {
         *p = (xprompt){j, node, group, slot};
@@ -345,7 +345,9 @@ int extract_start(oc_ctx *oc, stage_job *job)
     char err[200];
     oc_ep *ep = oc_endpoint(oc, OC_CHAT, cls ? cls : "OpenAI", llm, err, sizeof err);
     if (!ep) {
-        fprintf(stderr, "event=remote_config_error error=\"%s\"\n", err);
+        char q[300];
+        log_kv("error", "remote_config_error", "class=%s error=%s", job->tf->class_name,
+               log_quote(err, q, sizeof q));
         for (size_t i = 0; i < job->n; i++) job->fail(job->ud, i, err);
         job->done(job->ud, 0);
         return 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "log.h"
 #include "http.h"
 #include "oai.h"
 #include "ratelimit.h"
@@ -53,6 +54,7 @@ struct oc_ep {
     oc_ctx *ctx;
     oc_kind kind;
     char *url, *model, *auth; /* auth: header line with the key, or NULL */
+    char tag[160];            /* model="..." for logs (never the URL: it may hold userinfo) */
     const char *hdrs[2];
     char *secret; /* the bare key, for scrubbing */
     rl_t *rl;
@@ -214,6 +216,8 @@ oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, const char *class_name, json_t *p, c
         snprintf(err, el, "out of memory");
         return NULL;
     }
+    char q[140];
+    snprintf(ep->tag, sizeof ep->tag, "model=%s", log_quote(ep->model, q, sizeof q));
     ep->next = c->eps;
     c->eps = ep;
     ep->cap = -1;
@@ -317,7 +321,7 @@ static void adapt(oc_ep *ep, int throttled)
         if (now - ep->last_cut < 1.0) return; /* one cut per burst of 429s */
         ep->last_cut = now;
         ep->cap = fmax(1.0, floor(ep->cap / 2));
-        fprintf(stderr, "event=remote_throttle model=%s cap=%.0f\n", ep->model, ep->cap);
+        log_kv("warn", "remote_throttle", "%s cap=%.0f", ep->tag, ep->cap);
     } else if (ep->cap < ep->max) {
         ep->cap = fmin((double)ep->max, ep->cap + 1.0 / ep->cap);
     }
@@ -330,16 +334,18 @@ static void retry_or_fail(oc_call *k, const http_resp *r, char *msg)
     if (k->attempts > k->max_retries) {
         char full[600];
         snprintf(full, sizeof full, "%s (gave up after %u attempts)", msg, k->attempts);
-        fprintf(stderr, "event=remote_give_up model=%s attempts=%u error=\"%s\"\n", ep->model,
-                k->attempts, msg);
+        char q[600];
+        log_kv("error", "remote_give_up", "%s attempts=%u error=%s", ep->tag,
+               k->attempts, log_quote(msg, q, sizeof q));
         oc_result res = {.status = r->status, .body = r->body, .len = r->body_len, .err = full};
         finish(k, &res);
         return;
     }
     double wait = oai_retry_after(r->retry_after_ms, r->retry_after, time(NULL));
     if (wait < 0) wait = oai_backoff(k->attempts - 1, BACKOFF_BASE, BACKOFF_CAP, rnd(ep->ctx));
-    fprintf(stderr, "event=remote_retry model=%s attempt=%u wait_s=%.3f error=\"%s\"\n", ep->model,
-            k->attempts, wait, msg);
+    char q[600];
+    log_kv("warn", "remote_retry", "%s attempt=%u wait_s=%.3f error=%s", ep->tag,
+           k->attempts, wait, log_quote(msg, q, sizeof q));
     k->st = S_BACKOFF;
     ev_timer_set(&k->timer, wait, 0.);
     ev_timer_start(ep->ctx->loop, &k->timer);
@@ -364,8 +370,9 @@ static void on_http(void *ud, const http_resp *r)
     } else if (!r->curl_code && !oai_status_retryable(r->status)) {
         oai_error_text(r->status, r->body, r->body_len, msg, sizeof msg);
         scrub(ep, msg);
-        fprintf(stderr, "event=remote_error model=%s status=%ld error=\"%s\"\n", ep->model,
-                r->status, msg);
+        char q[600];
+        log_kv("error", "remote_error", "%s status=%ld error=%s", ep->tag,
+               r->status, log_quote(msg, q, sizeof q));
         oc_result res = {.permanent = 1, .status = r->status, .body = r->body, .len = r->body_len,
                          .err = msg};
         finish(k, &res);

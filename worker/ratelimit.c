@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "sha256.h"
 
 const char RL_LUA[] =
@@ -155,12 +156,13 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     w->cmd = NULL;
     free(cmd);
     double wait;
+    char q[200];
     if (r && r->type == REDIS_REPLY_INTEGER) {
         wait = (double)r->integer;
     } else {
         if (!w->rl->warned++)
-            fprintf(stderr, "event=ratelimit_redis_error key=%s error=\"%s\" fallback=local\n",
-                    w->rl->key, r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
+            log_kv("warn", "ratelimit_redis_error", "key=%s error=%s fallback=local", w->rl->key,
+                   log_quote(r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply", q, sizeof q));
         wait = local_take(w->rl, w->tokens);
     }
     outcome(w, wait);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "log.h"
 #include "extract.h"
 #include "oai.h"
 #include "oaicall.h"
@@ -126,7 +127,8 @@ static void store(ejob *j, const ebatch *b, const oc_result *res)
     if (rc) {
         char msg[200];
         snprintf(msg, sizeof msg, "invalid embeddings response: %s", rc == ERR_PARSE ? err : err_str(rc));
-        fprintf(stderr, "event=remote_bad_response model=%s error=\"%s\"\n", oc_ep_model(j->ep), msg);
+        char q[300];
+        log_kv("warn", "remote_bad_response", "error=%s", log_quote(msg, q, sizeof q));
         for (size_t k = 0; k < b->n; k++) j->job.fail(j->job.ud, b->idx[k], msg);
         return;
     }
@@ -184,8 +186,11 @@ static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
         j->job.fail(j->job.ud, i, err_str(rc));
         return rc;
     }
+    /* A cl100k token is at least one byte, so only inputs longer than the
+     * limit in bytes need the (costly) exact count; the others are charged
+     * to the rate limiter at the usual ~4 bytes per token estimate. */
     size_t len = in.len;
-    uint64_t nt = len ? tok_count(in.p, len) : 0;
+    uint64_t nt = limit && len > limit ? tok_count(in.p, len) : (len + 3) / 4;
     char msg[160];
     msg[0] = 0;
     if (!len)
@@ -209,7 +214,9 @@ static int embed_start(remote_ctx *r, stage_job *job)
     char err[200];
     oc_ep *ep = oc_endpoint(r->oc, OC_EMBED, job->tf->class_name, job->tf->params, err, sizeof err);
     if (!ep) { /* configuration error: every node fails with the reason */
-        fprintf(stderr, "event=remote_config_error error=\"%s\"\n", err);
+        char q[300];
+        log_kv("error", "remote_config_error", "class=%s error=%s", job->tf->class_name,
+               log_quote(err, q, sizeof q));
         for (size_t i = 0; i < job->n; i++) job->fail(job->ud, i, err);
         job->done(job->ud, 0);
         return 0;
