@@ -135,6 +135,20 @@ def check_sigterm(t, env, data):
     t.check(env.cli("SISMEMBER", "ingest:workers", "term-1") == "0", "worker deregistered")
 
 
+def check_cancel(t, env, data):
+    job = env.coord("submit", "--batch-docs", "1", data).stdout.strip()
+    r = env.coord("cancel", job)
+    t.check(r.stdout.strip() == "cancelled", "cancel prints the new state")
+    t.check(env.cli("LLEN", "ingest:queue") == "0", "cancelled batches left the queue")
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    st = env.status(job)
+    t.check(st["state"] == "cancelled" and st["nodes"] == 0, f"cancelled job untouched: {st}")
+    r = env.coord("cancel", job)
+    t.check(r.stdout.strip() == "cancelled", "cancel is idempotent")
+    r = env.coord("cancel", "nosuchjob", check=False)
+    t.check(r.returncode == 2, "cancel of an unknown job -> exit 2")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--coordinator", required=True)
@@ -143,7 +157,8 @@ def main():
     a = ap.parse_args()
     t = Checker()
     data = os.path.join(a.data, "sample")
-    for fn in (check_full_run, check_bad_documents, check_usage_errors, check_reaper, check_sigterm):
+    for fn in (check_full_run, check_bad_documents, check_usage_errors, check_reaper, check_sigterm,
+               check_cancel):
         env = Env(a.coordinator, a.worker)
         try:
             fn(t, env, data)
