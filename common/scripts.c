@@ -87,3 +87,10 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "  end\n"
     "end\n"
     "return 'cancelled'\n";
+
+const char SCRIPT_PENDING[] =
+    "local n = redis.call('LLEN', KEYS[2])\n"
+    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "end\n"
+    "return n\n";
