@@ -74,3 +74,23 @@ const char SCRIPT_REQUEUE[] =
     "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
     "end\n"
     "return 1\n";
+
+const char SCRIPT_CANCEL[] = FINALIZE
+    "local st = redis.call('HGET', KEYS[1], 'state')\n"
+    "if not st then return false end\n"
+    "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
+    "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
+    "for i = 0, total - 1 do\n"
+    "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"
+    "    redis.call('DEL', 'ingest:job:' .. ARGV[1] .. ':batch:' .. i)\n"
+    "  end\n"
+    "end\n"
+    "return 'cancelled'\n";
+
+const char SCRIPT_PENDING[] =
+    "local n = redis.call('LLEN', KEYS[2])\n"
+    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "end\n"
+    "return n\n";

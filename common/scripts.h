@@ -15,7 +15,10 @@
  *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
- * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref */
+ * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
+ * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
+ * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
+ *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H
 
@@ -25,5 +28,7 @@ extern const char SCRIPT_CLAIM[];
 extern const char SCRIPT_ACK[];
 extern const char SCRIPT_REAP[];
 extern const char SCRIPT_REQUEUE[];
+extern const char SCRIPT_CANCEL[];
+extern const char SCRIPT_PENDING[];
 
 #endif

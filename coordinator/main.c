@@ -13,6 +13,7 @@ static void usage(FILE *f)
         "  submit PATH...   walk files, enqueue batches on Redis, print the job id\n"
         "  status JOB       job state and counters (--json for one JSON object)\n"
         "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
+        "  cancel JOB       cancel a job: pending batches are dropped\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
         "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export},
+    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
                 {"split", cmd_split},   {"tokens", cmd_tokens}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);

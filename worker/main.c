@@ -13,9 +13,10 @@ static void usage(FILE *f)
         "Pops batches from Redis, runs each job's pipeline, writes nodes back.\n"
         "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
         "                       (default: $INGEST_REDIS_URL, else %s)\n"
-        "  --concurrency N      batches in flight (default 4)\n"
+        "  --concurrency N      batches in flight (default 8)\n"
         "  --id NAME            worker id (default: host-pid-random)\n"
-        "  --exit-when-idle     exit once the queue is empty and nothing is in flight\n"
+        "  --exit-when-idle     exit once no work is left: nothing queued, nothing held by\n"
+        "                       any worker (dead workers' batches are reaped first)\n"
         "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
         "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    worker_opts o = {.concurrency = 4, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
+    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
     const char *url = NULL;
     double v;
     int ch;

@@ -243,6 +243,23 @@ static void start_batch(worker *w, const char *ref, size_t len)
     redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 3 %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, seq);
 }
 
+/* --exit-when-idle: stop only when no work is left anywhere - nothing queued
+ * and nothing held by any worker (a dead worker's batches get reaped here). */
+static void on_pending(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)priv;
+    worker *w = c->data;
+    redisReply *r = rv;
+    w->popping = 0;
+    if (!reply_ok(w, r, "pending")) return;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 0 && w->inflight == 0 && !w->stopping) {
+        log_kv("info", "idle_exit", "worker=%s batches=%llu", w->id, w->batches);
+        w->stopping = 1;
+    }
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
 static void on_pop(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)c, (void)priv;
@@ -253,9 +270,11 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     if (r->type == REDIS_REPLY_STRING) {
         if (w->stopping) requeue(w, r->str, NULL);
         else start_batch(w, r->str, r->len);
-    } else if (w->o.exit_when_idle && w->inflight == 0) {
-        log_kv("info", "idle_exit", "worker=%s batches=%llu", w->id, w->batches);
-        w->stopping = 1;
+    } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
+        w->popping = 1; /* no new BLMOVE until the check answers */
+        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s", SCRIPT_PENDING,
+                          KEYS_WORKERS, KEYS_QUEUE);
+        return;
     }
     pop_next(w);
     maybe_shutdown(w);

@@ -15,7 +15,7 @@
 typedef struct worker_opts {
     const char *url;
     const char *id;      /* NULL: <host>-<pid>-<random> */
-    int concurrency;     /* batches in flight (default 4) */
+    int concurrency;     /* batches in flight (default 8) */
     int exit_when_idle;  /* exit when the queue is empty and nothing is in flight */
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */

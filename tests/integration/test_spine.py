@@ -135,6 +135,78 @@ def check_sigterm(t, env, data):
     t.check(env.cli("SISMEMBER", "ingest:workers", "term-1") == "0", "worker deregistered")
 
 
+def wait_for(pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def frozen_worker_holding(env, wid, data):
+    """Starts worker `wid`, lets it block in BLMOVE, freezes it (SIGSTOP), then
+    submits: Redis hands the batch to the frozen worker - a crash mid-batch."""
+    w = env.start_worker("--id", wid, "--heartbeat-ttl", "2", "--concurrency", "1")
+    wait_for(lambda: env.cli("EXISTS", f"ingest:worker:{wid}") == "1")
+    time.sleep(0.3)  # its BLMOVE is now blocked in Redis
+    w.send_signal(signal.SIGSTOP)
+    job = env.coord("submit", "--batch-docs", "10", data).stdout.strip()
+    held = wait_for(lambda: env.cli("LLEN", f"ingest:processing:{wid}") == "1")
+    return w, job, held
+
+
+def check_crash_recovery(t, env, data):
+    """kill -9 of a worker holding a batch: another worker finishes it, once."""
+    w1, job, held = frozen_worker_holding(env, "crash-1", data)
+    t.check(held, "frozen worker holds the batch")
+    w1.kill()
+    w1.wait()
+    w2 = env.start_worker("--exit-when-idle", "--heartbeat-ttl", "2")
+    t.check(wait_for(lambda: env.status(job)["state"] == "done", 30), "job finished after the crash")
+    env.wait_all([w2])
+    st = env.status(job)
+    nodes = env.export(job)
+    t.check(st["batches_done"] == 1 and len(nodes) == st["nodes"] > 0, f"recorded once: {st}")
+    t.check(len({n["id_"] for n in nodes}) == len(nodes), "no duplicate nodes")
+    # the frozen worker never got to claim it: one claimed delivery
+    t.check(env.cli("HGET", f"ingest:job:{job}:attempts", "0") == "1", "claimed once")
+
+
+def check_duplicate_ack(t, env, data):
+    """A worker presumed dead (frozen past its TTL) wakes up and finishes the
+    batch another worker already recorded: the second ack changes nothing."""
+    w1, job, held = frozen_worker_holding(env, "slow-1", data)
+    t.check(held, "frozen worker holds the batch")
+    w2 = env.start_worker("--exit-when-idle", "--heartbeat-ttl", "2")
+    t.check(wait_for(lambda: env.status(job)["state"] == "done", 30), "batch reaped and finished")
+    env.wait_all([w2])
+    before = env.status(job)
+    w1.send_signal(signal.SIGCONT)
+    t.check(wait_for(lambda: env.cli("LLEN", "ingest:processing:slow-1") == "0", 10),
+            "woken worker acknowledged")
+    w1.send_signal(signal.SIGTERM)
+    env.wait_all([w1], timeout=20)
+    after = env.status(job)
+    t.check(after["nodes"] == before["nodes"] and after["batches_done"] == 1 and
+            after["documents_done"] == before["documents_done"], f"nothing counted twice: {after}")
+    t.check(len(env.export(job)) == before["nodes"], "export unchanged")
+
+
+def check_cancel(t, env, data):
+    job = env.coord("submit", "--batch-docs", "1", data).stdout.strip()
+    r = env.coord("cancel", job)
+    t.check(r.stdout.strip() == "cancelled", "cancel prints the new state")
+    t.check(env.cli("LLEN", "ingest:queue") == "0", "cancelled batches left the queue")
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    st = env.status(job)
+    t.check(st["state"] == "cancelled" and st["nodes"] == 0, f"cancelled job untouched: {st}")
+    r = env.coord("cancel", job)
+    t.check(r.stdout.strip() == "cancelled", "cancel is idempotent")
+    r = env.coord("cancel", "nosuchjob", check=False)
+    t.check(r.returncode == 2, "cancel of an unknown job -> exit 2")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--coordinator", required=True)
@@ -143,7 +215,8 @@ def main():
     a = ap.parse_args()
     t = Checker()
     data = os.path.join(a.data, "sample")
-    for fn in (check_full_run, check_bad_documents, check_usage_errors, check_reaper, check_sigterm):
+    for fn in (check_full_run, check_bad_documents, check_usage_errors, check_reaper, check_sigterm,
+               check_cancel, check_crash_recovery, check_duplicate_ack):
         env = Env(a.coordinator, a.worker)
         try:
             fn(t, env, data)
