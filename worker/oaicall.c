@@ -61,6 +61,7 @@ struct oc_ep {
     double cap, last_cut;
     int64_t max;
     size_t inflight;
+    int no_base64;
     oc_call *qhead, *qtail;
 };
 
@@ -231,6 +232,8 @@ refresh:
 }
 
 const char *oc_ep_model(const oc_ep *ep) { return ep->model; }
+int oc_ep_no_base64(const oc_ep *ep) { return ep->no_base64; }
+void oc_ep_set_no_base64(oc_ep *ep) { ep->no_base64 = 1; }
 
 static void q_push(oc_ep *ep, oc_call *k, int front)
 {

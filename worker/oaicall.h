@@ -47,6 +47,9 @@ oc_ctx *oc_new(struct ev_loop *loop, struct redisAsyncContext *redis);
 oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, const char *class_name, json_t *params, char *err,
                    size_t errlen);
 const char *oc_ep_model(const oc_ep *ep);
+/* Sticky per-endpoint note that the server refuses base64 embeddings. */
+int oc_ep_no_base64(const oc_ep *ep);
+void oc_ep_set_no_base64(oc_ep *ep);
 /* Queues a POST of body (taken over).  0, or negative ERR_* (body freed,
  * done not called).  done never fires inside oc_call_start. */
 int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double timeout_s,

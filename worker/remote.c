@@ -8,11 +8,15 @@
  * every "\n" replaced by " " (oai_embed_input), sent in requests of
  * embed_batch_size inputs with encoding_format "base64" (what the openai SDK
  * asks for).  Per-node failures, never sent: an empty input (OpenAI answers
- * 400) and an input over the model's token limit.  A 400 on a request of
- * several inputs is bisected until the offending input is alone, so one bad
- * input fails only its own node.  A 400 that rejects base64 makes the job
- * fall back to float arrays.  Other failures (401 bad key, 404 unknown
- * model, retries exhausted) fail every node of the request with the API's
+ * 400) and an input over the model's token limit.  A 400 (413, 422) on a
+ * request of several inputs is bisected until the offending input is alone,
+ * so one bad input fails only its own node - unless both halves fail with
+ * the parent's exact error text, which marks a request-wide error (say,
+ * dimensions on a model without them): then they fail without further
+ * splitting (esplit).  A 400 that rejects base64 makes the request, and
+ * every later one to that endpoint, use float arrays.  Other failures (401
+ * bad key, 404 unknown model, retries exhausted) fail every node of the
+ * request with the API's
  * error text, so the documents are recorded with the reason.
  *
  * Ownership: an ejob copies the stage_job and owns the input strings; each
@@ -25,8 +29,8 @@
 #include <string.h>
 
 #include "err.h"
-#include "log.h"
 #include "extract.h"
+#include "log.h"
 #include "oai.h"
 #include "oaicall.h"
 #include "stage.h"
@@ -50,8 +54,21 @@ typedef struct ejob {
     unsigned max_retries;
 } ejob;
 
+/* The two halves of a request that got a 400.  If both fail with the
+ * parent's exact error text, the error is about the request (a parameter,
+ * the model), not an input: both fail as they are instead of being split
+ * further, so a misconfiguration costs 3 requests, not 2n. */
+typedef struct esplit {
+    char *err;              /* the parent's error text */
+    int refs;               /* halves not yet ended */
+    int seen;               /* one half has finished */
+    struct ebatch *parked;  /* a half that failed with err, awaiting its sibling */
+} esplit;
+
 typedef struct ebatch {
     ejob *j;
+    esplit *sp; /* NULL for a first request */
+    int b64;    /* sent with encoding_format base64 */
     size_t n;
     size_t idx[];
 } ebatch;
@@ -82,16 +99,40 @@ static void ejob_release(ejob *j)
 }
 
 static void batch_done(void *ud, const oc_result *res);
+static void settle(ejob *j, esplit *sp, ebatch *b, const char *err);
 
-/* Sends inputs idx[0..n) as one request; failures are reported per node. */
-static void send_batch(ejob *j, const size_t *idx, size_t n)
+static void sp_unref(esplit *sp)
+{
+    if (sp && --sp->refs == 0) {
+        free(sp->err);
+        free(sp);
+    }
+}
+
+static void batch_end(ebatch *b)
+{
+    ejob *j = b->j;
+    sp_unref(b->sp);
+    free(b);
+    ejob_release(j);
+}
+
+static void fail_batch(ebatch *b, const char *msg)
+{
+    for (size_t k = 0; k < b->n; k++) b->j->job.fail(b->j->job.ud, b->idx[k], msg);
+    batch_end(b);
+}
+
+/* Sends inputs idx[0..n) as one request (a half of sp when sp is set; the
+ * reference is taken over).  Failures to start are reported per node. */
+static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
 {
     ebatch *b = malloc(sizeof *b + n * sizeof *idx);
     const char **in = malloc(n * sizeof *in);
     size_t *lens = malloc(n * sizeof *lens);
     buf_t body;
     buf_init(&body, 0);
-    int rc = b && in && lens ? 0 : ERR_NOMEM;
+    int rc = j->cancelled ? ERR_STATE : b && in && lens ? 0 : ERR_NOMEM;
     uint64_t tokens = 0;
     for (size_t k = 0; k < n && !rc; k++) {
         in[k] = j->in[idx[k]], lens[k] = j->inlen[idx[k]];
@@ -102,7 +143,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n)
     free(in);
     free(lens);
     if (!rc) {
-        b->j = j, b->n = n;
+        b->j = j, b->sp = sp, b->n = n, b->b64 = !j->use_float;
         memcpy(b->idx, idx, n * sizeof *idx);
         j->pending++;
         size_t len = body.len;
@@ -113,9 +154,56 @@ static void send_batch(ejob *j, const size_t *idx, size_t n)
     }
     buf_free(&body);
     free(b);
-    for (size_t k = 0; k < n; k++) j->job.fail(j->job.ud, idx[k], err_str(rc));
+    for (size_t k = 0; rc != ERR_STATE && k < n; k++) j->job.fail(j->job.ud, idx[k], err_str(rc));
+    if (sp) {
+        j->pending++; /* settle() ends nothing here but may release a parked sibling */
+        settle(j, sp, NULL, NULL);
+        sp_unref(sp);
+        ejob_release(j);
+    }
 }
 
+/* Splits a request that got a 400 into halves, or fails its single input. */
+static void split(ebatch *b, const char *err)
+{
+    esplit *sp = b->n > 1 ? calloc(1, sizeof *sp) : NULL;
+    if (!sp || !(sp->err = strdup(err))) {
+        free(sp);
+        fail_batch(b, err);
+        return;
+    }
+    sp->refs = 2;
+    size_t h = b->n / 2;
+    send_batch(b->j, b->idx, h, sp);
+    send_batch(b->j, b->idx + h, b->n - h, sp);
+    batch_end(b);
+}
+
+/* A request of sp finished: err is its 400 text, or NULL when it did not
+ * fail that way (b is NULL when it could not even be sent).  Ends b, or
+ * parks it until its sibling has finished. */
+static void settle(ejob *j, esplit *sp, ebatch *b, const char *err)
+{
+    int same = err && sp && !strcmp(err, sp->err);
+    if (sp && !sp->seen) {
+        sp->seen = 1;
+        if (same) {
+            sp->parked = b;
+            return;
+        }
+    } else if (sp && sp->parked) {
+        ebatch *p = sp->parked;
+        sp->parked = NULL;
+        if (same) { /* both halves failed like their parent: not an input's fault */
+            fail_batch(p, err);
+            fail_batch(b, err);
+            return;
+        }
+        split(p, sp->err);
+    }
+    if (b && err) split(b, err);
+    else if (b) batch_end(b);
+}
 static void store(ejob *j, const ebatch *b, const oc_result *res)
 {
     float *v = NULL;
@@ -154,23 +242,24 @@ static void batch_done(void *ud, const oc_result *res)
     ejob *j = b->j;
     j->job.stats->embed_requests += res->attempts;
     j->job.stats->retries += res->attempts ? res->attempts - 1 : 0;
+    int bad_input = res->permanent && (res->status == 400 || res->status == 413 ||
+                                       res->status == 422);
     if (res->cancelled) {
         j->cancelled = 1;
     } else if (res->ok) {
         store(j, b, res);
-    } else if (res->permanent && res->status == 400 && !j->use_float &&
-               strstr(res->err, "encoding_format")) {
+    } else if (res->status == 400 && b->b64 && strstr(res->err, "encoding_format")) {
         j->use_float = 1;
-        send_batch(j, b->idx, b->n);
-    } else if (res->permanent && b->n > 1 && (res->status == 400 || res->status == 413 ||
-                                               res->status == 422)) {
-        send_batch(j, b->idx, b->n / 2);
-        send_batch(j, b->idx + b->n / 2, b->n - b->n / 2);
+        oc_ep_set_no_base64(j->ep);
+        send_batch(j, b->idx, b->n, b->sp); /* same request as floats; keeps b's place */
+        b->sp = NULL;
+    } else if (bad_input) {
+        settle(j, b->sp, b, res->err);
+        return;
     } else {
         for (size_t k = 0; k < b->n; k++) j->job.fail(j->job.ud, b->idx[k], res->err);
     }
-    free(b);
-    ejob_release(j);
+    settle(j, b->sp, b, NULL);
 }
 
 /* Computes node i's input; 0, or a per-node rejection reported via fail. */
@@ -229,7 +318,7 @@ static int embed_start(remote_ctx *r, stage_job *job)
         free(j);
         return ERR_NOMEM;
     }
-    j->job = *job, j->ep = ep, j->pending = 1;
+    j->job = *job, j->ep = ep, j->pending = 1, j->use_float = oc_ep_no_base64(ep);
     json_t *d = spec_get(job->tf, "dimensions");
     j->dims = json_is_integer(d) ? json_integer_value(d) : 0;
     j->timeout = spec_num(job->tf, "timeout");
@@ -247,9 +336,9 @@ static int embed_start(remote_ctx *r, stage_job *job)
         }
         if (prepare_input(j, i, limit, &tmp)) continue;
         idx[k++] = i;
-        if (k == bs || i + 1 == job->n) send_batch(j, idx, k), k = 0;
+        if (k == bs) send_batch(j, idx, k, NULL), k = 0;
     }
-    if (k) send_batch(j, idx, k);
+    if (k) send_batch(j, idx, k, NULL);
     buf_free(&tmp);
     free(idx);
     ejob_release(j);

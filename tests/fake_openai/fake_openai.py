@@ -6,7 +6,8 @@ Python 3 stdlib only (ThreadingHTTPServer, HTTP/1.1 keep-alive), loopback.
   fake_openai.py [--port 0] [--port-file F] [--dims 64] [--latency-ms 0]
                  [--per-input-ms 0] [--faults 429,500,drop,...]
                  [--retry-after S] [--fail-rate P] [--drop-rate P] [--seed N]
-                 [--reject-substring S] [--reject-base64] [--require-key K]
+                 [--reject-substring S] [--reject-base64] [--reject-dimensions]
+                 [--require-key K]
 
 The first stdout line is {"event":"listening","port":N}.
 
@@ -30,7 +31,8 @@ an answer), "slow:MS".  POST /control {"faults":[...], "retry_after": S}
 appends to the schedule at run time.  --fail-rate/--drop-rate add seeded
 random 500s/drops.  An embeddings request with an input containing
 --reject-substring gets a 400 naming it; --reject-base64 answers 400 to
-encoding_format "base64".
+encoding_format "base64"; --reject-dimensions answers 400 to any request
+with "dimensions" (a request-wide error).
 
 GET /stats: counters (requests, responses by status, inputs, max in
 flight, TCP connections accepted, auth headers seen); POST /stats/reset zeroes them.
@@ -229,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
         st.count("encoding_format", fmt)
         if a.reject_base64 and fmt == "base64":
             return self.error(400, "encoding_format 'base64' is not supported by this server")
+        if a.reject_dimensions and "dimensions" in req:
+            return self.error(400, "This model does not support specifying dimensions.")
         if a.reject_substring:
             for i, x in enumerate(inputs):
                 if a.reject_substring in x:
@@ -284,6 +288,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reject-substring")
     p.add_argument("--reject-base64", action="store_true")
+    p.add_argument("--reject-dimensions", action="store_true")
     p.add_argument("--require-key")
     args = p.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)

@@ -323,7 +323,7 @@ static void test_embed_basic(remote_ctx *rc, const server *s)
 static void test_embed_float(remote_ctx *rc)
 {
     server s2;
-    const char *extra[] = {"--reject-base64", NULL};
+    const char *extra[] = {"--reject-base64", "--reject-dimensions", NULL};
     CHECK(start_fake(&s2, "nob64", extra) == 0);
     spec_t *sp = parse_spec(EMBED_SPEC(""), s2.base);
     node_t *v[30];
@@ -333,6 +333,21 @@ static void test_embed_float(remote_ctx *rc)
     CHECK(r.rc == 0);
     CHECK(count_exact(v, 30, DIMS) == 30);
     CHECK(stat_int(&s2, "encoding_format", "float") == 1);
+    run_free(&r);
+    free_nodes(v, 30);
+    spec_free(sp);
+
+    /* a request-wide 400 (dimensions unsupported): each request is split once,
+     * both halves fail alike, every node fails with the API's text (floats
+     * from the start: the endpoint remembers that base64 was refused) */
+    fake_reset(&s2);
+    sp = parse_spec(EMBED_SPEC(",\"dimensions\":8,\"embed_batch_size\":16"), s2.base);
+    mk_nodes(v, 30, "dimerr");
+    run_stage(rc, &sp->tf[0], v, 30, &r);
+    int all = 1;
+    for (int i = 0; i < 30; i++) all &= r.fail[i] && strstr(r.fail[i], "does not support specifying dimensions");
+    CHECK(all);
+    CHECK(stat_int(&s2, "requests", "/embeddings") == 2 + 4);
     run_free(&r);
     free_nodes(v, 30);
     spec_free(sp);
