@@ -16,8 +16,8 @@
  * splitting (esplit).  A 400 that rejects base64 makes the request, and
  * every later one to that endpoint, use float arrays.  Other failures (401
  * bad key, 404 unknown model, retries exhausted) fail every node of the
- * request with the API's
- * error text, so the documents are recorded with the reason.
+ * request with the API's error text, so the documents are recorded with
+ * the reason.
  *
  * Ownership: an ejob copies the stage_job and owns the input strings; each
  * request (ebatch) is owned by its call until the call's done fires.  The
