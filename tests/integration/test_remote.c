@@ -701,6 +701,17 @@ static void test_ratelimit(void)
     CHECK(w3.waiting == 1);
     rl_wait_cancel(&w3);
     CHECK(!strncmp(rl_key(rl), "ingest:ratelimit:", 17) && strlen(rl_key(rl)) == 17 + 16);
+    /* the script cache is emptied (Redis restart): EVALSHA gets NOSCRIPT, EVAL takes over */
+    redisAsyncCommand(ac, NULL, NULL, "SCRIPT FLUSH");
+    rl_t *rl2 = rl_new(loop, ac, "http://y/v1", "m");
+    rl_set_limits(rl2, 1000, 0);
+    granted_n = 0;
+    CHECK(rl_acquire(rl2, &w1, 10, on_granted) == 0);
+    ev_timer_set(&g, 0.5, 0.);
+    ev_timer_start(loop, &g);
+    ev_run(loop, 0);
+    CHECK(granted_n == 1);
+    rl_free(rl2);
     /* local fallback without Redis: same arithmetic */
     rl_t *lr = rl_new(loop, NULL, "http://x/v1", "m");
     rl_set_limits(lr, 0, 100);
@@ -761,6 +772,7 @@ int main(int argc, char **argv)
     while (f && (k = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&log, chunk, k);
     if (f) fclose(f);
     CHECK(log.p && strstr(log.p, "event=remote_retry"));
+    CHECK(log.p && !strstr(log.p, "ratelimit_redis_error")); /* Redis answered every time */
     CHECK(!log.p || !strstr(log.p, SECRET));
     CHECK(!log.p || !strstr(log.p, "NEVER-LOG"));
     if (t_fail && log.p) fputs(log.p, stderr);
