@@ -228,6 +228,49 @@ static void test_format(void)
     buf_free(&b);
 }
 
+/* Every truncation and seeded byte mutations of valid responses: parsers
+ * must answer 0 with sane output or ERR_PARSE, never crash (ASan build). */
+static void test_mutations(void)
+{
+    const char *emb = "{\"data\":[{\"index\":1,\"embedding\":\"AAAAPwAAgEA=\"},{\"index\":0,"
+                      "\"embedding\":[1.5,-2]}],\"usage\":{\"prompt_tokens\":3}}";
+    const char *chat = "{\"choices\":[{\"message\":{\"content\":\"T\\u00e9 \\\"x\\\"\"}}],"
+                       "\"usage\":{\"prompt_tokens\":2}}";
+    size_t el = strlen(emb), cl = strlen(chat);
+    char buf[256], err[128], out[512];
+    int bad = 0;
+    uint32_t rng = 12345;
+    for (int it = 0; it < 4000; it++) {
+        const char *src = it & 1 ? chat : emb;
+        size_t len = it & 1 ? cl : el;
+        memcpy(buf, src, len);
+        if (it < 2 * (int)len) {
+            len = (size_t)it / 2; /* every truncation */
+        } else {
+            for (int k = 0; k < 3; k++) {
+                rng = rng * 1103515245u + 12345u;
+                buf[(rng >> 8) % len] = (char)(rng >> 20);
+            }
+        }
+        float *v = NULL;
+        uint32_t dim = 0;
+        uint64_t tok = 0;
+        char *c = NULL;
+        int rc = it & 1 ? oai_chat_parse(buf, len, &c, &tok, err, sizeof err)
+                        : oai_embed_parse(buf, len, 2, 0, &v, &dim, &tok, err, sizeof err);
+        if (rc && (rc != ERR_PARSE || v || c)) bad++;
+        if (!rc && !(it & 1) && (!v || dim == 0 || dim > 65536)) bad++;
+        if (!rc && (it & 1) && !c) bad++;
+        free(v);
+        free(c);
+        oai_error_text(500, buf, len, out, sizeof out);
+        if (strlen(out) >= sizeof out) bad++;
+        buf[len < sizeof buf ? len : sizeof buf - 1] = 0;
+        (void)oai_retry_after(buf, buf, 0);
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     test_json_str();
@@ -240,5 +283,6 @@ int main(void)
     test_retry_after();
     test_backoff();
     test_format();
+    test_mutations();
     return t_done();
 }
