@@ -6,8 +6,9 @@ Checks: every exported node's embedding equals the fake server's vector for
 exactly LlamaIndex's embed string (get_content(EMBED), "\\n" -> " ");
 TitleExtractor's document_title per document and the node text template;
 retries (429/500/drop) succeed; a permanently rejected input fails its
-document and the rest completes; the rate-limit hash lives in Redis; the
-API key appears neither in the worker logs nor anywhere in Redis."""
+document and the rest completes; the rpm limit holds across two workers
+through the shared Redis bucket; the API key appears neither in the worker
+logs nor anywhere in Redis."""
 import argparse
 import json
 import os
@@ -165,6 +166,32 @@ def check_title_and_failure(t, env, data, fake):
     return ws
 
 
+def check_cluster_rate_limit(t, env, data, fake):
+    """Two workers share one Redis bucket: rpm 6 lets 6 requests through in
+    total (two local buckets would let 12), the next one only ~10 s later."""
+    fake.call("/stats/reset", {})
+    spec = write_spec(env, "rpm.json", [
+        {"class_name": "SentenceSplitter", "chunk_size": 64, "chunk_overlap": 0},
+        {"class_name": "OpenAIEmbedding", "api_base": fake.base, "embed_batch_size": 2,
+         "rpm": 6}])
+    env.coord("submit", "--recursive", "--batch-docs", "1", "--pipeline", spec, data)
+    ws = [env.start_worker(env={"OPENAI_API_KEY": SECRET}) for _ in range(2)]
+    deadline = time.time() + 20
+    while time.time() < deadline and fake.call("/stats")["requests"].get("/embeddings", 0) < 6:
+        time.sleep(0.05)
+    time.sleep(1.5)
+    n = fake.call("/stats")["requests"].get("/embeddings", 0)
+    t.check(n == 6, f"cluster-wide rpm 6 across two workers: {n} requests")
+    keys = env.cli_lines("--scan", "--pattern", "ingest:ratelimit:*")
+    t.check(len(keys) == 1 and float(env.cli("HGET", keys[0], "r")) < 1, "shared bucket drained")
+    busy = [w for w in ws if w.poll() is None]
+    t.check(len(busy) == 2, "both workers still waiting for the limit")
+    for w in ws:
+        w.kill()
+        w.wait()
+    return ws
+
+
 def check_no_secret(t, env, workers):
     for w in workers:
         log = open(w.logpath, encoding="utf-8", errors="replace").read()
@@ -193,6 +220,7 @@ def main():
         ws = check_embeddings(t, env, data, fake)
         open(os.path.join(data, "poison.txt"), "w").write("This document holds POISON.\n")
         ws += check_title_and_failure(t, env, data, fake)
+        ws += check_cluster_rate_limit(t, env, data, fake)
         check_no_secret(t, env, ws)
     except Failure as e:
         t.check(False, str(e))
