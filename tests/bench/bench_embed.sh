@@ -8,6 +8,9 @@
 #   env: CORPUS (default /work/shared/corpus/financebench-seed/text)
 #        MOCK   (default /work/shared/tools/mock-openai/server.mjs)
 #        LATENCY_MS (200) PER_INPUT_MS (10) BATCH (100) CONCURRENCY (worker batches, default 8)
+#        MOCK_ARGS: extra mock flags, e.g. "--fail-rate 0.2 --drop-rate 0.05 --rpm 600"
+#        VERIFY=1: export the nodes and check every embedding against the
+#        mock's documented vector (SHAKE256) of exactly LlamaIndex's embed string
 #        TITLE=1: TitleExtractor(nodes=5, llm=OpenAI at the mock) before the
 #        embedding (LlamaIndex's "with TitleExtractor" variant)
 #        LOCAL=1: HashEmbedding instead of OpenAIEmbedding (the same run with
@@ -52,7 +55,7 @@ redis-server --port 0 --unixsocket "$SOCK" --dir "$DIR" --save "" --appendonly n
     --logfile "$DIR/redis.log" &
 PIDS+=($!)
 node "$MOCK" --port 0 --port-file "$DIR/mock.port" --latency-ms "$LATENCY_MS" \
-    --per-input-ms "$PER_INPUT_MS" >"$DIR/mock.out" 2>&1 &
+    --per-input-ms "$PER_INPUT_MS" ${MOCK_ARGS:-} >"$DIR/mock.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do
     [ -S "$SOCK" ] && [ -s "$DIR/mock.port" ] && break
@@ -91,6 +94,36 @@ for run in $(seq "$REPEAT"); do
     t1=$(date +%s.%N)
     STATUS=$("$COORD" status --redis "$URL" --json "$JOB")
     STATS=$(curl -s "http://127.0.0.1:$PORT/stats")
+    if [ "${VERIFY:-0}" = 1 ] && [ "${LOCAL:-0}" != 1 ]; then
+        "$COORD" export --redis "$URL" "$JOB" >"$DIR/nodes.jsonl" 2>/dev/null
+        python3 - "$DIR/nodes.jsonl" <<'PYEOF'
+import hashlib, json, math, struct, sys
+def pystr(v):
+    return {True: "True", False: "False", None: "None"}.get(v, v) if isinstance(v, (bool, type(None))) else str(v)
+def content(n):
+    ms = n["metadata_separator"].join(n["metadata_template"].format(key=k, value=pystr(v))
+        for k, v in n["metadata"].items() if k not in n["excluded_embed_metadata_keys"])
+    return n["text_template"].format(metadata_str=ms.strip(), content=n["text"]).strip() if ms.strip() else n["text"]
+def mock_vec(text, dims):
+    b = hashlib.shake_256(text.encode()).digest(4 * dims)
+    xs = [(struct.unpack_from("<I", b, 4 * i)[0] + 0.5) / 2**31 - 1 for i in range(dims)]
+    s = 0.0
+    for x in xs:
+        s += x * x
+    r = math.sqrt(s)
+    return [struct.unpack("<f", struct.pack("<f", x / r))[0] for x in xs]
+ok = bad = 0
+for line in open(sys.argv[1]):
+    n = json.loads(line)
+    e = n["embedding"]
+    want = mock_vec(content(n).replace("\n", " "), len(e or []) or 1536)
+    if e and all(struct.unpack("<f", struct.pack("<f", a))[0] == b for a, b in zip(e, want)):
+        ok += 1
+    else:
+        bad += 1
+print(json.dumps({"verify_ok": ok, "verify_bad": bad}))
+PYEOF
+    fi
     CPU=$(cat "$DIR"/worker*.time | sed -n 's/^cpu_s=//p' | paste -sd+ | bc)
     python3 - "$t0" "$t1" "$LATENCY_MS" "$PER_INPUT_MS" "$WORKERS" "$run" <<PYEOF
 import json, sys
