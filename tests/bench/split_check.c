@@ -3,6 +3,9 @@
  *   split_check punkt  ORACLE.jsonl TEXTDIR   (punkt-sentences.jsonl)
  *   split_check chunks ORACLE.jsonl TEXTDIR   (chunks-N-M.jsonl: SentenceSplitter)
  *   split_check tokens ORACLE.jsonl TEXTDIR   (cl100k-token-counts.jsonl)
+ *   split_check splitcases CASES.jsonl        ({"text", "kind", "chunk_size", "chunk_overlap",
+ *                                               "metadata_str"?, ..., "chunks" | "error"} from
+ *                                               the real LlamaIndex splitter code)
  *   split_check punktcases CASES.jsonl        ({"text", "spans": [[s,e],..]} from nltk,
  *                                               offsets in code points)
  *
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "punkt.h"
 #include "split.h"
 #include "tok.h"
@@ -147,8 +151,66 @@ static int punkt_cases(const char *path)
     return good == total ? 0 : 1;
 }
 
+static void case_params(json_t *o, split_params *p)
+{
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    split_params_default(p, kind && !strcmp(kind, "token") ? SPLIT_TOKEN : SPLIT_SENTENCE);
+    p->chunk_size = (int)json_integer_value(json_object_get(o, "chunk_size"));
+    p->chunk_overlap = (int)json_integer_value(json_object_get(o, "chunk_overlap"));
+    json_t *v;
+    if ((v = json_object_get(o, "separator"))) p->separator = json_string_value(v);
+    if ((v = json_object_get(o, "paragraph_separator"))) p->paragraph_separator = json_string_value(v);
+    if ((v = json_object_get(o, "secondary_regex"))) p->secondary_regex = (int)json_integer_value(v);
+    if ((v = json_object_get(o, "keep_whitespaces"))) p->keep_whitespaces = json_is_true(v);
+    if ((v = json_object_get(o, "backup_separators"))) {
+        size_t i;
+        for (i = 0; i < json_array_size(v) && i < 3; i++)
+            p->backup_separators[i] = json_string_value(json_array_get(v, i));
+        p->backup_separators[i] = NULL;
+    }
+}
+
+/* Cases from the real LlamaIndex splitter code (see tests/tools/split_ref.py). */
+static int split_cases(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 2;
+    char *line = NULL;
+    size_t cap = 0, good = 0, total = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        json_t *tx = json_object_get(o, "text"), *want = json_object_get(o, "chunks");
+        json_t *md = json_object_get(o, "metadata_str");
+        split_params p;
+        case_params(o, &p);
+        split_chunks ch = {0};
+        char eb[256] = "";
+        size_t mt = md ? tok_count(json_string_value(md), json_string_length(md)) : 0;
+        int rc = split_text(&p, json_string_value(tx), json_string_length(tx), mt, &ch, eb, sizeof eb);
+        int ok = want ? !rc && ch.n == json_array_size(want) : rc == ERR_INVAL;
+        for (size_t i = 0; ok && want && i < ch.n; i++) {
+            json_t *w = json_array_get(want, i);
+            ok = json_string_length(w) == ch.v[i].len && !memcmp(json_string_value(w), ch.v[i].s, ch.v[i].len);
+        }
+        total++;
+        good += (size_t)ok;
+        if (!ok && total - good <= 3) {
+            printf("DIFF #%zu: rc=%d %s n=%zu\n  case: %.2000s\n", total, rc, eb, ch.n, line);
+            for (size_t i = 0; i < ch.n && i < 40; i++) printf("  got[%zu]: %s\n", i, ch.v[i].s);
+        }
+        split_chunks_free(&ch);
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    printf("%zu/%zu identical\n", good, total);
+    return good == total ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "splitcases")) return split_cases(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "punktcases")) return punkt_cases(argv[2]);
     if (argc != 4) {
         fprintf(stderr, "usage: split_check punkt|chunks|tokens ORACLE.jsonl TEXTDIR\n");
