@@ -26,12 +26,30 @@
 
 /* ---------- character sets (all ASCII) ---------- */
 
+enum { C_END = 1, C_NONWORD = 2, C_NOSTART = 4, C_CLOSING = 8, C_PUNCT = 16 };
+
+/* Class bits of an ASCII byte: C_END '.?!'; C_NONWORD _re_non_word_chars
+ * ()";}]*:@'({[ plus !?); C_NOSTART: cannot start a word token
+ * (_re_word_start's complement); C_CLOSING: re_boundary_realignment's
+ * closing marks; C_PUNCT: PunktSentenceTokenizer.PUNCTUATION. */
+#define NW C_NONWORD
+#define NS C_NOSTART
+static const unsigned char cls_tab[128] = {
+    ['.'] = C_END | C_PUNCT, ['?'] = C_END | NW | C_PUNCT, ['!'] = C_END | NW | C_PUNCT,
+    [')'] = NW | NS | C_CLOSING, ['"'] = NW | NS | C_CLOSING, ['}'] = NW | NS | C_CLOSING,
+    [']'] = NW | NS | C_CLOSING, ['\''] = NW | C_CLOSING, [';'] = NW | NS | C_PUNCT,
+    [':'] = NW | NS | C_PUNCT, ['*'] = NW | NS, ['@'] = NW | NS, ['('] = NW | NS, ['{'] = NW | NS,
+    ['['] = NW | NS, ['`'] = NS, ['&'] = NS, ['#'] = NS, ['-'] = NS, [','] = NS | C_PUNCT,
+};
+#undef NW
+#undef NS
+
+static unsigned char cls(char c) { return (unsigned char)c < 128 ? cls_tab[(unsigned char)c] : 0; }
+
 static int is_sent_end(char c) { return c == '.' || c == '?' || c == '!'; }
-/* _re_non_word_chars: ) " ; } ] * : @ ' ( { [ plus ! ? */
-static int is_nonword(char c) { return c && strchr(")\";}]*:@'({[!?", c) != NULL; }
-/* characters that cannot start a word token (_re_word_start's complement) */
-static int no_word_start(char c) { return c && strchr("(\"`{[:;&#*@)}]-,", c) != NULL; }
-static int is_closing(char c) { return c && strchr("\"')]}", c) != NULL; }
+static int is_nonword(char c) { return cls(c) & C_NONWORD; }
+static int no_word_start(char c) { return cls(c) & C_NOSTART; }
+static int is_closing(char c) { return cls(c) & C_CLOSING; }
 /* string.whitespace, which _get_last_whitespace_index uses (ASCII only) */
 static int is_ascii_ws(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -132,7 +150,7 @@ static int is_break(const char *s, size_t b, size_t e, size_t nb, size_t ne)
      * is followed by evidence against a sentence start */
     int initial = is_initial(s, b, e);
     if (!initial && !is_numeric(s, b, e)) return 1;
-    if (ne - nb == 1 && strchr(";:,.!?", s[nb])) return 0;
+    if (ne - nb == 1 && (cls(s[nb]) & C_PUNCT)) return 0;
     unsigned f = pyuni_flags_at(s, ne, nb, NULL);
     if (f & PYUNI_LOWER) return 0;
     if (initial && (f & PYUNI_UPPER)) return 0;
@@ -200,19 +218,28 @@ static int match_at(const char *s, size_t len, size_t p, cand *c)
     return 1;
 }
 
+/* Last string.whitespace character in s[a, b), or SIZE_MAX.  The ranges
+ * scanned for successive candidates are disjoint, so this stays linear. */
+static size_t last_ascii_ws(const char *s, size_t a, size_t b)
+{
+    while (b > a)
+        if (is_ascii_ws(s[--b])) return b;
+    return SIZE_MAX;
+}
+
 /* _slices_from_text: raw sentence slices into raw. */
 static int raw_slices(const char *s, size_t len, punkt_spans *raw)
 {
-    size_t last_break = 0, last_ws = SIZE_MAX, prev_stop = 0, prev_start = 0;
+    size_t last_break = 0, prev_stop = 0, prev_start = 0;
     int have_prev = 0, rc = 0;
     cand prev = {0};
     for (size_t p = 0; p < len && !rc; p++) {
-        if (is_ascii_ws(s[p])) last_ws = p;
         cand c;
         if (!is_sent_end(s[p]) || !match_at(s, len, p, &c)) continue;
         /* word before: after the last ASCII whitespace in s[prev_stop, p);
          * nltk treats a whitespace at relative index 0 as "none" */
-        size_t idx = last_ws != SIZE_MAX && last_ws > prev_stop ? last_ws + 1 : prev_start;
+        size_t ws = last_ascii_ws(s, prev_stop, p);
+        size_t idx = ws != SIZE_MAX && ws > prev_stop ? ws + 1 : prev_start;
         if (have_prev && prev_stop <= idx && contains_sentbreak(s, prev.word, prev.after)) {
             rc = push(raw, last_break, prev.p + 1);
             last_break = prev.next_tok != SIZE_MAX ? prev.next_tok : prev.p + 1;

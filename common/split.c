@@ -198,6 +198,16 @@ static int split_by_fns(ctx *c, size_t off, size_t len, pvec *out)
     return by_char(c->t, off, len, out);
 }
 
+/* A cl100k token is at most 128 bytes, so a text longer than 128 * eff bytes
+ * has more than eff tokens: its exact count (never used) can be skipped. */
+#define TOK_MAX_BYTES 128
+#define OVER SIZE_MAX /* "token count unknown but larger than eff" */
+
+static size_t count_or_over(const ctx *c, size_t off, size_t len)
+{
+    return len > TOK_MAX_BYTES * c->eff ? OVER : tok_count(c->t + off, len);
+}
+
 /* _split of [off, off+len) whose token count is ntok, appending to c->splits. */
 static int split_rec(ctx *c, size_t off, size_t len, size_t ntok)
 {
@@ -206,11 +216,12 @@ static int split_rec(ctx *c, size_t off, size_t len, size_t ntok)
     int rc = split_by_fns(c, off, len, &pcs);
     if (!rc && pcs.n == 1 && pcs.v[0].len == len) {
         snprintf(c->errbuf, c->errlen,
-                 "a single character has %zu tokens, more than the chunk size (%zu)", ntok, c->eff);
+                 "a single character has %zu tokens, more than the chunk size (%zu)",
+                 tok_count(c->t + off, len), c->eff);
         rc = ERR_INVAL;
     }
     for (size_t i = 0; !rc && i < pcs.n; i++) {
-        size_t n = tok_count(c->t + pcs.v[i].off, pcs.v[i].len);
+        size_t n = count_or_over(c, pcs.v[i].off, pcs.v[i].len);
         rc = n <= c->eff ? pv_push(&c->splits, pcs.v[i].off, pcs.v[i].len, n)
                          : split_rec(c, pcs.v[i].off, pcs.v[i].len, n);
     }
@@ -316,7 +327,7 @@ int split_text(const split_params *p, const char *text, size_t len, size_t metad
     int rc = check_params(p, metadata_tokens, &c.eff, errbuf, errlen);
     if (rc) return rc;
     if (len == 0) return chunk_push(out, "", 0);
-    rc = split_rec(&c, 0, len, tok_count(text, len));
+    rc = split_rec(&c, 0, len, count_or_over(&c, 0, len));
     if (!rc) rc = p->kind == SPLIT_SENTENCE ? sentence_merge(&c, out) : token_merge(&c, out);
     free(c.splits.v);
     if (rc) split_chunks_free(out);
