@@ -2,7 +2,9 @@
  * NodeParser.get_nodes_from_documents() does for one call.
  *
  * For each document: metadata-aware split (chunk_size minus the tokens of the
- * longer of its EMBED/LLM metadata strings), TextNodes carrying the
+ * longer of its EMBED/LLM metadata strings, whatever include_metadata says,
+ * as LlamaIndex does) - or, for SentenceWindowNodeParser, one node per Punkt
+ * sentence with the window and original_text metadata - TextNodes carrying the
  * document's excluded keys and templates, a SOURCE relationship to the
  * document, then _postprocess_parsed_nodes: start/end char indices by
  * str.find from the previous node's start + 1, metadata merged from the

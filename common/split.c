@@ -334,6 +334,16 @@ int split_text(const split_params *p, const char *text, size_t len, size_t metad
     return rc;
 }
 
+int split_sentences(const char *text, size_t len, split_chunks *out)
+{
+    pvec pcs = {0};
+    int rc = by_sentence(text, 0, len, &pcs);
+    for (size_t i = 0; !rc && i < pcs.n; i++) rc = chunk_push(out, text + pcs.v[i].off, pcs.v[i].len);
+    free(pcs.v);
+    if (rc) split_chunks_free(out);
+    return rc;
+}
+
 void split_chunks_free(split_chunks *c)
 {
     if (!c) return;

@@ -48,5 +48,10 @@ void split_params_default(split_params *p, split_kind kind);
 int split_text(const split_params *p, const char *text, size_t len, size_t metadata_tokens,
                split_chunks *out, char *errbuf, size_t errlen);
 void split_chunks_free(split_chunks *c); /* accepts NULL */
+/* LlamaIndex's split_by_sentence_tokenizer()(text): untrained Punkt sentences,
+ * each running from its span start to the next one's (the last to the end of
+ * the text), so whitespace stays with the previous sentence.  A blank text
+ * gives no sentences.  0 or ERR_NOMEM (out left empty). */
+int split_sentences(const char *text, size_t len, split_chunks *out);
 
 #endif
