@@ -75,7 +75,7 @@ static int metadata_tokens(const node_t *doc, size_t *ntok)
 }
 
 /* A TextNode for one chunk, as build_nodes_from_splits makes it. */
-static node_t *make_node(const node_t *doc, size_t idx, const split_chunk *c)
+static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, const split_chunk *c)
 {
     char id[37];
     nodeparse_node_id(doc->id, idx, id);
@@ -85,7 +85,7 @@ static node_t *make_node(const node_t *doc, size_t idx, const split_chunk *c)
         node_set_str(&n->text_template, doc->text_template) ||
         node_set_str(&n->metadata_template, doc->metadata_template) ||
         node_set_str(&n->metadata_separator, doc->metadata_separator) ||
-        node_link(n, NODE_REL_SOURCE, doc, 1)) {
+        node_rel_set(n, NODE_REL_SOURCE, doc->id, NODE_TYPE_DOCUMENT, doc_hash, &doc->md)) {
         node_free(n);
         return NULL;
     }
@@ -145,8 +145,10 @@ static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *do
         return 0;
     }
     size_t first = out->n;
+    char doc_hash[65]; /* as_related_node_info() of the document, computed once */
+    rc = node_hash(doc, 1, doc_hash);
     for (size_t i = 0; !rc && i < ch.n; i++) {
-        node_t *n = make_node(doc, i, &ch.v[i]);
+        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
         rc = n ? node_list_push(out, n) : ERR_NOMEM;
         if (rc) node_free(n);
     }
@@ -169,8 +171,10 @@ static int window_doc(const spec_tf *tf, const node_t *doc, node_list *out)
     split_chunks ch = {0};
     int rc = split_sentences(doc->text, doc->text_len, &ch);
     size_t first = out->n;
+    char doc_hash[65]; /* as_related_node_info() of the document, computed once */
+    if (!rc) rc = node_hash(doc, 1, doc_hash);
     for (size_t i = 0; !rc && i < ch.n; i++) {
-        node_t *n = make_node(doc, i, &ch.v[i]);
+        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
         rc = n ? node_list_push(out, n) : ERR_NOMEM;
         if (rc) {
             node_free(n);
