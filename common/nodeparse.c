@@ -38,9 +38,10 @@ void nodeparse_node_id(const char *doc_id, size_t index, char out[37])
     out[o] = '\0';
 }
 
-static void params_from_spec(const spec_tf *tf, split_params *p)
+int nodeparse_split_params(const spec_tf *tf, split_params *p)
 {
     int token = !strcmp(tf->class_name, "TokenTextSplitter");
+    if (!token && strcmp(tf->class_name, "SentenceSplitter")) return ERR_UNSUPPORTED;
     split_params_default(p, token ? SPLIT_TOKEN : SPLIT_SENTENCE);
     p->chunk_size = (int)spec_int(tf, "chunk_size");
     p->chunk_overlap = (int)spec_int(tf, "chunk_overlap");
@@ -49,12 +50,13 @@ static void params_from_spec(const spec_tf *tf, split_params *p)
         p->paragraph_separator = spec_str(tf, "paragraph_separator");
         /* spec.c accepts only the default regex, and null as "default" */
         p->secondary_regex = 1;
-        return;
+        return 0;
     }
     json_t *bs = spec_get(tf, "backup_separators");
     for (size_t i = 0; i < 3 && i < json_array_size(bs); i++)
         p->backup_separators[i] = json_string_value(json_array_get(bs, i));
     p->backup_separators[json_array_size(bs) < 3 ? json_array_size(bs) : 3] = NULL;
+    return 0;
 }
 
 /* Tokens of the longer (in characters) of the EMBED and LLM metadata strings. */
@@ -207,7 +209,7 @@ int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *o
 {
     split_params sp;
     int window = !strcmp(tf->class_name, "SentenceWindowNodeParser");
-    if (!window) params_from_spec(tf, &sp);
+    if (!window && nodeparse_split_params(tf, &sp)) return ERR_UNSUPPORTED;
     for (size_t i = 0; i < n; i++) {
         int rc = window ? window_doc(tf, docs[i], out) : parse_doc(tf, &sp, docs[i], out, on_error, ud);
         if (rc) return rc;
