@@ -14,9 +14,10 @@
  * bytes, and on valid text the rule never fires.
  *
  * Ownership: tok_encode/tok_decode return malloc'd arrays the caller frees.
- * Failure: ERR_NOMEM only.  tok_count never allocates except for a single
- * pre-token longer than 512 bytes (see tok_bpe.c).  No mutable global
- * state: all tables are const, safe from any thread. */
+ * Failure: ERR_NOMEM (tok_decode also ERR_INVAL).  tok_count never
+ * allocates except for a single pre-token longer than 256 bytes (see
+ * tok_bpe.c).  No mutable global state: all tables are const, safe from any
+ * thread. */
 #include "tok.h"
 
 #include <stdlib.h>

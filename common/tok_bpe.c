@@ -3,11 +3,13 @@
  * whose concatenation has the lowest rank, the leftmost one on ties.
  *
  * A pre-token that is itself a token (the common case) costs one hash probe.
- * Pieces up to SMALL_MAX bytes use tiktoken's array scan on the stack (no
- * allocation).  Longer pieces (long runs without spaces) use the same rule
- * with a binary heap and linked parts, O(n log n), in one malloc'd block of
- * 36 bytes per input byte; if that malloc fails, encoding sets ERR_NOMEM
- * and counting falls back to one token per byte (an upper bound). */
+ * Pieces up to SMALL_MAX bytes use tiktoken's array scan (quadratic, but
+ * tiny).  Longer ones (runs without spaces) use the same rule with a binary
+ * heap and linked parts, O(n log n), in a block of 36 bytes per input byte:
+ * on the stack up to STACK_MAX bytes (9 KiB), malloc'd beyond.  If that
+ * malloc fails (or a single piece exceeds 1 GiB) encoding sets ERR_NOMEM and
+ * counting falls back to one token per byte of that piece (an upper bound).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,9 @@
 #include "tok_int.h"
 #include "tok_table.h"
 
-#define SMALL_MAX 512
+#define SMALL_MAX 16 /* array scan up to here: fastest for short pieces */
+#define STACK_MAX 256 /* heap path: stack block up to this many bytes (9 KiB) */
+#define BLOCK_WORDS(n) (3 * (n) + ((n) + 1) * 3 / 2 + 1) /* uint64 words: heap + 3 uint32 arrays */
 #define DEAD (TOK_NO_RANK - 1) /* rank slot of a part merged into its left neighbour */
 
 uint32_t tok_rank(const unsigned char *p, size_t n)
@@ -104,16 +108,11 @@ static uint32_t pair_rank(const unsigned char *p, size_t n, const uint32_t *next
     return b < n ? tok_rank(p + a, next[b] - a) : TOK_NO_RANK;
 }
 
-static void bpe_large(const unsigned char *p, size_t n, tok_sink *o)
+/* block: BLOCK_WORDS(n) words holding the heap, <= 3n entries (n-1
+ * initial pushes, at most 2 per merge, fewer than n merges), then
+ * next/prev/rank per byte position (+1 sentinel). */
+static void bpe_heap(const unsigned char *p, size_t n, uint64_t *block, tok_sink *o)
 {
-    /* next/prev/rank per byte position (+1 sentinel), heap: <= 3n entries
-     * (n-1 initial pushes, at most 2 per merge, fewer than n merges) */
-    uint64_t *block = n < UINT32_MAX / 4 ? malloc(3 * n * sizeof(uint64_t) + (n + 1) * 3 * sizeof(uint32_t)) : NULL;
-    if (!block) {
-        if (o->counting) o->n += n;
-        else o->err = ERR_NOMEM;
-        return;
-    }
     heap q = {block, 0};
     uint32_t *next = (uint32_t *)(void *)(block + 3 * n), *prev = next + n + 1, *rank = prev + n + 1;
     for (uint32_t a = 0; a <= n; a++) next[a] = a + 1, prev[a] = a - 1;
@@ -138,6 +137,22 @@ static void bpe_large(const unsigned char *p, size_t n, tok_sink *o)
         if (o->counting) o->n++;
         else tok_sink_put(o, tok_rank(p + a, next[a] - a));
     }
+}
+
+static void bpe_large(const unsigned char *p, size_t n, tok_sink *o)
+{
+    if (n <= STACK_MAX) {
+        uint64_t block[BLOCK_WORDS(STACK_MAX)];
+        bpe_heap(p, n, block, o);
+        return;
+    }
+    uint64_t *block = n < UINT32_MAX / 4 ? malloc(BLOCK_WORDS(n) * sizeof *block) : NULL;
+    if (!block) {
+        if (o->counting) o->n += n;
+        else o->err = ERR_NOMEM;
+        return;
+    }
+    bpe_heap(p, n, block, o);
     free(block);
 }
 

@@ -1,6 +1,7 @@
 /* tok_int.h - private interface between the tokenizer's parts:
  * tok.c (API, special tokens, invalid-byte rule), tok_pre.c (the cl100k
- * pre-tokeniser) and tok_bpe.c (rank lookup and byte-pair merging).
+ * pre-tokeniser), tok_unicode.c (its generated character classes) and
+ * tok_bpe.c (rank lookup and byte-pair merging).
  * Not for use outside common/tok*.c. */
 #ifndef INGEST_TOK_INT_H
 #define INGEST_TOK_INT_H
@@ -9,6 +10,17 @@
 #include <stdint.h>
 
 #define TOK_NO_RANK UINT32_MAX
+
+/* Pre-tokeniser character classes (values fixed: tok_unicode.c uses them). */
+enum { TOK_K_OTHER, TOK_K_LETTER, TOK_K_NUMBER, TOK_K_SPACE /* \s but \r \n */, TOK_K_NL /* \r \n */ };
+
+/* Class of code point cp < 0x110000 (Unicode 16.0, generated). */
+extern const uint16_t tok_uni_stage1[0x110000 >> 7];
+extern const uint8_t tok_uni_stage2[][128];
+static inline int tok_uni_class(uint32_t cp)
+{
+    return tok_uni_stage2[tok_uni_stage1[cp >> 7]][cp & 127];
+}
 
 /* Where tokens go.  Counting mode (ids == NULL, counting == 1) only bumps n
  * and never allocates; otherwise ids grows (malloc) and err becomes

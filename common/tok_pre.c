@@ -6,36 +6,22 @@
  *   | ?[^\s\p{L}\p{N}]+[\r\n]* | \s*[\r\n]+ | \s+(?!\S) | \s+
  *
  * \s is Unicode White_Space (incl. U+0085, U+00A0, U+3000...), \p{L} the
- * categories Lu Ll Lt Lm Lo and \p{N} Nd Nl No (libutf8proc tables).  Under
+ * categories Lu Ll Lt Lm Lo and \p{N} Nd Nl No, all of Unicode 16.0 as in
+ * the regex crate tiktoken is built with (tables in tok_unicode.c).  Under
  * (?i), 's' also matches U+017F LATIN SMALL LETTER LONG S (simple case
  * folding); no other letter of the contractions has a non-ASCII fold.
  *
  * Input is a valid UTF-8 slice (tok.c cuts the text at invalid bytes and
  * special tokens before calling here); the scanner never reads at or past
  * `end`.  Pure, no allocation, no state. */
-#include <utf8proc.h>
-
 #include "tok_int.h"
 
-enum { K_OTHER, K_LETTER, K_NUMBER, K_SPACE /* \s but not \r \n */, K_NL /* \r or \n */ };
+enum { K_OTHER = TOK_K_OTHER, K_LETTER = TOK_K_LETTER, K_NUMBER = TOK_K_NUMBER, K_SPACE = TOK_K_SPACE, K_NL = TOK_K_NL };
 
 static const unsigned char ascii_kind[128] = {
     ['\t'] = K_SPACE, ['\n'] = K_NL, [0x0b] = K_SPACE, [0x0c] = K_SPACE, ['\r'] = K_NL, [' '] = K_SPACE,
     ['0' ... '9'] = K_NUMBER, ['A' ... 'Z'] = K_LETTER, ['a' ... 'z'] = K_LETTER,
 };
-
-static int uni_kind(uint32_t cp)
-{
-    switch (cp) {
-    case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
-        return K_SPACE;
-    }
-    if (cp >= 0x2000 && cp <= 0x200a) return K_SPACE;
-    utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
-    if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) return K_LETTER;
-    if (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO) return K_NUMBER;
-    return K_OTHER;
-}
 
 /* Kind of the (valid) character at s[i]; *len = its byte length. */
 static inline int kind_at(const unsigned char *s, size_t i, int *len)
@@ -50,7 +36,7 @@ static inline int kind_at(const unsigned char *s, size_t i, int *len)
     else if (c < 0xf0) *len = 3, cp = (c & 0x0fu) << 12 | (s[i + 1] & 0x3fu) << 6 | (s[i + 2] & 0x3fu);
     else
         *len = 4, cp = (c & 0x07u) << 18 | (s[i + 1] & 0x3fu) << 12 | (s[i + 2] & 0x3fu) << 6 | (s[i + 3] & 0x3fu);
-    return uni_kind(cp);
+    return tok_uni_class(cp);
 }
 
 /* First position >= i whose character is not of kind k. */
