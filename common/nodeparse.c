@@ -48,8 +48,8 @@ int nodeparse_split_params(const spec_tf *tf, split_params *p)
     p->separator = spec_str(tf, "separator");
     if (!token) {
         p->paragraph_separator = spec_str(tf, "paragraph_separator");
-        /* spec.c accepts only the default regex, and null as "default" */
-        p->secondary_regex = 1;
+        /* spec.c accepts only LlamaIndex's CHUNKING_REGEX (the default) or null (None) */
+        p->secondary_regex = spec_str(tf, "secondary_chunking_regex") != NULL;
         return 0;
     }
     json_t *bs = spec_get(tf, "backup_separators");
