@@ -26,12 +26,11 @@ uint32_t tok_rank(const unsigned char *p, size_t n)
 {
     if (n == 0 || n > TOK_MAXLEN) return TOK_NO_RANK;
     uint64_t h = tok_hash(p, n);
-    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t tag = TOK_HASH_TAG(h);
     for (uint32_t i = (uint32_t)h & TOK_SLOT_MASK;; i = (i + 1) & TOK_SLOT_MASK) {
         uint64_t s = tok_slots[i];
         if (!s) return TOK_NO_RANK;
-        if (TOK_SLOT_TAG(s) == tag && TOK_SLOT_LEN(s) == n &&
-            !memcmp(tok_bytes + tok_off[TOK_SLOT_RANK(s)], p, n))
+        if (TOK_SLOT_TAG(s) == tag && TOK_SLOT_LEN(s) == n && tok_same(tok_bytes + TOK_SLOT_OFF(s), p, n))
             return TOK_SLOT_RANK(s);
     }
 }

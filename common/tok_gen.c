@@ -94,6 +94,7 @@ static void parse(const unsigned char *d, size_t len, unsigned char *bytes, uint
         pos = (size_t)(nl - d) + 1;
     }
     if (r != TOK_NRANKS) die("wrong number of ranks");
+    if (total >= 1u << 20) die("token bytes do not fit the 20-bit slot offset");
     off[r] = (uint32_t)total;
 }
 
@@ -108,7 +109,7 @@ static void build_slots(const unsigned char *bytes, const uint32_t *off, uint64_
             uint32_t o = TOK_SLOT_RANK(slots[i]);
             if (off[o + 1] - off[o] == n && !memcmp(bytes + off[o], p, n)) die("duplicate token");
         }
-        slots[i] = (uint64_t)r | (uint64_t)n << 17 | (h >> 32) << 32;
+        slots[i] = TOK_SLOT_MAKE(r, n, off[r], h);
     }
 }
 

@@ -7,8 +7,9 @@
  * tok_bytes[tok_off[r] .. tok_off[r+1]).  tok_slots is an open-addressing
  * (linear probing) table of 2^TOK_SLOT_BITS entries indexed by
  * tok_hash(bytes) & mask; a slot is 0 when empty, else
- *   bits  0..16  rank, bits 17..24  length, bits 32..63  high hash bits,
- * so most mismatches are rejected without touching the token bytes. */
+ *   bits 0..16 rank, 17..24 length, 25..44 offset in tok_bytes,
+ *   45..63 the hash's top 19 bits,
+ * so a probe reads one slot and, when tag and length agree, the bytes. */
 #ifndef INGEST_TOK_TABLE_H
 #define INGEST_TOK_TABLE_H
 
@@ -21,41 +22,60 @@
 #define TOK_SLOT_MASK ((1u << TOK_SLOT_BITS) - 1u)
 #define TOK_SLOT_RANK(s) ((uint32_t)((s) & 0x1ffffu))
 #define TOK_SLOT_LEN(s) ((uint32_t)(((s) >> 17) & 0xffu))
-#define TOK_SLOT_TAG(s) ((uint32_t)((s) >> 32))
+#define TOK_SLOT_OFF(s) ((uint32_t)(((s) >> 25) & 0xfffffu))
+#define TOK_SLOT_TAG(s) ((uint32_t)((s) >> 45))
+#define TOK_HASH_TAG(h) ((uint32_t)((h) >> 45))
+#define TOK_SLOT_MAKE(rank, len, off, h) \
+    ((uint64_t)(rank) | (uint64_t)(len) << 17 | (uint64_t)(off) << 25 | (uint64_t)TOK_HASH_TAG(h) << 45)
 
 extern const unsigned char tok_bytes[];
 extern const uint32_t tok_off[TOK_NRANKS + 1];
 extern const uint64_t tok_slots[1u << TOK_SLOT_BITS];
 
 /* Little-endian loads built from bytes, so the generator and the library
- * agree whatever the build and host byte orders. */
-static inline uint64_t tok_le(const unsigned char *p, size_t n)
+ * agree whatever the build and host byte orders (compilers fuse them). */
+static inline uint64_t tok_le16(const unsigned char *p) { return (uint64_t)p[0] | (uint64_t)p[1] << 8; }
+
+static inline uint64_t tok_le32(const unsigned char *p) { return tok_le16(p) | tok_le16(p + 2) << 16; }
+
+static inline uint64_t tok_le64(const unsigned char *p) { return tok_le32(p) | tok_le32(p + 4) << 32; }
+
+/* The bytes p[0..n), 1 <= n <= 8, folded into one word with (possibly
+ * overlapping) loads inside the string: equal strings of equal length give
+ * equal words, and for a fixed n the word determines the string. */
+static inline uint64_t tok_word(const unsigned char *p, size_t n)
 {
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
-    return w;
+    if (n >= 4) return tok_le32(p) | tok_le32(p + n - 4) << 32;
+    if (n >= 2) return tok_le16(p) | tok_le16(p + n - 2) << 16;
+    return p[0];
 }
 
-static inline uint64_t tok_le64(const unsigned char *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
-/* 64-bit hash of a short byte string (a multiply-xorshift per 8-byte word). */
+/* 64-bit hash of a short byte string (a multiply-xorshift per 8-byte word;
+ * the tail is the last 8 bytes, overlapping, or tok_word for n < 8). */
 static inline uint64_t tok_hash(const unsigned char *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
-    for (; n >= 8; p += 8, n -= 8) {
-        h = (h ^ tok_le64(p)) * 0xbf58476d1ce4e5b9ull;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        h = (h ^ tok_le64(p + k)) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 29;
     }
-    if (n) {
-        h = (h ^ tok_le(p, n)) * 0x94d049bb133111ebull;
+    if (k < n) {
+        h = (h ^ (n >= 8 ? tok_le64(p + n - 8) : tok_word(p, n))) * 0x94d049bb133111ebull;
         h ^= h >> 31;
     }
     h *= 0xd6e8feb86659fd93ull;
     return h ^ (h >> 32);
+}
+
+/* a[0..n) == b[0..n), n >= 1, without a library call for short strings. */
+static inline int tok_same(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    if (n < 8) return tok_word(a, n) == tok_word(b, n);
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        if (tok_le64(a + k) != tok_le64(b + k)) return 0;
+    return k == n || tok_le64(a + n - 8) == tok_le64(b + n - 8);
 }
 
 #endif
