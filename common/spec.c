@@ -48,7 +48,7 @@ typedef struct klass {
 static const param p_sentence[] = {
     {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "200"},
     {"separator", P_STR, 0, 0, "\" \""}, {"paragraph_separator", P_STR, 0, 0, "\"\\n\\n\\n\""},
-    {"secondary_chunking_regex", P_STRNULL, 0, 0, "null"}, COMMON_PARSER, END};
+    {"secondary_chunking_regex", P_STRNULL, 0, 0, "\"[^,.;\u3002\uff1f\uff01]+[,.;\u3002\uff1f\uff01]?|[,.;\u3002\uff1f\uff01]\""}, COMMON_PARSER, END};
 static const param p_token[] = {
     {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "20"},
     {"separator", P_STR, 0, 0, "\" \""}, {"backup_separators", P_STRARR, 0, 3, "[\"\\n\"]"},
@@ -228,7 +228,8 @@ static int check_rules(const spec_tf *t, const char *where, char *err, size_t el
     }
     const char *re = spec_str(t, "secondary_chunking_regex");
     if (re && strcmp(re, "[^,.;。？！]+[,.;。？！]?|[,.;。？！]") != 0) {
-        snprintf(err, el, "%s: only the default secondary_chunking_regex is supported", where);
+        snprintf(err, el, "%s: secondary_chunking_regex must be LlamaIndex's default or null",
+                 where);
         return -1;
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +221,8 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
                    on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    pl_run(f->pl);
+    pl_run(f->pl); /* may end the flight; f must not be used after this */
+    pop_next(w);
 }
 
 static void start_batch(worker *w, const char *ref, size_t len)
@@ -230,6 +232,7 @@ static void start_batch(worker *w, const char *ref, size_t len)
         log_kv("error", "bad_ref", "worker=%s", w->id);
         free(f);
         redisAsyncCommand(w->cmd, NULL, NULL, "LREM %s -1 %b", w->proc_key, ref, len);
+        pop_next(w);
         return;
     }
     memcpy(f->ref, ref, len);
@@ -268,8 +271,13 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     w->popping = 0;
     if (!reply_ok(w, r, "blmove")) return;
     if (r->type == REDIS_REPLY_STRING) {
-        if (w->stopping) requeue(w, r->str, NULL);
-        else start_batch(w, r->str, r->len);
+        if (!w->stopping) {
+            /* the next pop waits until this batch's CPU work has run (on_claim),
+             * so a CPU-bound worker does not hoard batches other workers could take */
+            start_batch(w, r->str, r->len);
+            return;
+        }
+        requeue(w, r->str, NULL);
     } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
         w->popping = 1; /* no new BLMOVE until the check answers */
         redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s", SCRIPT_PENDING,
@@ -459,6 +467,11 @@ int worker_run(const worker_opts *o)
     if (w.cmd) redisAsyncFree(w.cmd);
     if (w.pop) redisAsyncFree(w.pop);
     remote_free(w.remote);
-    log_kv("info", "worker_exit", "worker=%s code=%d", w.id, rc ? 1 : w.exit_code);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    log_kv("info", "worker_exit", "worker=%s code=%d batches=%llu nodes=%llu max_rss_kb=%ld cpu_s=%.3f",
+           w.id, rc ? 1 : w.exit_code, w.batches, w.nodes, ru.ru_maxrss,
+           (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+               ru.ru_stime.tv_usec / 1e6);
     return rc ? 1 : w.exit_code;
 }

@@ -28,6 +28,7 @@ int main(void)
     CHECK(spec_int(&s->tf[0], "chunk_size") == 1024 && spec_int(&s->tf[0], "chunk_overlap") == 20);
     CHECK_STR(spec_str(&s->tf[0], "paragraph_separator"), "\n\n\n");
     CHECK(spec_bool(&s->tf[0], "include_metadata"));
+    CHECK_STR(spec_str(&s->tf[0], "secondary_chunking_regex"), "[^,.;。？！]+[,.;。？！]?|[,.;。？！]");
     CHECK(s->tf[1].role == SPEC_ROLE_EMBEDDING && spec_int(&s->tf[1], "dim") == 384);
     char *dump = spec_dump(s);
     spec_t *again = spec_parse(dump, strlen(dump), err, sizeof err); /* normalised form re-validates */
@@ -46,6 +47,12 @@ int main(void)
     CHECK_STR(json_string_value(json_object_get(spec_get(&s->tf[0], "llm"), "class_name")), "OpenAI");
     spec_free(s);
 
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\","
+                 "\"secondary_chunking_regex\":\"[.]\"}]}", "must be LlamaIndex's default or null");
+    s = parse("{\"transformations\":[{\"class_name\":\"SentenceSplitter\","
+              "\"secondary_chunking_regex\":null}]}", err);
+    CHECK(s && spec_str(&s->tf[0], "secondary_chunking_regex") == NULL);
+    spec_free(s);
     expect_error("[]", "must be a JSON object");
     expect_error("{\"transformations\":[]}", "non-empty array");
     expect_error("{\"transformations\":[{\"class_name\":\"Nope\"}]}", "unknown class 'Nope'");
