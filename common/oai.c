@@ -51,8 +51,10 @@ int oai_json_str(buf_t *out, const char *s, size_t len)
 
 int oai_embed_input(const char *s, size_t len, buf_t *out)
 {
-    int rc = buf_reserve(out, len);
-    for (size_t i = 0; i < len && !rc; i++) rc = buf_putc(out, s[i] == '\n' ? ' ' : s[i]);
+    size_t at = out->len;
+    int rc = buf_append(out, s, len);
+    for (char *p = rc ? NULL : out->p + at; p && (p = memchr(p, '\n', out->p + out->len - p)); p++)
+        *p = ' ';
     return rc;
 }
 
@@ -81,15 +83,20 @@ int oai_embed_request(const char *model, const char *const *inputs, const size_t
     return rc;
 }
 
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
+/* 1 + the value of each base64 character; 0 for anything else. */
+static const uint8_t b64_tab[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+    ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+    ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+    ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+    ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+    ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+static int b64_val(unsigned char c) { return (int)b64_tab[c] - 1; }
 
 int oai_b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
@@ -97,16 +104,19 @@ int oai_b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *
     if (len % 4 == 1) return ERR_PARSE;
     size_t need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
     if (need > cap) return ERR_TOOBIG;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    for (; i + 4 <= len; i += 4) { /* whole quads: no per-character branches */
+        int a = b64_val(u[i]), b = b64_val(u[i + 1]), c = b64_val(u[i + 2]), d = b64_val(u[i + 3]);
+        if ((a | b | c | d) < 0) return ERR_PARSE;
+        uint32_t acc = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+        out[o++] = (uint8_t)(acc >> 16), out[o++] = (uint8_t)(acc >> 8), out[o++] = (uint8_t)acc;
+    }
     uint32_t acc = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64_val((unsigned char)s[i]);
+    for (; i < len; i++) {
+        int v = b64_val(u[i]);
         if (v < 0) return ERR_PARSE;
         acc = acc << 6 | (uint32_t)v;
-        if (i % 4 == 3) {
-            out[o++] = (uint8_t)(acc >> 16), out[o++] = (uint8_t)(acc >> 8), out[o++] = (uint8_t)acc;
-            acc = 0;
-        }
     }
     if (len % 4 == 2) out[o++] = (uint8_t)(acc >> 4);
     if (len % 4 == 3) out[o++] = (uint8_t)(acc >> 10), out[o++] = (uint8_t)(acc >> 2);
