@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sha256.h"
@@ -48,6 +49,7 @@ struct rl {
     char key[64];
     int64_t rpm, tpm;
     double r, k, ts; /* local buckets; ts < 0: not started */
+    uint64_t rng;    /* wait jitter */
     int warned;
 };
 
@@ -76,6 +78,7 @@ rl_t *rl_new(struct ev_loop *loop, redisAsyncContext *redis, const char *api_bas
     rl->loop = loop;
     rl->redis = redis;
     rl->ts = -1;
+    rl->rng = (uint64_t)d[0] << 8 ^ (uint64_t)(uintptr_t)rl ^ (uint64_t)getpid();
     return rl;
 }
 
@@ -121,8 +124,12 @@ static void outcome(rl_wait *w, double wait_ms)
         w->granted(w);
         return;
     }
-    ev_timer_set(&w->timer, wait_ms / 1000.0, 0.);
-    ev_timer_start(w->rl->loop, &w->timer);
+    /* up to 10% later, so waiters of all workers do not ask in lockstep */
+    rl_t *rl = w->rl;
+    rl->rng = rl->rng * 6364136223846793005ull + 1442695040888963407ull;
+    double jitter = 1.0 + 0.1 * (double)(rl->rng >> 11) / 9007199254740992.0;
+    ev_timer_set(&w->timer, wait_ms * jitter / 1000.0, 0.);
+    ev_timer_start(rl->loop, &w->timer);
 }
 
 static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
