@@ -18,35 +18,53 @@
 #include "log.h"
 #include "sha256.h"
 
+#define RL_WINDOW_MS 60500 /* a minute plus the time a request takes to arrive */
+
+/* Sliding-window log: KEYS[1] hash {r, t, seq} (requests and tokens in the
+ * window), KEYS[2] zset of grants (score = ms, member = "seq:cost").  A grant
+ * is allowed when the last RL_WINDOW_MS hold at most rpm requests and tpm
+ * tokens including it, which is what OpenAI-style rolling 60 s windows
+ * check, so no server-side 429 follows; the window is 500 ms longer than a
+ * minute to cover the time a request takes to reach the server.  Otherwise
+ * the answer is the wait until enough old grants leave the window. */
 const char RL_LUA[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local rpm, tpm, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-    "local s = redis.call('HMGET', KEYS[1], 'r', 't', 'ts')\n"
-    "local r, k, ts = tonumber(s[1]) or rpm, tonumber(s[2]) or tpm, tonumber(s[3]) or now\n"
-    "local dt = math.max(0, now - ts)\n"
-    "local wait = 0\n"
-    "if rpm > 0 then\n"
-    "  r = math.min(rpm, r + dt * rpm / 60000)\n"
-    "  if r < 1 then wait = math.max(wait, (1 - r) * 60000 / rpm) end\n"
+    "local win = tonumber(ARGV[4])\n"
+    "if tpm > 0 and cost > tpm then cost = tpm end\n"
+    "local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - win)\n"
+    "if #old > 0 then\n"
+    "  local tok = 0\n"
+    "  for _, m in ipairs(old) do tok = tok + tonumber(string.match(m, '(%d+)$')) end\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - win)\n"
+    "  redis.call('HINCRBY', KEYS[1], 'r', -#old)\n"
+    "  redis.call('HINCRBY', KEYS[1], 't', -tok)\n"
     "end\n"
-    "if tpm > 0 then\n"
-    "  if cost > tpm then cost = tpm end\n"
-    "  k = math.min(tpm, k + dt * tpm / 60000)\n"
-    "  if k < cost then wait = math.max(wait, (cost - k) * 60000 / tpm) end\n"
+    "local r = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')\n"
+    "local k = tonumber(redis.call('HGET', KEYS[1], 't') or '0')\n"
+    "local function fits(rr, kk) return (rpm == 0 or rr + 1 <= rpm) and (tpm == 0 or kk + cost <= tpm) end\n"
+    "if fits(r, k) then\n"
+    "  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)\n"
+    "  redis.call('ZADD', KEYS[2], now, seq .. ':' .. cost)\n"
+    "  redis.call('HINCRBY', KEYS[1], 'r', 1)\n"
+    "  redis.call('HINCRBY', KEYS[1], 't', cost)\n"
+    "  redis.call('PEXPIRE', KEYS[1], win + 1000)\n"
+    "  redis.call('PEXPIRE', KEYS[2], win + 1000)\n"
+    "  return 0\n"
     "end\n"
-    "if wait == 0 then\n"
-    "  if rpm > 0 then r = r - 1 end\n"
-    "  if tpm > 0 then k = k - cost end\n"
+    "local e = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')\n"
+    "for i = 1, #e, 2 do\n"
+    "  r = r - 1\n"
+    "  k = k - tonumber(string.match(e[i], '(%d+)$'))\n"
+    "  if fits(r, k) then return math.max(1, tonumber(e[i + 1]) + win - now + 1) end\n"
     "end\n"
-    "redis.call('HSET', KEYS[1], 'r', tostring(r), 't', tostring(k), 'ts', tostring(now))\n"
-    "redis.call('PEXPIRE', KEYS[1], 120000)\n"
-    "return math.ceil(wait)\n";
+    "return 1000\n";
 
 struct rl {
     struct ev_loop *loop;
     redisAsyncContext *redis;
-    char key[64];
+    char key[64], logkey[72];
     int64_t rpm, tpm;
     double r, k, ts; /* local buckets; ts < 0: not started */
     uint64_t rng;    /* wait jitter */
@@ -75,6 +93,7 @@ rl_t *rl_new(struct ev_loop *loop, redisAsyncContext *redis, const char *api_bas
     sha256_final(&c, d);
     sha256_to_hex(d, hex);
     snprintf(rl->key, sizeof rl->key, "ingest:ratelimit:%.16s", hex);
+    snprintf(rl->logkey, sizeof rl->logkey, "%s:log", rl->key);
     rl->loop = loop;
     rl->redis = redis;
     rl->ts = -1;
@@ -182,10 +201,10 @@ static int send_cmd(rl_t *rl, rl_cmd *cmd)
     snprintf(tpm, sizeof tpm, "%lld", (long long)rl->tpm);
     snprintf(cost, sizeof cost, "%llu", (unsigned long long)cmd->w->tokens);
     if (rl_sha[0] && !cmd->eval)
-        return redisAsyncCommand(rl->redis, on_reply, cmd, "EVALSHA %s 1 %s %s %s %s", rl_sha,
-                                 rl->key, rpm, tpm, cost);
-    return redisAsyncCommand(rl->redis, on_reply, cmd, "EVAL %s 1 %s %s %s %s", RL_LUA, rl->key,
-                             rpm, tpm, cost);
+        return redisAsyncCommand(rl->redis, on_reply, cmd, "EVALSHA %s 2 %s %s %s %s %s %d",
+                                 rl_sha, rl->key, rl->logkey, rpm, tpm, cost, RL_WINDOW_MS);
+    return redisAsyncCommand(rl->redis, on_reply, cmd, "EVAL %s 2 %s %s %s %s %s %d", RL_LUA,
+                             rl->key, rl->logkey, rpm, tpm, cost, RL_WINDOW_MS);
 }
 
 /* Sends the script; 0 when a reply will come, -1 when Redis is unusable. */

@@ -1,15 +1,16 @@
 /* ratelimit.h - cluster-wide requests/tokens-per-minute limit per
  * (api_base, model), shared by every worker through Redis.
  *
- * Two token buckets (requests: capacity rpm, tokens: capacity tpm, both
- * refilled continuously over 60 s) live in one Redis hash,
- * ingest:ratelimit:<first 16 hex of sha256(api_base "\n" model)>, updated
- * atomically by a Lua script (EVALSHA, falling back to EVAL on NOSCRIPT)
- * that uses the server's clock.  The script grants (and debits) or answers
+ * A sliding-window log of grants (requests and tokens in the last 60.5 s)
+ * lives in Redis - a hash of running sums,
+ * ingest:ratelimit:<first 16 hex of sha256(api_base "\n" model)>, and a zset
+ * of grants, the same key + ":log" - updated atomically by a Lua script
+ * (EVALSHA, falling back to EVAL on NOSCRIPT) that uses the server's clock,
+ * so every worker on every machine shares one window.  The script grants (and debits) or answers
  * how many milliseconds to wait; the waiter sleeps on an ev_timer and asks
  * again.  A request costing more tokens than tpm is charged tpm.
- * Without Redis (NULL connection) or when Redis fails, the same buckets are
- * kept locally, so limits still hold per worker.  Limits of 0 disable
+ * Without Redis (NULL connection) or when Redis fails, token buckets are
+ * kept locally instead, so limits still hold per worker.  Limits of 0 disable
  * the corresponding bucket. */
 #ifndef INGEST_RATELIMIT_H
 #define INGEST_RATELIMIT_H

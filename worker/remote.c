@@ -293,7 +293,8 @@ static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
         return ERR_INVAL;
     }
     j->inlen[i] = len;
-    j->ntok[i] = nt;
+    /* the rate limiter counts what OpenAI-style limiters estimate: ~4 bytes per token */
+    j->ntok[i] = (len + 3) / 4 > nt ? (len + 3) / 4 : nt;
     j->in[i] = buf_detach(&in, NULL);
     return j->in[i] ? 0 : ERR_NOMEM;
 }

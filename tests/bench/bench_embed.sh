@@ -13,6 +13,7 @@
 #        mock's documented vector (SHAKE256) of exactly LlamaIndex's embed string
 #        TITLE=1: TitleExtractor(nodes=5, llm=OpenAI at the mock) before the
 #        embedding (LlamaIndex's "with TitleExtractor" variant)
+#        TPM / RPM: the pipeline's cluster-wide limits (pair with MOCK_ARGS "--tpm N")
 #        LOCAL=1: HashEmbedding instead of OpenAIEmbedding (the same run with
 #        no network: the reading + splitting floor to add to bound_s)
 # Prints one JSON line per run: wall_s (submit to last worker exit),
@@ -65,7 +66,7 @@ PORT=$(cat "$DIR/mock.port")
 URL="unix://$SOCK"
 BASE="http://127.0.0.1:$PORT/v1"
 
-EMBED="{\"class_name\": \"OpenAIEmbedding\", \"api_base\": \"$BASE\", \"embed_batch_size\": $BATCH}"
+EMBED="{\"class_name\": \"OpenAIEmbedding\", \"api_base\": \"$BASE\", \"embed_batch_size\": $BATCH, \"tpm\": ${TPM:-0}, \"rpm\": ${RPM:-0}}"
 [ "${LOCAL:-0}" = 1 ] && EMBED='{"class_name": "HashEmbedding", "dim": 1536}'
 EXTRACT=""
 [ "${TITLE:-0}" = 1 ] && EXTRACT="{\"class_name\": \"TitleExtractor\", \"llm\": {\"api_base\": \"$BASE\"}},"
@@ -145,6 +146,8 @@ print(json.dumps({
     "inputs": s.get("embedding_inputs"), "batch_size_hist": hist,
     "max_in_flight": s.get("max_in_flight"), "sent_429": s.get("sent_429"),
     "sent_5xx": s.get("sent_5xx"), "bound_s": round(bound, 3),
+    "prompt_tokens": s.get("embedding_prompt_tokens"),
+    "tokens_per_min": round(s.get("embedding_prompt_tokens", 0) / wall * 60) if wall else None,
     "ratio_wall": round(wall / bound, 2) if bound else None,
     "ratio_job": round(st.get("elapsed_seconds", 0) / bound, 2) if bound else None}))
 PYEOF

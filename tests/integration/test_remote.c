@@ -697,10 +697,24 @@ static void test_ratelimit(void)
     ev_timer_init(&g, guard_cb, 0.5, 0.);
     ev_timer_start(loop, &g);
     ev_run(loop, 0);
-    CHECK(granted_n == 2); /* rpm 2: the bucket holds two, the third waits ~30 s */
+    CHECK(granted_n == 2); /* rpm 2: the window holds two, the third waits a minute */
     CHECK(w3.waiting == 1);
     rl_wait_cancel(&w3);
     CHECK(!strncmp(rl_key(rl), "ingest:ratelimit:", 17) && strlen(rl_key(rl)) == 17 + 16);
+    /* tokens per minute over the sliding window: 60 fits, 50 more would not, 40 does */
+    rl_t *rt = rl_new(loop, ac, "http://z/v1", "m");
+    rl_set_limits(rt, 0, 100);
+    rl_wait t1, t2, t3;
+    granted_n = 0;
+    CHECK(rl_acquire(rt, &t1, 60, on_granted) == 0);
+    CHECK(rl_acquire(rt, &t2, 50, on_granted) == 0);
+    CHECK(rl_acquire(rt, &t3, 40, on_granted) == 0);
+    ev_timer_set(&g, 0.5, 0.);
+    ev_timer_start(loop, &g);
+    ev_run(loop, 0);
+    CHECK(granted_n == 2 && t2.waiting == 1 && t3.waiting == 0);
+    rl_wait_cancel(&t2);
+    rl_free(rt);
     /* the script cache is emptied (Redis restart): EVALSHA gets NOSCRIPT, EVAL takes over */
     redisAsyncCommand(ac, NULL, NULL, "SCRIPT FLUSH");
     rl_t *rl2 = rl_new(loop, ac, "http://y/v1", "m");
