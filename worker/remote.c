@@ -327,19 +327,22 @@ static int embed_start(remote_ctx *r, stage_job *job)
     size_t bs = (size_t)spec_int(job->tf, "embed_batch_size");
     if (bs < 1 || bs > OAI_MAX_INPUTS) bs = 100;
     size_t limit = oai_embed_token_limit(oc_ep_model(ep));
-    size_t *idx = malloc(bs * sizeof *idx), k = 0;
+    size_t *idx = malloc((job->n ? job->n : 1) * sizeof *idx), nv = 0;
     buf_t tmp;
     buf_init(&tmp, 0);
     for (size_t i = 0; i < job->n; i++) {
-        if (!idx) {
-            job->fail(job->ud, i, "out of memory");
-            continue;
-        }
-        if (prepare_input(j, i, limit, &tmp)) continue;
-        idx[k++] = i;
-        if (k == bs) send_batch(j, idx, k, NULL), k = 0;
+        if (!idx) job->fail(job->ud, i, "out of memory");
+        else if (!prepare_input(j, i, limit, &tmp)) idx[nv++] = i;
     }
-    if (k) send_batch(j, idx, k, NULL);
+    /* As few requests as embed_batch_size allows, evenly filled: 430 inputs
+     * at 100 go as 86+86+86+86+86, not 100+100+100+100+30 - the same number of
+     * requests, and the slowest one (latency grows with inputs) is faster. */
+    size_t nreq = (nv + bs - 1) / bs;
+    for (size_t q = 0, at = 0; q < nreq; q++) {
+        size_t take = nv / nreq + (q < nv % nreq);
+        send_batch(j, idx + at, take, NULL);
+        at += take;
+    }
     buf_free(&tmp);
     free(idx);
     ejob_release(j);
