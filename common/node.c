@@ -200,21 +200,30 @@ int node_hash(const node_t *n, int is_doc, char out[65])
     return rc;
 }
 
-int node_link(node_t *n, node_rel_kind kind, const node_t *other, int other_is_doc)
+int node_rel_set(node_t *n, node_rel_kind kind, const char *id, node_type type, const char *hash,
+                 const md_t *md)
 {
     node_rel r = {0};
-    char h[65];
-    int rc = node_hash(other, other_is_doc, h);
-    if (!rc && (!(r.id = strdup(other->id)) || !(r.hash = strdup(h)))) rc = ERR_NOMEM;
-    if (!rc) rc = md_copy(&r.md, &other->md);
+    int rc = 0;
+    if (!(r.id = strdup(id)) || (hash && !(r.hash = strdup(hash)))) rc = ERR_NOMEM;
+    if (!rc) rc = md_copy(&r.md, md);
     if (rc) {
         rel_clear(&r);
         return rc;
     }
-    r.type = other_is_doc ? NODE_TYPE_DOCUMENT : NODE_TYPE_TEXT;
+    r.type = type;
     rel_clear(&n->rel[kind]);
     n->rel[kind] = r;
     return 0;
+}
+
+int node_link(node_t *n, node_rel_kind kind, const node_t *other, int other_is_doc)
+{
+    char h[65];
+    int rc = node_hash(other, other_is_doc, h);
+    if (rc) return rc;
+    return node_rel_set(n, kind, other->id, other_is_doc ? NODE_TYPE_DOCUMENT : NODE_TYPE_TEXT, h,
+                        &other->md);
 }
 
 int node_list_push(node_list *l, node_t *n)

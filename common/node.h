@@ -70,6 +70,9 @@ int node_metadata_str(const node_t *n, node_mode mode, buf_t *out);
 int node_content(const node_t *n, node_mode mode, buf_t *out);
 /* TextNode.hash (is_doc=0) or Document.hash (is_doc=1) into out[65]. */
 int node_hash(const node_t *n, int is_doc, char out[65]);
+/* Sets rel[kind] to copies of the given fields. */
+int node_rel_set(node_t *n, node_rel_kind kind, const char *id, node_type type, const char *hash,
+                 const md_t *md);
 /* Fills rel[kind] from `other` as other.as_related_node_info(). */
 int node_link(node_t *n, node_rel_kind kind, const node_t *other, int other_is_doc);
 

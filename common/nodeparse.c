@@ -1,4 +1,8 @@
-/* nodeparse.c - Documents -> TextNodes for the splitter classes (see nodeparse.h). */
+/* nodeparse.c - Documents -> TextNodes for the splitter classes and
+ * SentenceWindowNodeParser (see nodeparse.h).
+ * Splitters (MetadataAwareTextSplitter) always subtract the metadata string's
+ * tokens, whatever include_metadata says: LlamaIndex only uses that flag when
+ * merging metadata in _postprocess_parsed_nodes. */
 #include "nodeparse.h"
 
 #include <stdio.h>
@@ -34,21 +38,25 @@ void nodeparse_node_id(const char *doc_id, size_t index, char out[37])
     out[o] = '\0';
 }
 
-static void params_from_spec(const spec_tf *tf, split_params *p)
+int nodeparse_split_params(const spec_tf *tf, split_params *p)
 {
     int token = !strcmp(tf->class_name, "TokenTextSplitter");
+    if (!token && strcmp(tf->class_name, "SentenceSplitter")) return ERR_UNSUPPORTED;
     split_params_default(p, token ? SPLIT_TOKEN : SPLIT_SENTENCE);
     p->chunk_size = (int)spec_int(tf, "chunk_size");
     p->chunk_overlap = (int)spec_int(tf, "chunk_overlap");
     p->separator = spec_str(tf, "separator");
     if (!token) {
         p->paragraph_separator = spec_str(tf, "paragraph_separator");
-        return;
+        /* spec.c accepts only LlamaIndex's CHUNKING_REGEX (the default) or null (None) */
+        p->secondary_regex = spec_str(tf, "secondary_chunking_regex") != NULL;
+        return 0;
     }
     json_t *bs = spec_get(tf, "backup_separators");
     for (size_t i = 0; i < 3 && i < json_array_size(bs); i++)
         p->backup_separators[i] = json_string_value(json_array_get(bs, i));
     p->backup_separators[json_array_size(bs) < 3 ? json_array_size(bs) : 3] = NULL;
+    return 0;
 }
 
 /* Tokens of the longer (in characters) of the EMBED and LLM metadata strings. */
@@ -69,7 +77,7 @@ static int metadata_tokens(const node_t *doc, size_t *ntok)
 }
 
 /* A TextNode for one chunk, as build_nodes_from_splits makes it. */
-static node_t *make_node(const node_t *doc, size_t idx, const split_chunk *c)
+static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, const split_chunk *c)
 {
     char id[37];
     nodeparse_node_id(doc->id, idx, id);
@@ -79,7 +87,7 @@ static node_t *make_node(const node_t *doc, size_t idx, const split_chunk *c)
         node_set_str(&n->text_template, doc->text_template) ||
         node_set_str(&n->metadata_template, doc->metadata_template) ||
         node_set_str(&n->metadata_separator, doc->metadata_separator) ||
-        node_link(n, NODE_REL_SOURCE, doc, 1)) {
+        node_rel_set(n, NODE_REL_SOURCE, doc->id, NODE_TYPE_DOCUMENT, doc_hash, &doc->md)) {
         node_free(n);
         return NULL;
     }
@@ -129,8 +137,7 @@ static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *do
                      nodeparse_err_fn *on_error, void *ud)
 {
     size_t mtok = 0;
-    int include_md = spec_bool(tf, "include_metadata");
-    int rc = include_md ? metadata_tokens(doc, &mtok) : 0;
+    int rc = metadata_tokens(doc, &mtok);
     if (rc) return rc;
     split_chunks ch = {0};
     char eb[256] = "";
@@ -140,14 +147,59 @@ static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *do
         return 0;
     }
     size_t first = out->n;
+    char doc_hash[65]; /* as_related_node_info() of the document, computed once */
+    rc = node_hash(doc, 1, doc_hash);
     for (size_t i = 0; !rc && i < ch.n; i++) {
-        node_t *n = make_node(doc, i, &ch.v[i]);
+        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
         rc = n ? node_list_push(out, n) : ERR_NOMEM;
         if (rc) node_free(n);
     }
     split_chunks_free(&ch);
     if (!rc)
-        rc = postprocess(doc, out->v + first, out->n - first, include_md,
+        rc = postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
+                         spec_bool(tf, "include_prev_next_rel"));
+    return rc;
+}
+
+/* SentenceWindowNodeParser.build_window_nodes_from_documents for one
+ * document: a node per sentence, the window (" ".join of the sentences up
+ * to window_size either side) and the sentence itself in metadata, both
+ * keys appended to the excluded lists. */
+static int window_doc(const spec_tf *tf, const node_t *doc, node_list *out)
+{
+    const char *wkey = spec_str(tf, "window_metadata_key");
+    const char *okey = spec_str(tf, "original_text_metadata_key");
+    size_t w = (size_t)spec_int(tf, "window_size");
+    split_chunks ch = {0};
+    int rc = split_sentences(doc->text, doc->text_len, &ch);
+    size_t first = out->n;
+    char doc_hash[65]; /* as_related_node_info() of the document, computed once */
+    if (!rc) rc = node_hash(doc, 1, doc_hash);
+    for (size_t i = 0; !rc && i < ch.n; i++) {
+        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
+        rc = n ? node_list_push(out, n) : ERR_NOMEM;
+        if (rc) {
+            node_free(n);
+            break;
+        }
+        buf_t win;
+        buf_init(&win, 0);
+        size_t lo = i > w ? i - w : 0, hi = i + w + 1 < ch.n ? i + w + 1 : ch.n;
+        for (size_t j = lo; !rc && j < hi; j++) {
+            if (j > lo) rc = buf_putc(&win, ' ');
+            if (!rc) rc = buf_append(&win, ch.v[j].s, ch.v[j].len);
+        }
+        if (!rc) rc = md_set_strn(&n->md, wkey, win.p ? win.p : "", win.len);
+        if (!rc) rc = md_set_strn(&n->md, okey, ch.v[i].s, ch.v[i].len);
+        if (!rc) rc = strv_push(&n->excl_embed, wkey);
+        if (!rc) rc = strv_push(&n->excl_embed, okey);
+        if (!rc) rc = strv_push(&n->excl_llm, wkey);
+        if (!rc) rc = strv_push(&n->excl_llm, okey);
+        buf_free(&win);
+    }
+    split_chunks_free(&ch);
+    if (!rc)
+        rc = postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
                          spec_bool(tf, "include_prev_next_rel"));
     return rc;
 }
@@ -156,9 +208,10 @@ int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *o
                   nodeparse_err_fn *on_error, void *ud)
 {
     split_params sp;
-    params_from_spec(tf, &sp);
+    int window = !strcmp(tf->class_name, "SentenceWindowNodeParser");
+    if (!window && nodeparse_split_params(tf, &sp)) return ERR_UNSUPPORTED;
     for (size_t i = 0; i < n; i++) {
-        int rc = parse_doc(tf, &sp, docs[i], out, on_error, ud);
+        int rc = window ? window_doc(tf, docs[i], out) : parse_doc(tf, &sp, docs[i], out, on_error, ud);
         if (rc) return rc;
     }
     return 0;

@@ -2,7 +2,9 @@
  * NodeParser.get_nodes_from_documents() does for one call.
  *
  * For each document: metadata-aware split (chunk_size minus the tokens of the
- * longer of its EMBED/LLM metadata strings), TextNodes carrying the
+ * longer of its EMBED/LLM metadata strings, whatever include_metadata says,
+ * as LlamaIndex does) - or, for SentenceWindowNodeParser, one node per Punkt
+ * sentence with the window and original_text metadata - TextNodes carrying the
  * document's excluded keys and templates, a SOURCE relationship to the
  * document, then _postprocess_parsed_nodes: start/end char indices by
  * str.find from the previous node's start + 1, metadata merged from the
@@ -18,12 +20,18 @@
 
 #include "node.h"
 #include "spec.h"
+#include "split.h"
 
 typedef void nodeparse_err_fn(void *ud, const node_t *doc, int code, const char *msg);
 
-/* Appends nodes for docs[0..n) to out; returns 0, or ERR_NOMEM (fatal). */
+/* Appends nodes for docs[0..n) to out; returns 0, ERR_NOMEM (fatal) or
+ * ERR_UNSUPPORTED (tf is not SentenceSplitter, TokenTextSplitter or
+ * SentenceWindowNodeParser). */
 int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *out,
                   nodeparse_err_fn *on_error, void *ud);
+/* The split parameters of a SentenceSplitter or TokenTextSplitter spec
+ * transformation (strings borrowed from tf); ERR_UNSUPPORTED for other classes. */
+int nodeparse_split_params(const spec_tf *tf, split_params *p);
 /* Deterministic node id for (doc id, index) into out[37]. */
 void nodeparse_node_id(const char *doc_id, size_t index, char out[37]);
 

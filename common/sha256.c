@@ -50,6 +50,8 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
     c->total += len;
+    if (c->fill == 0)
+        for (; len >= 64; p += 64, len -= 64) compress(c->h, p); /* whole blocks in place */
     while (len) {
         size_t n = 64 - c->fill < len ? 64 - c->fill : len;
         memcpy(c->block + c->fill, p, n);

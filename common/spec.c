@@ -35,19 +35,20 @@ typedef struct klass {
 #define END {NULL, 0, 0, 0, NULL}
 #define COMMON_PARSER {"include_metadata", P_BOOL, 0, 0, "true"}, \
                       {"include_prev_next_rel", P_BOOL, 0, 0, "true"}
-#define REMOTE(model_default) \
+/* max_retries: OpenAIEmbedding 10, OpenAI LLM 3 (llama-index-llms-openai 0.7.3) */
+#define REMOTE(retries) \
     {"api_base", P_STR, 0, 0, "\"https://api.openai.com/v1\""}, \
-    {"timeout", P_NUM, 0.001, 3600, "60.0"}, {"max_retries", P_INT, 0, 100, "10"}, \
+    {"timeout", P_NUM, 0.001, 3600, "60.0"}, {"max_retries", P_INT, 0, 100, retries}, \
     {"max_concurrency", P_INT, 1, 4096, "64"}, {"rpm", P_INT, 0, BIG, "0"}, \
     {"tpm", P_INT, 0, BIG, "0"}
 #define EMBED_COMMON \
     {"embed_batch_size", P_INT, 1, 2048, "100"}, {"dimensions", P_INTNULL, 1, 65536, "null"}, \
-    REMOTE(0)
+    REMOTE("10")
 
 static const param p_sentence[] = {
     {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "200"},
     {"separator", P_STR, 0, 0, "\" \""}, {"paragraph_separator", P_STR, 0, 0, "\"\\n\\n\\n\""},
-    {"secondary_chunking_regex", P_STRNULL, 0, 0, "null"}, COMMON_PARSER, END};
+    {"secondary_chunking_regex", P_STRNULL, 0, 0, "\"[^,.;\u3002\uff1f\uff01]+[,.;\u3002\uff1f\uff01]?|[,.;\u3002\uff1f\uff01]\""}, COMMON_PARSER, END};
 static const param p_token[] = {
     {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "20"},
     {"separator", P_STR, 0, 0, "\" \""}, {"backup_separators", P_STRARR, 0, 3, "[\"\\n\"]"},
@@ -83,7 +84,7 @@ static const param p_llm[] = {
     {"class_name", P_STR, 0, 0, "\"OpenAI\""}, {"model", P_STR, 0, 0, "\"gpt-3.5-turbo\""},
     {"temperature", P_NUM, 0, 2, "0.1"}, {"max_tokens", P_INTNULL, 1, 1 << 24, "null"},
     {"azure_endpoint", P_STRNULL, 0, 0, "null"}, {"azure_deployment", P_STRNULL, 0, 0, "null"},
-    {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE(0), END};
+    {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE("3"), END};
 
 static const klass classes[] = {
     {"SentenceSplitter", SPEC_ROLE_PARSER, p_sentence},
@@ -227,7 +228,8 @@ static int check_rules(const spec_tf *t, const char *where, char *err, size_t el
     }
     const char *re = spec_str(t, "secondary_chunking_regex");
     if (re && strcmp(re, "[^,.;。？！]+[,.;。？！]?|[,.;。？！]") != 0) {
-        snprintf(err, el, "%s: only the default secondary_chunking_regex is supported", where);
+        snprintf(err, el, "%s: secondary_chunking_regex must be LlamaIndex's default or null",
+                 where);
         return -1;
     }
     return 0;

@@ -3,11 +3,18 @@
  * split_text() turns one text into chunk strings exactly as
  * llama-index-core 0.14.19's splitter.split_text_metadata_aware(text,
  * metadata_str) would, given the token count of metadata_str (the caller
- * picks the longer of the EMBED/LLM metadata strings, as LlamaIndex does).
+ * picks the longer of the EMBED/LLM metadata strings, as LlamaIndex does;
+ * pass 0 for no metadata).  TokenTextSplitter reserves 2 more tokens for
+ * metadata formatting, as LlamaIndex does.  Tokens are cl100k_base
+ * (tok_count), sentences untrained Punkt (punkt.h), characters code points.
  * Chunks are copies (overlap duplicates text).  Pure: no I/O.
- * Errors: ERR_INVAL if the effective chunk size (chunk_size - metadata
- * tokens) is not positive or parameters are out of range (message in errbuf);
- * ERR_NOMEM.  On error `out` is left empty. */
+ * Results: an empty text gives one empty chunk [""]; a whitespace-only text
+ * gives no chunks.
+ * Errors (message in errbuf, `out` left empty): ERR_INVAL if the effective
+ * chunk size (chunk_size - metadata tokens) is not positive, chunk_overlap is
+ * negative or larger than chunk_size, a separator is empty, or a single
+ * character has more tokens than the effective size (LlamaIndex recurses
+ * forever there); ERR_NOMEM. */
 #ifndef INGEST_SPLIT_H
 #define INGEST_SPLIT_H
 
@@ -22,6 +29,8 @@ typedef struct split_params {
     const char *separator;           /* default " " */
     const char *paragraph_separator; /* SentenceSplitter: default "\n\n\n" */
     const char *backup_separators[4];/* TokenTextSplitter: default {"\n"}; NULL-terminated */
+    int secondary_regex;             /* SentenceSplitter: 1 = CHUNKING_REGEX (default), 0 = None */
+    int keep_whitespaces;            /* TokenTextSplitter: default 0 (chunks are strip()ped) */
 } split_params;
 
 typedef struct split_chunk {
@@ -39,5 +48,10 @@ void split_params_default(split_params *p, split_kind kind);
 int split_text(const split_params *p, const char *text, size_t len, size_t metadata_tokens,
                split_chunks *out, char *errbuf, size_t errlen);
 void split_chunks_free(split_chunks *c); /* accepts NULL */
+/* LlamaIndex's split_by_sentence_tokenizer()(text): untrained Punkt sentences,
+ * each running from its span start to the next one's (the last to the end of
+ * the text), so whitespace stays with the previous sentence.  A blank text
+ * gives no sentences.  0 or ERR_NOMEM (out left empty). */
+int split_sentences(const char *text, size_t len, split_chunks *out);
 
 #endif

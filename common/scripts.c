@@ -1,0 +1,96 @@
+/* scripts.c - Lua sources of the atomic Redis operations (see scripts.h). */
+#include "scripts.h"
+
+#define FINALIZE                                                                          \
+    "local function now_ms() local t = redis.call('TIME')\n"                              \
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
+    "local function finalize(job)\n"                                                      \
+    "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
+    "                       'batches_dead', 'state')\n"                                   \
+    "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
+    "    return end\n"                                                                    \
+    "  local dead = tonumber(h[4] or '0')\n"                                              \
+    "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
+    "    redis.call('HSET', job, 'state', dead > 0 and 'failed' or 'done',\n"             \
+    "               'finished_ms', now_ms())\n"                                           \
+    "  end\n"                                                                             \
+    "end\n"
+
+const char SCRIPT_SUBMIT[] =
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "redis.call('HINCRBY', KEYS[2], 'batches_total', 1)\n"
+    "redis.call('HINCRBY', KEYS[2], 'docs_total', ARGV[3])\n"
+    "redis.call('RPUSH', KEYS[3], ARGV[2])\n"
+    "return 1\n";
+
+const char SCRIPT_SEAL[] = FINALIZE
+    "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
+    "finalize(KEYS[1])\n"
+    "return redis.call('HGET', KEYS[1], 'state')\n";
+
+const char SCRIPT_CLAIM[] = FINALIZE
+    "local st = redis.call('HGET', KEYS[1], 'state')\n"
+    "if not st then return {false, false, false, 0} end\n"
+    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running' end\n"
+    "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
+    "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
+    "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
+
+const char SCRIPT_ACK[] = FINALIZE
+    "local fresh = redis.call('SADD', KEYS[2], ARGV[2]) == 1\n"
+    "if fresh then\n"
+    "  if ARGV[4] == '1' then\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_dead', 1)\n"
+    "    redis.call('RPUSH', KEYS[6], ARGV[1])\n"
+    "  else\n"
+    "    redis.call('SET', KEYS[3], ARGV[3])\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
+    "  end\n"
+    "  redis.call('HINCRBY', KEYS[1], 'docs_done', ARGV[5])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'docs_failed', ARGV[6])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'nodes', ARGV[7])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
+    "  for i = 10, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
+    "  redis.call('DEL', KEYS[7])\n"
+    "  finalize(KEYS[1])\n"
+    "end\n"
+    "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
+    "return fresh and 1 or 0\n";
+
+const char SCRIPT_REAP[] =
+    "local moved = 0\n"
+    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then\n"
+    "    local pl = 'ingest:processing:' .. w\n"
+    "    while redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
+    "    redis.call('SREM', KEYS[1], w)\n"
+    "  end\n"
+    "end\n"
+    "return moved\n";
+
+const char SCRIPT_REQUEUE[] =
+    "if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then\n"
+    "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
+    "end\n"
+    "return 1\n";
+
+const char SCRIPT_CANCEL[] = FINALIZE
+    "local st = redis.call('HGET', KEYS[1], 'state')\n"
+    "if not st then return false end\n"
+    "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
+    "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
+    "for i = 0, total - 1 do\n"
+    "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"
+    "    redis.call('DEL', 'ingest:job:' .. ARGV[1] .. ':batch:' .. i)\n"
+    "  end\n"
+    "end\n"
+    "return 'cancelled'\n";
+
+const char SCRIPT_PENDING[] =
+    "local n = redis.call('LLEN', KEYS[2])\n"
+    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "end\n"
+    "return n\n";

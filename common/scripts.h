@@ -1,0 +1,34 @@
+/* scripts.h - the Lua scripts that make every multi-key change atomic.
+ *
+ * They are the only writers of job counters, so a batch is either fully
+ * recorded or not at all, and recording it twice is impossible (the
+ * `done` set is checked first).  Keys other than the declared KEYS are built
+ * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
+ * scripts assume a single Redis, not Redis Cluster.
+ *
+ * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
+ * SCRIPT_SEAL    KEYS: job                     ARGV: -
+ * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
+ *                -> {state|nil, payload|nil, spec|nil, attempts}
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
+ *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
+ *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
+ *                -> 1 if recorded now, 0 if it had been recorded before
+ * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
+ * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
+ * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
+ * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
+ *                -> the job's state afterwards, nil if there is no such job */
+#ifndef INGEST_SCRIPTS_H
+#define INGEST_SCRIPTS_H
+
+extern const char SCRIPT_SUBMIT[];
+extern const char SCRIPT_SEAL[];
+extern const char SCRIPT_CLAIM[];
+extern const char SCRIPT_ACK[];
+extern const char SCRIPT_REAP[];
+extern const char SCRIPT_REQUEUE[];
+extern const char SCRIPT_CANCEL[];
+extern const char SCRIPT_PENDING[];
+
+#endif

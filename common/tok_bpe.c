@@ -1,0 +1,168 @@
+/* tok_bpe.c - cl100k rank lookup and byte-pair merging of one pre-token,
+ * exactly tiktoken's _byte_pair_merge: repeatedly merge the adjacent pair
+ * whose concatenation has the lowest rank, the leftmost one on ties.
+ *
+ * A pre-token that is itself a token (the common case) costs one hash probe.
+ * Pieces up to SMALL_MAX bytes use tiktoken's array scan (quadratic, but
+ * tiny).  Longer ones (runs without spaces) use the same rule with a binary
+ * heap and linked parts, O(n log n), in a block of 36 bytes per input byte:
+ * on the stack up to STACK_MAX bytes (9 KiB), malloc'd beyond.  If that
+ * malloc fails (or a single piece exceeds 1 GiB) encoding sets ERR_NOMEM and
+ * counting falls back to one token per byte of that piece (an upper bound).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "tok_int.h"
+#include "tok_table.h"
+
+#define SMALL_MAX 16 /* array scan up to here: fastest for short pieces */
+#define STACK_MAX 256 /* heap path: stack block up to this many bytes (9 KiB) */
+#define BLOCK_WORDS(n) (3 * (n) + ((n) + 1) * 3 / 2 + 1) /* uint64 words: heap + 3 uint32 arrays */
+#define DEAD (TOK_NO_RANK - 1) /* rank slot of a part merged into its left neighbour */
+
+uint32_t tok_rank(const unsigned char *p, size_t n)
+{
+    if (n == 0 || n > TOK_MAXLEN) return TOK_NO_RANK;
+    uint64_t h = tok_hash(p, n);
+    uint32_t tag = TOK_HASH_TAG(h);
+    for (uint32_t i = (uint32_t)h & TOK_SLOT_MASK;; i = (i + 1) & TOK_SLOT_MASK) {
+        uint64_t s = tok_slots[i];
+        if (!s) return TOK_NO_RANK;
+        if (TOK_SLOT_TAG(s) == tag && TOK_SLOT_LEN(s) == n && tok_same(tok_bytes + TOK_SLOT_OFF(s), p, n))
+            return TOK_SLOT_RANK(s);
+    }
+}
+
+/* Emits the parts p[start[k] .. start[k+1]) for k < m. */
+static void emit_parts(const unsigned char *p, const uint32_t *start, size_t m, tok_sink *o)
+{
+    if (o->counting) {
+        o->n += m;
+        return;
+    }
+    for (size_t k = 0; k < m; k++) tok_sink_put(o, tok_rank(p + start[k], start[k + 1] - start[k]));
+}
+
+/* tiktoken's loop: parts k = 0..m-1 start at start[k] (start[m] = n);
+ * rank[k] is the rank of parts k and k+1 together. */
+static void bpe_small(const unsigned char *p, size_t n, tok_sink *o)
+{
+    uint32_t start[SMALL_MAX + 1], rank[SMALL_MAX + 1];
+    size_t m = n;
+    for (size_t k = 0; k <= n; k++) {
+        start[k] = (uint32_t)k;
+        rank[k] = k + 1 < n ? tok_rank(p + k, 2) : TOK_NO_RANK;
+    }
+    for (;;) {
+        size_t best = 0;
+        for (size_t k = 1; k + 1 < m; k++)
+            if (rank[k] < rank[best]) best = k;
+        if (m < 2 || rank[best] == TOK_NO_RANK) break;
+        /* merge parts best and best+1 */
+        memmove(start + best + 1, start + best + 2, (m - best - 1) * sizeof *start);
+        memmove(rank + best + 1, rank + best + 2, (m - best - 1) * sizeof *rank);
+        m--;
+        if (best > 0) rank[best - 1] = tok_rank(p + start[best - 1], start[best + 1] - start[best - 1]);
+        rank[best] = best + 1 < m ? tok_rank(p + start[best], start[best + 2] - start[best]) : TOK_NO_RANK;
+    }
+    emit_parts(p, start, m, o);
+}
+
+/* ---- large pieces: lazy binary min-heap of (rank << 32 | part start) ---- */
+
+typedef struct {
+    uint64_t *h;
+    size_t n;
+} heap;
+
+static void heap_down(heap *q, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= q->n) return;
+        if (c + 1 < q->n && q->h[c + 1] < q->h[c]) c++;
+        if (q->h[i] <= q->h[c]) return;
+        uint64_t t = q->h[i];
+        q->h[i] = q->h[c], q->h[c] = t, i = c;
+    }
+}
+
+static void heap_push(heap *q, uint32_t rank, uint32_t pos)
+{
+    if (rank == TOK_NO_RANK) return;
+    size_t i = q->n++;
+    q->h[i] = (uint64_t)rank << 32 | pos;
+    while (i && q->h[(i - 1) / 2] > q->h[i]) {
+        uint64_t t = q->h[i];
+        q->h[i] = q->h[(i - 1) / 2], q->h[(i - 1) / 2] = t, i = (i - 1) / 2;
+    }
+}
+
+/* Rank of the live part at a joined with its successor, or TOK_NO_RANK. */
+static uint32_t pair_rank(const unsigned char *p, size_t n, const uint32_t *next, uint32_t a)
+{
+    uint32_t b = next[a];
+    return b < n ? tok_rank(p + a, next[b] - a) : TOK_NO_RANK;
+}
+
+/* block: BLOCK_WORDS(n) words holding the heap, <= 3n entries (n-1
+ * initial pushes, at most 2 per merge, fewer than n merges), then
+ * next/prev/rank per byte position (+1 sentinel). */
+static void bpe_heap(const unsigned char *p, size_t n, uint64_t *block, tok_sink *o)
+{
+    heap q = {block, 0};
+    uint32_t *next = (uint32_t *)(void *)(block + 3 * n), *prev = next + n + 1, *rank = prev + n + 1;
+    for (uint32_t a = 0; a <= n; a++) next[a] = a + 1, prev[a] = a - 1;
+    for (uint32_t a = 0; a < n; a++) {
+        rank[a] = pair_rank(p, n, next, a);
+        if (rank[a] != TOK_NO_RANK) q.h[q.n++] = (uint64_t)rank[a] << 32 | a;
+    }
+    for (size_t i = q.n / 2; i-- > 0;) heap_down(&q, i);
+    while (q.n) {
+        uint64_t top = q.h[0];
+        q.h[0] = q.h[--q.n];
+        heap_down(&q, 0);
+        uint32_t a = (uint32_t)top, b = next[a];
+        if (rank[a] != (uint32_t)(top >> 32)) continue; /* stale entry */
+        next[a] = next[b];
+        prev[next[b]] = a;
+        rank[b] = DEAD;
+        heap_push(&q, rank[a] = pair_rank(p, n, next, a), a);
+        if (a > 0) heap_push(&q, rank[prev[a]] = pair_rank(p, n, next, prev[a]), prev[a]);
+    }
+    for (uint32_t a = 0; a < n; a = next[a]) {
+        if (o->counting) o->n++;
+        else tok_sink_put(o, tok_rank(p + a, next[a] - a));
+    }
+}
+
+static void bpe_large(const unsigned char *p, size_t n, tok_sink *o)
+{
+    if (n <= STACK_MAX) {
+        uint64_t block[BLOCK_WORDS(STACK_MAX)];
+        bpe_heap(p, n, block, o);
+        return;
+    }
+    uint64_t *block = n < UINT32_MAX / 4 ? malloc(BLOCK_WORDS(n) * sizeof *block) : NULL;
+    if (!block) {
+        if (o->counting) o->n += n;
+        else o->err = ERR_NOMEM;
+        return;
+    }
+    bpe_heap(p, n, block, o);
+    free(block);
+}
+
+void tok_bpe(const unsigned char *p, size_t n, tok_sink *o)
+{
+    if (n == 1) {
+        tok_sink_put(o, o->counting ? 0 : tok_rank(p, 1));
+        return;
+    }
+    uint32_t r = tok_rank(p, n);
+    if (r != TOK_NO_RANK) tok_sink_put(o, r);
+    else if (n <= SMALL_MAX) bpe_small(p, n, o);
+    else bpe_large(p, n, o);
+}

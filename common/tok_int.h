@@ -1,0 +1,55 @@
+/* tok_int.h - private interface between the tokenizer's parts:
+ * tok.c (API, special tokens, invalid-byte rule), tok_pre.c (the cl100k
+ * pre-tokeniser), tok_unicode.c (its generated character classes) and
+ * tok_bpe.c (rank lookup and byte-pair merging).
+ * Not for use outside common/tok*.c. */
+#ifndef INGEST_TOK_INT_H
+#define INGEST_TOK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOK_NO_RANK UINT32_MAX
+
+/* Pre-tokeniser character classes (values fixed: tok_unicode.c uses them). */
+enum { TOK_K_OTHER, TOK_K_LETTER, TOK_K_NUMBER, TOK_K_SPACE /* \s but \r \n */, TOK_K_NL /* \r \n */ };
+
+/* Class of code point cp < 0x110000 (Unicode 16.0, generated). */
+extern const uint16_t tok_uni_stage1[0x110000 >> 7];
+extern const uint8_t tok_uni_stage2[][128];
+static inline int tok_uni_class(uint32_t cp)
+{
+    return tok_uni_stage2[tok_uni_stage1[cp >> 7]][cp & 127];
+}
+
+/* Where tokens go.  Counting mode (ids == NULL, counting == 1) only bumps n
+ * and never allocates; otherwise ids grows (malloc) and err becomes
+ * ERR_NOMEM on the first failed growth, after which tokens are dropped. */
+typedef struct tok_sink {
+    uint32_t *ids;
+    size_t n, cap;
+    int counting;
+    int err;
+} tok_sink;
+
+/* Appends one id (grows ids; sets err on failure). */
+void tok_sink_grow_put(tok_sink *o, uint32_t id);
+
+static inline void tok_sink_put(tok_sink *o, uint32_t id)
+{
+    if (o->counting) o->n++;
+    else if (o->n < o->cap) o->ids[o->n++] = id;
+    else tok_sink_grow_put(o, id);
+}
+
+/* End of the pre-token starting at s[i] in the ordinary (special-free,
+ * valid UTF-8) text s[0..end); i < end.  Always > i. */
+size_t tok_pre_next(const unsigned char *s, size_t i, size_t end);
+
+/* Rank of the byte string p[0..n), or TOK_NO_RANK if it is not a token. */
+uint32_t tok_rank(const unsigned char *p, size_t n);
+
+/* Byte-pair encodes one pre-token p[0..n), n >= 1, into o. */
+void tok_bpe(const unsigned char *p, size_t n, tok_sink *o);
+
+#endif

@@ -1,0 +1,376 @@
+/* cmd_submit.c - `ingest-coordinator submit`: walk, read, batch, enqueue.
+ *
+ * The job hash is written first (state queued, the validated spec), then
+ * each batch is stored and pushed in one atomic script, then the job is
+ * sealed (batches_total is final).  Workers may start before sealing; the
+ * job is finished by whichever of the last ack or the seal comes second.
+ * A file that cannot be read is still shipped, with its error, so it shows
+ * up as a failed document instead of disappearing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmds.h"
+#include "err.h"
+#include "export.h"
+#include "jobinfo.h"
+#include "keys.h"
+#include "mime.h"
+#include "progress.h"
+#include "rconn.h"
+#include "rurl.h"
+#include "scripts.h"
+#include "spec.h"
+#include "walk.h"
+#include "wire.h"
+
+typedef struct submit_opts {
+    const char *url, *pipeline, *exts, *output;
+    long batch_docs;
+    long long batch_bytes, max_file_bytes;
+    int recursive, wait;
+} submit_opts;
+
+typedef struct submitter {
+    redisContext *c;
+    char job[KEYS_ID_MAX + 1];
+    wire_batch batch;
+    size_t batch_bytes;
+    uint32_t seq;
+    const submit_opts *o;
+    char err[512];
+} submitter;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: ingest-coordinator submit [options] PATH...\n"
+        "Reads files (a directory's files, like LlamaIndex's SimpleDirectoryReader), packs\n"
+        "them into batches on Redis and prints the job id.\n"
+        "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
+        "                       (default: $INGEST_REDIS_URL, else %s)\n"
+        "  --pipeline FILE      pipeline spec JSON (default: SentenceSplitter(1024, 20) +\n"
+        "                       HashEmbedding(384))\n"
+        "  --batch-docs N       at most N files per batch (default 4)\n"
+        "  --batch-bytes N      at most N bytes of files per batch (default 4194304)\n"
+        "  --max-file-bytes N   larger files fail as documents (default 268435456)\n"
+        "  --recursive          descend into subdirectories\n"
+        "  --ext .txt,.md       only these extensions\n"
+        "  --wait               show progress until the job finishes\n"
+        "  --output FILE.jsonl  with --wait: export the nodes there when done\n"
+        "exit: 0 ok, 1 runtime error, 2 usage error, 3 some documents failed\n",
+        RURL_DEFAULT);
+}
+
+static int parse_opts(int argc, char **argv, submit_opts *o)
+{
+    static const struct option opts[] = {
+        {"redis", required_argument, 0, 'r'},       {"pipeline", required_argument, 0, 'p'},
+        {"batch-docs", required_argument, 0, 'd'},  {"batch-bytes", required_argument, 0, 'b'},
+        {"max-file-bytes", required_argument, 0, 'm'}, {"recursive", no_argument, 0, 'R'},
+        {"ext", required_argument, 0, 'e'},         {"wait", no_argument, 0, 'w'},
+        {"output", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    *o = (submit_opts){.batch_docs = 4, .batch_bytes = 4 << 20, .max_file_bytes = 256LL << 20};
+    int ch;
+    char *end;
+    while ((ch = getopt_long(argc, argv, "hRo:", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': o->url = optarg; break;
+        case 'p': o->pipeline = optarg; break;
+        case 'd': o->batch_docs = strtol(optarg, &end, 10); if (*end || o->batch_docs < 1 || o->batch_docs > 100000) goto bad; break;
+        case 'b': o->batch_bytes = strtoll(optarg, &end, 10); if (*end || o->batch_bytes < 1) goto bad; break;
+        case 'm': o->max_file_bytes = strtoll(optarg, &end, 10); if (*end || o->max_file_bytes < 0) goto bad; break;
+        case 'R': o->recursive = 1; break;
+        case 'e': o->exts = optarg; break;
+        case 'w': o->wait = 1; break;
+        case 'o': o->output = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "submit: no PATH given\n");
+        usage(stderr);
+        return -1;
+    }
+    if (o->output && !o->wait) {
+        fprintf(stderr, "submit: --output needs --wait\n");
+        return -1;
+    }
+    return 0;
+bad:
+    fprintf(stderr, "submit: invalid value '%s' for an option\n", optarg);
+    return -1;
+}
+
+/* Loads and validates the pipeline spec; NULL after printing the error. */
+static spec_t *load_spec(const char *path)
+{
+    char err[512];
+    if (!path) return spec_parse(SPEC_DEFAULT_JSON, strlen(SPEC_DEFAULT_JSON), err, sizeof err);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "submit: cannot open pipeline %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    char tmp[4096];
+    size_t n;
+    int rc = 0;
+    while (!rc && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = buf_append(&b, tmp, n);
+    fclose(f);
+    spec_t *s = rc ? NULL : spec_parse(b.p ? b.p : "", b.len, err, sizeof err);
+    if (rc) snprintf(err, sizeof err, "file too large");
+    if (!s) fprintf(stderr, "submit: invalid pipeline %s: %s\n", path, err);
+    buf_free(&b);
+    return s;
+}
+
+static void make_job_id(char *out)
+{
+    unsigned char r[3] = {0};
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, r, sizeof r) != (ssize_t)sizeof r) {
+        unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
+        memcpy(r, &v, 3);
+    }
+    if (fd >= 0) close(fd);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%S", &tm);
+    snprintf(out, KEYS_ID_MAX + 1, "%s-%02x%02x%02x", ts, r[0], r[1], r[2]);
+}
+
+static int create_job(submitter *s, const spec_t *spec, char *const *paths, int npaths)
+{
+    char key[KEYS_MAX], now[32];
+    keys_job(key, s->job);
+    snprintf(now, sizeof now, "%lld", (long long)jobinfo_now_ms());
+    char *sp = spec_dump(spec);
+    json_t *roots = json_array();
+    for (int i = 0; i < npaths; i++) json_array_append_new(roots, json_string(paths[i]));
+    char *rj = json_dumps(roots, JSON_COMPACT);
+    json_decref(roots);
+    redisReply *r = NULL;
+    if (sp && rj)
+        r = rconn_cmd(s->c, s->err, sizeof s->err,
+                      "HSET %s state queued spec %s roots %s created_ms %s sealed 0 docs_total 0 "
+                      "docs_done 0 docs_failed 0 batches_total 0 batches_done 0 batches_dead 0 "
+                      "nodes 0 embed_requests 0 llm_requests 0",
+                      key, sp, rj, now);
+    free(sp);
+    free(rj);
+    if (!r) return ERR_REDIS;
+    freeReplyObject(r);
+    r = rconn_cmd(s->c, s->err, sizeof s->err, "ZADD %s %s %s", KEYS_JOBS, now, s->job);
+    if (!r) return ERR_REDIS;
+    freeReplyObject(r);
+    return 0;
+}
+
+static void batch_clear(wire_batch *b)
+{
+    char *job = b->job;
+    b->job = NULL;
+    wire_batch_free(b);
+    b->job = job;
+}
+
+static int flush_batch(submitter *s)
+{
+    if (!s->batch.n) return 0;
+    char bkey[KEYS_MAX], jkey[KEYS_MAX], ref[KEYS_MAX], nd[24];
+    s->batch.seq = s->seq;
+    keys_batch(bkey, s->job, s->seq);
+    keys_job(jkey, s->job);
+    keys_ref(ref, s->job, s->seq);
+    snprintf(nd, sizeof nd, "%zu", s->batch.n);
+    buf_t b;
+    buf_init(&b, (size_t)512 << 20); /* Redis' bulk string limit */
+    int rc = wire_batch_encode(&s->batch, &b);
+    if (rc) {
+        snprintf(s->err, sizeof s->err, "batch %u: %s", s->seq, err_str(rc));
+        buf_free(&b);
+        return rc;
+    }
+    const char *argv[] = {"EVAL", SCRIPT_SUBMIT, "3", bkey, jkey, KEYS_QUEUE, b.p, ref, nd};
+    size_t lens[] = {4, strlen(SCRIPT_SUBMIT), 1, strlen(bkey), strlen(jkey), strlen(KEYS_QUEUE),
+                     b.len, strlen(ref), strlen(nd)};
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 9, argv, lens);
+    buf_free(&b);
+    if (!r) return ERR_REDIS;
+    freeReplyObject(r);
+    s->seq++;
+    batch_clear(&s->batch);
+    s->batch_bytes = 0;
+    return 0;
+}
+
+static char *fmt_date(time_t t)
+{
+    struct tm tm;
+    char d[16];
+    gmtime_r(&t, &tm);
+    strftime(d, sizeof d, "%Y-%m-%d", &tm);
+    return strdup(d);
+}
+
+static int set_error(wire_doc *d, const char *fmt, const char *detail)
+{
+    char m[512];
+    snprintf(m, sizeof m, fmt, detail);
+    return (d->error = strdup(m)) ? 0 : ERR_NOMEM;
+}
+
+/* Reads one file into d; unreadable files get d->error instead of failing. */
+static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
+{
+    const char *base = strrchr(f->abs, '/');
+    const char *mime = mime_guess(f->abs);
+    d->id = strdup(f->id);
+    d->path = strdup(f->abs);
+    d->name = strdup(base ? base + 1 : f->abs);
+    d->mime = mime ? strdup(mime) : NULL;
+    if (!d->id || !d->path || !d->name || (mime && !d->mime)) return ERR_NOMEM;
+    int fd = open(f->abs, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        if (fd >= 0) close(fd);
+        return set_error(d, "cannot read file: %s", strerror(errno));
+    }
+    d->size = st.st_size;
+    d->ctime = fmt_date(st.st_ctime);
+    d->mtime = fmt_date(st.st_mtime);
+    d->atime = fmt_date(st.st_atime);
+    if (st.st_size > max_bytes) {
+        close(fd);
+        return set_error(d, "file is larger than --max-file-bytes%s", "");
+    }
+    d->data = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!d->data) {
+        close(fd);
+        return ERR_NOMEM;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, d->data + got, (size_t)st.st_size - got);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    d->len = got;
+    if (got != (size_t)st.st_size) return set_error(d, "file changed while being read%s", "");
+    return 0;
+}
+
+static int add_file(submitter *s, const walk_file *f)
+{
+    if (s->batch.n == (size_t)s->o->batch_docs) {
+        int rc = flush_batch(s);
+        if (rc) return rc;
+    }
+    wire_doc *nd = realloc(s->batch.docs, (s->batch.n + 1) * sizeof *nd);
+    if (!nd) return ERR_NOMEM;
+    s->batch.docs = nd;
+    wire_doc *d = &nd[s->batch.n];
+    memset(d, 0, sizeof *d);
+    s->batch.n++;
+    int rc = read_file(f, s->o->max_file_bytes, d);
+    if (rc) {
+        snprintf(s->err, sizeof s->err, "%s: %s", f->abs, err_str(rc));
+        return rc;
+    }
+    s->batch_bytes += d->len;
+    if (s->batch_bytes >= (size_t)s->o->batch_bytes) return flush_batch(s);
+    return 0;
+}
+
+static int seal(submitter *s)
+{
+    char key[KEYS_MAX];
+    keys_job(key, s->job);
+    const char *argv[] = {"EVAL", SCRIPT_SEAL, "1", key};
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 4, argv, NULL);
+    if (!r) return ERR_REDIS;
+    freeReplyObject(r);
+    return 0;
+}
+
+static int finish_wait(submitter *s, int nfiles)
+{
+    jobinfo ji;
+    if (progress_wait(s->c, s->job, &ji, s->err, sizeof s->err)) return -1;
+    double secs = jobinfo_elapsed(&ji, jobinfo_now_ms());
+    fprintf(stderr, "job %s %s: %lld documents (%d files), %lld failed, %lld nodes, %.3f s, %.1f nodes/s\n",
+            s->job, ji.state, (long long)(ji.docs_done + ji.docs_failed), nfiles,
+            (long long)ji.docs_failed, (long long)ji.nodes, secs, secs > 0 ? (double)ji.nodes / secs : 0.0);
+    long nerr = progress_print_errors(s->c, s->job, stderr);
+    if (s->o->output) {
+        FILE *out = fopen(s->o->output, "w");
+        if (!out) {
+            snprintf(s->err, sizeof s->err, "cannot write %s: %s", s->o->output, strerror(errno));
+            return -1;
+        }
+        long missing = 0, n = export_jsonl(s->c, s->job, out, &missing, s->err, sizeof s->err);
+        fclose(out);
+        if (n < 0) return -1;
+        fprintf(stderr, "wrote %ld nodes to %s\n", n, s->o->output);
+    }
+    return (nerr || ji.docs_failed || ji.batches_dead || strcmp(ji.state, "done")) ? EXIT_DOCS_FAILED : 0;
+}
+
+static int run(submitter *s, spec_t *spec, char **paths, int npaths)
+{
+    walk_opts wo = {s->o->recursive, s->o->exts};
+    walk_list files;
+    int rc = walk_paths(paths, (size_t)npaths, &wo, &files, s->err, sizeof s->err);
+    if (rc) return rc == ERR_NOTFOUND || rc == ERR_INVAL ? -EXIT_USAGE : -1;
+    make_job_id(s->job);
+    s->batch.job = s->job;
+    rc = create_job(s, spec, paths, npaths);
+    for (size_t i = 0; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]);
+    if (!rc) rc = flush_batch(s);
+    if (!rc) rc = seal(s);
+    s->batch.job = NULL;
+    wire_batch_free(&s->batch);
+    int nfiles = (int)files.n;
+    walk_list_free(&files);
+    if (rc) return -1;
+    printf("%s\n", s->job);
+    fflush(stdout);
+    if (!s->o->wait) return 0;
+    rc = finish_wait(s, nfiles);
+    return rc < 0 ? -1 : rc;
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    submit_opts o;
+    if (parse_opts(argc, argv, &o)) return EXIT_USAGE;
+    spec_t *spec = load_spec(o.pipeline);
+    if (!spec) return EXIT_USAGE;
+    submitter s = {.o = &o};
+    s.c = rconn_open(rurl_pick(o.url), s.err, sizeof s.err);
+    if (!s.c) {
+        fprintf(stderr, "submit: %s\n", s.err);
+        spec_free(spec);
+        return 1;
+    }
+    int rc = run(&s, spec, argv + optind, argc - optind);
+    if (rc < 0) fprintf(stderr, "submit: %s\n", s.err);
+    redisFree(s.c);
+    spec_free(spec);
+    return rc == -EXIT_USAGE ? EXIT_USAGE : rc < 0 ? 1 : rc;
+}

@@ -1,0 +1,15 @@
+/* export.h - stream a job's nodes as LlamaIndex TextNode JSON lines.
+ * Batches are read one at a time (memory bounded by the largest batch), in
+ * submission order.  Returns the number of nodes written, or a negative code
+ * with a message in err.  Batches with no output (dead) are skipped and
+ * counted in *missing. */
+#ifndef INGEST_EXPORT_H
+#define INGEST_EXPORT_H
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+
+long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, char *err,
+                  int errlen);
+
+#endif

@@ -1,0 +1,28 @@
+/* jobinfo.h - a job's state and counters, read from its Redis hash
+ * (ingest:job:<id>), plus the text/JSON renderings `status` prints.
+ * jobinfo_load: 0, ERR_NOTFOUND (no such job) or ERR_REDIS (message in err). */
+#ifndef INGEST_JOBINFO_H
+#define INGEST_JOBINFO_H
+
+#include <hiredis/hiredis.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct jobinfo {
+    char state[16];
+    int64_t docs_total, docs_done, docs_failed;
+    int64_t batches_total, batches_done, batches_dead;
+    int64_t nodes, embed_requests, llm_requests;
+    int64_t created_ms, started_ms, finished_ms;
+    int sealed;
+} jobinfo;
+
+int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen);
+int jobinfo_finished(const jobinfo *ji); /* done, failed or cancelled */
+/* Seconds from creation to finish (or to now_ms while running). */
+double jobinfo_elapsed(const jobinfo *ji, int64_t now_ms);
+void jobinfo_print(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms);
+void jobinfo_print_json(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms);
+int64_t jobinfo_now_ms(void);
+
+#endif

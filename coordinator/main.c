@@ -1,0 +1,42 @@
+/* main.c - ingest-coordinator: submit jobs, watch them, export their nodes,
+ * and preview chunking locally.  Dispatches to cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: ingest-coordinator COMMAND [options]\n"
+        "commands:\n"
+        "  submit PATH...   walk files, enqueue batches on Redis, print the job id\n"
+        "  status JOB       job state and counters (--json for one JSON object)\n"
+        "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
+        "  cancel JOB       cancel a job: pending batches are dropped\n"
+        "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
+        "  tokens FILE...   cl100k_base token count per file\n"
+        "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
+                {"split", cmd_split},   {"tokens", cmd_tokens}};
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("ingest-coordinator %s\n", INGEST_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ingest-coordinator: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

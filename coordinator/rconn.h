@@ -1,0 +1,16 @@
+/* rconn.h - the coordinator's synchronous Redis connection.
+ * rconn_open() connects (TCP or unix socket), authenticates and selects the
+ * database named by the URL; NULL with a message in err on failure.  The
+ * password never appears in messages. */
+#ifndef INGEST_RCONN_H
+#define INGEST_RCONN_H
+
+#include <hiredis/hiredis.h>
+
+redisContext *rconn_open(const char *url, char *err, int errlen);
+/* Runs a command; returns the reply, or NULL with err set (error replies too). */
+redisReply *rconn_cmd(redisContext *c, char *err, int errlen, const char *fmt, ...);
+redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const char **argv,
+                       const size_t *lens);
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deploy/test.sh - install what is missing, build, and run every test twice:
+# a normal build and an AddressSanitizer+UndefinedBehaviorSanitizer build.
+# Tests start and stop their own redis-server (and fake API server).
+# Ends with one line "N passed, N failed" (meson tests, both builds).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+install_deps
+build build
+build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+passed=0; failed=0
+for dir in build build-asan; do
+  echo "== meson test ($dir)"
+  set +e
+  meson test -C "$ROOT/$dir" --print-errorlogs --num-processes 2
+  set -e
+  log="$ROOT/$dir/meson-logs/testlog.json"
+  p=$(grep -c '"result": "OK"' "$log" || true)
+  f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + p)); failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,70 @@
+/* test_keys.c - Redis key schema, batch refs and Redis URL parsing. */
+#include <string.h>
+
+#include "err.h"
+#include "keys.h"
+#include "rurl.h"
+#include "t.h"
+
+static void test_keys(void)
+{
+    char k[KEYS_MAX], job[KEYS_ID_MAX + 1];
+    uint32_t seq;
+    CHECK(keys_job(k, "20261125T130815-014992") == 0);
+    CHECK_STR(k, "ingest:job:20261125T130815-014992");
+    keys_batch(k, "J", 12);
+    CHECK_STR(k, "ingest:job:J:batch:12");
+    keys_out(k, "J", 0);
+    CHECK_STR(k, "ingest:job:J:out:0");
+    keys_job_sub(k, "J", "errors");
+    CHECK_STR(k, "ingest:job:J:errors");
+    keys_processing(k, "w-1");
+    CHECK_STR(k, "ingest:processing:w-1");
+    keys_worker(k, "w-1");
+    CHECK_STR(k, "ingest:worker:w-1");
+    CHECK(keys_job(k, "a:b") == ERR_INVAL);
+    CHECK(keys_job(k, "") == ERR_INVAL);
+    CHECK(keys_worker(k, "x y") == ERR_INVAL);
+    char longid[80];
+    memset(longid, 'a', 65);
+    longid[65] = 0;
+    CHECK(keys_job(k, longid) == ERR_INVAL);
+    keys_ref(k, "J-1", 4294967295u);
+    CHECK_STR(k, "J-1:4294967295");
+    CHECK(keys_parse_ref(k, strlen(k), job, &seq) == 0 && seq == 4294967295u);
+    CHECK_STR(job, "J-1");
+    CHECK(keys_parse_ref("J:4294967296", 12, job, &seq) == ERR_PARSE);
+    CHECK(keys_parse_ref("J:", 2, job, &seq) == ERR_PARSE);
+    CHECK(keys_parse_ref(":1", 2, job, &seq) == ERR_PARSE);
+    CHECK(keys_parse_ref("J:1x", 4, job, &seq) == ERR_PARSE);
+    CHECK(keys_parse_ref("a b:1", 5, job, &seq) == ERR_PARSE);
+}
+
+static void test_rurl(void)
+{
+    rurl u;
+    char err[128];
+    CHECK(rurl_parse("redis://127.0.0.1:6380/2", &u, err, sizeof err) == 0);
+    CHECK_STR(u.host, "127.0.0.1");
+    CHECK(u.port == 6380 && u.db == 2 && !u.pass[0]);
+    CHECK(rurl_parse("redis://bob:s3cret@db.example:7000/0", &u, err, sizeof err) == 0);
+    CHECK_STR(u.user, "bob");
+    CHECK_STR(u.pass, "s3cret");
+    CHECK_STR(u.host, "db.example");
+    CHECK(rurl_parse("redis://localhost", &u, err, sizeof err) == 0 && u.port == 6379 && u.db == 0);
+    CHECK(rurl_parse("unix:///tmp/r.sock?db=3", &u, err, sizeof err) == 0);
+    CHECK_STR(u.unix_path, "/tmp/r.sock");
+    CHECK(u.db == 3);
+    CHECK(rurl_parse("http://x", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("redis://:0", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("redis://h:99999", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("unix://relative", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(strstr(err, "s3cret") == NULL);
+}
+
+int main(void)
+{
+    test_keys();
+    test_rurl();
+    return t_done();
+}

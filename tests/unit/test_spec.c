@@ -1,0 +1,84 @@
+/* test_spec.c - pipeline spec validation: defaults, errors, secrets. */
+#include <string.h>
+
+#include "spec.h"
+#include "t.h"
+
+static spec_t *parse(const char *j, char *err)
+{
+    return spec_parse(j, strlen(j), err, 256);
+}
+
+static void expect_error(const char *json, const char *needle)
+{
+    char err[256] = "";
+    spec_t *s = parse(json, err);
+    CHECK(s == NULL);
+    if (!strstr(err, needle)) fprintf(stderr, "  error was: %s (want %s)\n", err, needle);
+    CHECK(strstr(err, needle) != NULL);
+    spec_free(s);
+}
+
+int main(void)
+{
+    char err[256];
+    spec_t *s = parse(SPEC_DEFAULT_JSON, err);
+    CHECK(s && s->n == 2);
+    CHECK_STR(s->tf[0].class_name, "SentenceSplitter");
+    CHECK(spec_int(&s->tf[0], "chunk_size") == 1024 && spec_int(&s->tf[0], "chunk_overlap") == 20);
+    CHECK_STR(spec_str(&s->tf[0], "paragraph_separator"), "\n\n\n");
+    CHECK(spec_bool(&s->tf[0], "include_metadata"));
+    CHECK_STR(spec_str(&s->tf[0], "secondary_chunking_regex"), "[^,.;。？！]+[,.;。？！]?|[,.;。？！]");
+    CHECK(s->tf[1].role == SPEC_ROLE_EMBEDDING && spec_int(&s->tf[1], "dim") == 384);
+    char *dump = spec_dump(s);
+    spec_t *again = spec_parse(dump, strlen(dump), err, sizeof err); /* normalised form re-validates */
+    CHECK(again && again->n == 2);
+    spec_free(again);
+    free(dump);
+    spec_free(s);
+
+    s = parse("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\"}]}", err);
+    CHECK(s && spec_int(&s->tf[0], "embed_batch_size") == 100);
+    CHECK_STR(spec_str(&s->tf[0], "model_name"), "text-embedding-ada-002");
+    spec_free(s);
+    s = parse("{\"transformations\":[{\"class_name\":\"TitleExtractor\"},"
+              "{\"class_name\":\"HashEmbedding\"}]}", err);
+    CHECK(s && spec_int(&s->tf[0], "nodes") == 5);
+    CHECK_STR(json_string_value(json_object_get(spec_get(&s->tf[0], "llm"), "class_name")), "OpenAI");
+    spec_free(s);
+
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\","
+                 "\"secondary_chunking_regex\":\"[.]\"}]}", "must be LlamaIndex's default or null");
+    s = parse("{\"transformations\":[{\"class_name\":\"SentenceSplitter\","
+              "\"secondary_chunking_regex\":null}]}", err);
+    CHECK(s && spec_str(&s->tf[0], "secondary_chunking_regex") == NULL);
+    spec_free(s);
+    expect_error("[]", "must be a JSON object");
+    expect_error("{\"transformations\":[]}", "non-empty array");
+    expect_error("{\"transformations\":[{\"class_name\":\"Nope\"}]}", "unknown class 'Nope'");
+    expect_error("{\"transformations\":[{}]}", "missing string 'class_name'");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":\"x\"}]}",
+                 "'chunk_size' must be an integer");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":0}]}",
+                 "out of range");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_sizes\":5}]}",
+                 "unknown parameter 'chunk_sizes'");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":10,"
+                 "\"chunk_overlap\":20}]}", "chunk_overlap (20) must not be larger");
+    expect_error("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\",\"api_key\":\"sk-x\"}]}",
+                 "must not be in the pipeline spec");
+    expect_error("{\"transformations\":[{\"class_name\":\"TitleExtractor\",\"llm\":{\"api_key\":\"k\"}}]}",
+                 "must not be in the pipeline spec");
+    expect_error("{\"transformations\":[{\"class_name\":\"TitleExtractor\",\"llm\":{\"class_name\":\"Claude\"}}]}",
+                 "unknown LLM class");
+    expect_error("{\"transformations\":[{\"class_name\":\"HashEmbedding\"},{\"class_name\":\"SentenceSplitter\"}]}",
+                 "must come before the embedding");
+    expect_error("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\",\"embed_batch_size\":4096}]}",
+                 "out of range");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"extra\":1}",
+                 "unknown top-level key");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}", "invalid JSON");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":1,\"chunk_size\":2}]}",
+                 "invalid JSON");
+    return t_done();
+}

@@ -1,0 +1,71 @@
+/* main.c - ingest-worker: command line for the worker daemon (worker.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rurl.h"
+#include "worker.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: ingest-worker [options]\n"
+        "Pops batches from Redis, runs each job's pipeline, writes nodes back.\n"
+        "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
+        "                       (default: $INGEST_REDIS_URL, else %s)\n"
+        "  --concurrency N      batches in flight (default 8)\n"
+        "  --id NAME            worker id (default: host-pid-random)\n"
+        "  --exit-when-idle     exit once no work is left: nothing queued, nothing held by\n"
+        "                       any worker (dead workers' batches are reaped first)\n"
+        "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
+        "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
+        "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
+        "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
+        RURL_DEFAULT);
+}
+
+static int num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"redis", required_argument, 0, 'r'},         {"concurrency", required_argument, 0, 'c'},
+        {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
+        {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
+        {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
+    const char *url = NULL;
+    double v;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': url = optarg; break;
+        case 'i': o.id = optarg; break;
+        case 'x': o.exit_when_idle = 1; break;
+        case 'c': if (num(optarg, 1, 1024, &v)) goto bad; o.concurrency = (int)v; break;
+        case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
+        case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
+        case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    o.url = rurl_pick(url);
+    return worker_run(&o);
+bad:
+    fprintf(stderr, "ingest-worker: invalid value '%s'\n", optarg);
+    return 2;
+}

@@ -1,0 +1,477 @@
+/* worker.c - the worker daemon's event loop glue (see worker.h).
+ *
+ * Ownership: the worker owns both Redis contexts, the remote context and
+ * every in-flight batch (struct flight).  Each Redis callback fires exactly
+ * once (hiredis guarantees it, with a NULL reply on disconnect), and every
+ * flight ends in exactly one of: ack, requeue, drop. */
+#include "worker.h"
+
+#include <ev.h>
+#include <hiredis/adapters/libev.h>
+#include <hiredis/async.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "keys.h"
+#include "log.h"
+#include "pipeline.h"
+#include "rurl.h"
+#include "scripts.h"
+#include "stage.h"
+#include "wire.h"
+
+typedef struct worker {
+    struct ev_loop *loop;
+    redisAsyncContext *cmd, *pop;
+    worker_opts o;
+    char id[KEYS_ID_MAX + 1];
+    char proc_key[KEYS_MAX], hb_key[KEYS_MAX];
+    char current[KEYS_MAX];
+    int inflight, popping, stopping, shutting_down, started, exit_code;
+    long long started_ms;
+    unsigned long long batches, docs, nodes, failed_docs;
+    ev_timer hb_timer, grace_timer;
+    ev_signal sig_int, sig_term;
+    remote_ctx *remote;
+} worker;
+
+typedef struct flight {
+    worker *w;
+    char ref[KEYS_MAX];
+    char job[KEYS_ID_MAX + 1];
+    uint32_t seq;
+    pl_batch *pl;
+} flight;
+
+static void pop_next(worker *w);
+static void maybe_shutdown(worker *w);
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int reply_ok(worker *w, redisReply *r, const char *what)
+{
+    if (r && r->type != REDIS_REPLY_ERROR) return 1;
+    char q[300];
+    log_kv("error", "redis_error", "worker=%s op=%s msg=%s", w->id, what,
+           log_quote(r ? r->str : "connection lost", q, sizeof q));
+    return 0;
+}
+
+static void flight_end(flight *f)
+{
+    worker *w = f->w;
+    pl_free(f->pl);
+    free(f);
+    w->inflight--;
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
+static void on_ack(redisAsyncContext *c, void *r, void *priv)
+{
+    (void)c;
+    flight *f = priv;
+    reply_ok(f->w, r, "ack");
+    flight_end(f);
+}
+
+/* Removes the ref from our processing list and puts it back at the queue head. */
+static void requeue(worker *w, const char *ref, flight *f)
+{
+    redisAsyncCommand(w->cmd, f ? on_ack : NULL, f, "EVAL %s 2 %s %s %s", SCRIPT_REQUEUE,
+                      w->proc_key, KEYS_QUEUE, ref);
+}
+
+/* Sends the ack script: output + counters + errors, atomically. */
+static void send_ack(flight *f, pl_result *res, int dead)
+{
+    worker *w = f->w;
+    char k[7][KEYS_MAX], seq[16], n[5][24];
+    if (!w->cmd || w->exit_code) { /* connection gone: the reaper will requeue it */
+        flight_end(f);
+        return;
+    }
+    keys_job(k[0], f->job);
+    keys_job_sub(k[1], f->job, "done");
+    keys_out(k[2], f->job, f->seq);
+    keys_job_sub(k[3], f->job, "errors");
+    snprintf(k[4], KEYS_MAX, "%s", w->proc_key);
+    snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
+    keys_batch(k[6], f->job, f->seq);
+    snprintf(seq, sizeof seq, "%u", f->seq);
+    snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
+    snprintf(n[1], 24, "%zu", res->docs_failed);
+    snprintf(n[2], 24, "%zu", res->nodes);
+    snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
+    snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
+    size_t argc = 19 + 2 * res->err_ids.n;
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *lens = calloc(argc, sizeof *lens);
+    if (!argv || !lens) {
+        free(argv), free(lens);
+        log_kv("error", "ack_failed", "worker=%s ref=%s msg=\"out of memory\"", w->id, f->ref);
+        flight_end(f);
+        return;
+    }
+    const char *fixed[] = {"EVAL", SCRIPT_ACK, "7", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
+                           f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
+                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4]};
+    for (size_t i = 0; i < 19; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
+    lens[12] = dead ? 0 : res->out.len;
+    for (size_t i = 0; i < res->err_ids.n; i++) {
+        argv[19 + 2 * i] = res->err_ids.v[i], lens[19 + 2 * i] = strlen(res->err_ids.v[i]);
+        argv[20 + 2 * i] = res->err_msgs.v[i], lens[20 + 2 * i] = strlen(res->err_msgs.v[i]);
+    }
+    redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
+    free(argv);
+    free(lens);
+}
+
+/* Marks every file of the batch failed with msg (fatal or too many attempts). */
+static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
+{
+    res->docs = wb->n;
+    res->docs_failed = 0;
+    strv_free(&res->err_ids);
+    strv_free(&res->err_msgs);
+    for (size_t i = 0; i < wb->n; i++)
+        if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
+            res->docs_failed++;
+    res->nodes = 0;
+}
+
+static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
+{
+    flight *f = ud;
+    worker *w = f->w;
+    if (res->fatal && w->stopping && !strcmp(res->fatal_msg, "remote stage aborted")) {
+        log_kv("info", "batch_requeued", "worker=%s ref=%s", w->id, f->ref);
+        requeue(w, f->ref, f);
+        return;
+    }
+    char q[300];
+    if (res->fatal) {
+        log_kv("error", "batch_dead", "worker=%s ref=%s msg=%s", w->id, f->ref,
+               log_quote(res->fatal_msg, q, sizeof q));
+        res->docs_failed = res->docs; /* reported per file below when decodable */
+    }
+    w->batches++;
+    w->docs += res->docs;
+    w->failed_docs += res->docs_failed;
+    w->nodes += res->nodes;
+    log_kv("info", "batch_done", "worker=%s ref=%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu",
+           w->id, f->ref, res->docs, res->docs_failed, res->nodes,
+           (unsigned long long)res->stats.embed_requests);
+    (void)b;
+    send_ack(f, res, res->fatal);
+}
+
+static void dead_batch(flight *f, const char *payload, size_t plen, long long attempts)
+{
+    wire_batch wb;
+    pl_result res = {0};
+    char msg[128];
+    snprintf(msg, sizeof msg, "batch abandoned after %lld delivery attempts", attempts);
+    if (!wire_batch_decode(payload, plen, &wb)) {
+        fail_all(&res, &wb, msg);
+        wire_batch_free(&wb);
+    }
+    log_kv("error", "batch_dead", "worker=%s ref=%s attempts=%lld", f->w->id, f->ref, attempts);
+    send_ack(f, &res, 1);
+    strv_free(&res.err_ids);
+    strv_free(&res.err_msgs);
+}
+
+static void drop(flight *f, const char *why)
+{
+    log_kv("warn", "batch_dropped", "worker=%s ref=%s reason=%s", f->w->id, f->ref, why);
+    redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
+}
+
+static void on_claim(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c;
+    flight *f = priv;
+    worker *w = f->w;
+    redisReply *r = rv;
+    if (!reply_ok(w, r, "claim")) {
+        flight_end(f);
+        return;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) return drop(f, "bad_claim_reply");
+    redisReply *st = r->element[0], *payload = r->element[1], *spec = r->element[2];
+    long long attempts = r->element[3]->integer;
+    if (st->type != REDIS_REPLY_STRING) return drop(f, "job_gone");
+    if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
+    if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
+    if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
+    f->pl = pl_new(w->remote, payload->str, payload->len,
+                   spec->type == REDIS_REPLY_STRING ? spec->str : "", spec->type == REDIS_REPLY_STRING ? spec->len : 0,
+                   on_batch_done, f);
+    if (!f->pl) return drop(f, "out_of_memory");
+    snprintf(w->current, sizeof w->current, "%s", f->ref);
+    pl_run(f->pl); /* may end the flight; f must not be used after this */
+    pop_next(w);
+}
+
+static void start_batch(worker *w, const char *ref, size_t len)
+{
+    flight *f = calloc(1, sizeof *f);
+    if (!f || len >= sizeof f->ref || keys_parse_ref(ref, len, f->job, &f->seq)) {
+        log_kv("error", "bad_ref", "worker=%s", w->id);
+        free(f);
+        redisAsyncCommand(w->cmd, NULL, NULL, "LREM %s -1 %b", w->proc_key, ref, len);
+        pop_next(w);
+        return;
+    }
+    memcpy(f->ref, ref, len);
+    f->w = w;
+    w->inflight++;
+    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], seq[16];
+    keys_job(jk, f->job);
+    keys_batch(bk, f->job, f->seq);
+    keys_job_sub(ak, f->job, "attempts");
+    snprintf(seq, sizeof seq, "%u", f->seq);
+    redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 3 %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, seq);
+}
+
+/* --exit-when-idle: stop only when no work is left anywhere - nothing queued
+ * and nothing held by any worker (a dead worker's batches get reaped here). */
+static void on_pending(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)priv;
+    worker *w = c->data;
+    redisReply *r = rv;
+    w->popping = 0;
+    if (!reply_ok(w, r, "pending")) return;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 0 && w->inflight == 0 && !w->stopping) {
+        log_kv("info", "idle_exit", "worker=%s batches=%llu", w->id, w->batches);
+        w->stopping = 1;
+    }
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
+static void on_pop(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c, (void)priv;
+    worker *w = c->data;
+    redisReply *r = rv;
+    w->popping = 0;
+    if (!reply_ok(w, r, "blmove")) return;
+    if (r->type == REDIS_REPLY_STRING) {
+        if (!w->stopping) {
+            /* the next pop waits until this batch's CPU work has run (on_claim),
+             * so a CPU-bound worker does not hoard batches other workers could take */
+            start_batch(w, r->str, r->len);
+            return;
+        }
+        requeue(w, r->str, NULL);
+    } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
+        w->popping = 1; /* no new BLMOVE until the check answers */
+        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s", SCRIPT_PENDING,
+                          KEYS_WORKERS, KEYS_QUEUE);
+        return;
+    }
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
+static void pop_next(worker *w)
+{
+    if (!w->pop || w->shutting_down || w->stopping || w->popping || w->inflight >= w->o.concurrency || !w->started) return;
+    w->popping = 1;
+    redisAsyncCommand(w->pop, on_pop, NULL, "BLMOVE %s %s LEFT RIGHT 1", KEYS_QUEUE, w->proc_key);
+}
+
+static void send_heartbeat(worker *w, redisCallbackFn *cb)
+{
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    redisAsyncCommand(w->cmd, NULL, NULL,
+                      "HSET %s host %s pid %d started_ms %lld last_ms %lld batch %s inflight %d "
+                      "batches %llu docs %llu failed_docs %llu nodes %llu",
+                      w->hb_key, host, (int)getpid(), w->started_ms, now_ms(),
+                      w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs,
+                      w->failed_docs, w->nodes);
+    redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key, w->o.heartbeat_ttl);
+    redisAsyncCommand(w->cmd, cb, NULL, "SADD %s %s", KEYS_WORKERS, w->id);
+}
+
+static void on_first_heartbeat(redisAsyncContext *c, void *r, void *priv)
+{
+    (void)priv;
+    worker *w = c->data;
+    if (!reply_ok(w, r, "heartbeat")) return;
+    w->started = 1;
+    log_kv("info", "worker_started", "worker=%s concurrency=%d", w->id, w->o.concurrency);
+    pop_next(w);
+}
+
+static void on_reap(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)priv;
+    redisReply *r = rv;
+    if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+        log_kv("warn", "reaped", "worker=%s requeued=%lld", ((worker *)c->data)->id, r->integer);
+}
+
+static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
+{
+    (void)loop, (void)ev;
+    worker *w = t->data;
+    if (w->shutting_down) return;
+    send_heartbeat(w, NULL);
+    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE);
+}
+
+static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
+{
+    (void)r, (void)priv;
+    worker *w = c->data;
+    redisAsyncDisconnect(w->pop);
+    redisAsyncDisconnect(w->cmd);
+}
+
+static void maybe_shutdown(worker *w)
+{
+    if (!w->stopping || w->shutting_down || w->inflight || w->popping) return;
+    w->shutting_down = 1;
+    ev_timer_stop(w->loop, &w->hb_timer);
+    ev_timer_stop(w->loop, &w->grace_timer);
+    log_kv("info", "worker_stopping", "worker=%s batches=%llu docs=%llu nodes=%llu", w->id,
+           w->batches, w->docs, w->nodes);
+    redisAsyncCommand(w->cmd, NULL, NULL, "DEL %s", w->hb_key);
+    redisAsyncCommand(w->cmd, on_goodbye, NULL, "SREM %s %s", KEYS_WORKERS, w->id);
+}
+
+static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
+{
+    (void)loop, (void)ev;
+    worker *w = t->data;
+    log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
+    remote_cancel_all(w->remote);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *s, int ev)
+{
+    (void)ev;
+    worker *w = s->data;
+    if (w->stopping) return;
+    w->stopping = 1;
+    log_kv("info", "signal", "worker=%s signal=%d inflight=%d", w->id, s->signum, w->inflight);
+    ev_timer_set(&w->grace_timer, w->o.grace_s, 0.);
+    ev_timer_start(loop, &w->grace_timer);
+    maybe_shutdown(w);
+}
+
+static void on_disconnect(const redisAsyncContext *c, int status)
+{
+    worker *w = c->data;
+    if (status != REDIS_OK && !w->shutting_down) {
+        char q[300];
+        log_kv("error", "redis_disconnected", "worker=%s msg=%s", w->id, log_quote(c->errstr, q, sizeof q));
+        w->exit_code = 1;
+    }
+    if (c == w->cmd) w->cmd = NULL;
+    if (c == w->pop) w->pop = NULL;
+    if (w->exit_code || (!w->cmd && !w->pop)) {
+        w->shutting_down = 1;
+        ev_break(w->loop, EVBREAK_ALL);
+    }
+}
+
+static redisAsyncContext *connect_one(worker *w, const rurl *u)
+{
+    redisAsyncContext *c = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
+                                           : redisAsyncConnect(u->host, u->port);
+    if (!c || c->err) {
+        log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=\"%s\"", w->id,
+               u->unix_path[0] ? u->unix_path : u->host, c ? c->errstr : "out of memory");
+        if (c) redisAsyncFree(c);
+        return NULL;
+    }
+    c->data = w;
+    redisLibevAttach(w->loop, c);
+    redisAsyncSetDisconnectCallback(c, on_disconnect);
+    if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
+    else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
+    if (u->db) redisAsyncCommand(c, NULL, NULL, "SELECT %d", u->db);
+    return c;
+}
+
+static void make_id(worker *w)
+{
+    if (w->o.id) {
+        snprintf(w->id, sizeof w->id, "%s", w->o.id);
+        return;
+    }
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    for (char *p = host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            *p = '-';
+    srand((unsigned)(now_ms() ^ getpid()));
+    snprintf(w->id, sizeof w->id, "%.40s-%d-%04x", host, (int)getpid(), rand() & 0xffff);
+}
+
+static int setup(worker *w, const worker_opts *o)
+{
+    char err[256];
+    rurl u;
+    w->o = *o;
+    make_id(w);
+    if (keys_processing(w->proc_key, w->id) || keys_worker(w->hb_key, w->id)) {
+        log_kv("error", "bad_worker_id", "worker=%s", w->id);
+        return -1;
+    }
+    if (rurl_parse(o->url, &u, err, sizeof err)) {
+        log_kv("error", "bad_redis_url", "msg=\"%s\"", err);
+        return -1;
+    }
+    w->loop = EV_DEFAULT;
+    w->started_ms = now_ms();
+    if (!(w->cmd = connect_one(w, &u)) || !(w->pop = connect_one(w, &u))) return -1;
+    if (!(w->remote = remote_new(w->loop, w->cmd, w->id))) return -1;
+    ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
+    ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
+    w->hb_timer.data = w->grace_timer.data = w;
+    ev_timer_start(w->loop, &w->hb_timer);
+    ev_signal_init(&w->sig_int, on_signal, SIGINT);
+    ev_signal_init(&w->sig_term, on_signal, SIGTERM);
+    w->sig_int.data = w->sig_term.data = w;
+    ev_signal_start(w->loop, &w->sig_int);
+    ev_signal_start(w->loop, &w->sig_term);
+    signal(SIGPIPE, SIG_IGN);
+    send_heartbeat(w, on_first_heartbeat);
+    return 0;
+}
+
+int worker_run(const worker_opts *o)
+{
+    static worker w; /* one per process: signal watchers refer to it */
+    memset(&w, 0, sizeof w);
+    int rc = setup(&w, o);
+    if (!rc) ev_run(w.loop, 0);
+    if (w.cmd) redisAsyncFree(w.cmd);
+    if (w.pop) redisAsyncFree(w.pop);
+    remote_free(w.remote);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    log_kv("info", "worker_exit", "worker=%s code=%d batches=%llu nodes=%llu max_rss_kb=%ld cpu_s=%.3f",
+           w.id, rc ? 1 : w.exit_code, w.batches, w.nodes, ru.ru_maxrss,
+           (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+               ru.ru_stime.tv_usec / 1e6);
+    return rc ? 1 : w.exit_code;
+}

@@ -1,0 +1,27 @@
+/* worker.h - the ingest-worker daemon: one libev loop, two hiredis async
+ * connections (commands; the blocking pop), batches in flight.
+ *
+ * Reliable queue: BLMOVE ingest:queue -> ingest:processing:<id>; a batch
+ * leaves the processing list only inside the ack script, together with its
+ * output and counters.  A heartbeat hash with a TTL says the worker is
+ * alive; any worker's reaper moves the processing list of a worker whose
+ * heartbeat expired back to the head of the queue.  SIGINT/SIGTERM: stop
+ * popping, finish the batches in flight (after grace_s, abandon and requeue
+ * them), remove the heartbeat, exit 0.  worker_run returns the exit code:
+ * 0, or 1 when Redis could not be reached or the connection was lost. */
+#ifndef INGEST_WORKER_H
+#define INGEST_WORKER_H
+
+typedef struct worker_opts {
+    const char *url;
+    const char *id;      /* NULL: <host>-<pid>-<random> */
+    int concurrency;     /* batches in flight (default 8) */
+    int exit_when_idle;  /* exit when the queue is empty and nothing is in flight */
+    int heartbeat_ttl;   /* seconds (default 15) */
+    int max_attempts;    /* deliveries before a batch is dead (default 3) */
+    double grace_s;      /* shutdown grace for in-flight batches (default 30) */
+} worker_opts;
+
+int worker_run(const worker_opts *o);
+
+#endif
