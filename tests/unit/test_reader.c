@@ -166,6 +166,23 @@ static void test_pdf_isolation_equivalence(void)
     node_list_free(&b);
 }
 
+/* pdftotext missing: a clear per-document error naming the fix; reading
+ * order does not need it */
+static void test_pdf_no_pdftotext(void)
+{
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
+    setenv("PATH", "/nonexistent", 1);
+    expect_error("simple.pdf", NULL, ERR_UNSUPPORTED);
+    opts.pdf_reading_order = 1;
+    node_list docs = {0};
+    char eb[256];
+    CHECK(load("simple.pdf", NULL, &docs, eb) == 0 && docs.n == 1);
+    node_list_free(&docs);
+    opts.pdf_reading_order = 0;
+    setenv("PATH", path, 1);
+    free(path);
+}
+
 static void test_pdf_hostile(void)
 {
     expect_error("empty.txt", "empty.pdf", ERR_PARSE);
@@ -387,6 +404,7 @@ int main(void)
     test_pdf();
     test_pdf_isolation_equivalence();
     test_pdf_hostile();
+    test_pdf_no_pdftotext();
     test_pdf_decode();
     test_docx();
     test_csv();
