@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "hashembed.h"
+#include "mdparse.h"
 #include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
@@ -64,10 +65,7 @@ pl_batch *pl_new(remote_ctx *remote, const char *payload, size_t plen, const cha
 static int read_docs(pl_batch *b)
 {
     reader_opts ro;
-    reader_opts_default(&ro);
-    ro.max_file_bytes = spec_reader_int(b->spec, "max_file_bytes", ro.max_file_bytes);
-    ro.max_text_bytes = spec_reader_int(b->spec, "max_text_bytes", ro.max_text_bytes);
-    ro.time_budget_ms = spec_reader_int(b->spec, "time_budget_ms", ro.time_budget_ms);
+    reader_opts_from_spec(b->spec, &ro);
     for (size_t i = 0; i < b->wb.n; i++) {
         char eb[512] = "";
         size_t first = b->nodes.n;
@@ -88,7 +86,9 @@ static void on_parse_error(void *ud, const node_t *doc, int code, const char *ms
 static int run_parser(pl_batch *b, const spec_tf *tf)
 {
     node_list out = {0};
-    int rc = nodeparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
+    int rc = !strcmp(tf->class_name, "MarkdownNodeParser")
+                 ? mdparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b)
+                 : nodeparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
     if (rc) {
         node_list_free(&out);
         return rc;
