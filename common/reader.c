@@ -27,6 +27,7 @@ void reader_opts_default(reader_opts *o)
     o->max_mem_bytes = 1LL << 30;
     o->max_pages = 100000;
     o->max_unzip_bytes = 256LL << 20;
+    o->max_expansion = 100;
     o->html_text = 0;
     o->pdf_isolate = 1;
     o->pdf_reading_order = 0;
@@ -49,7 +50,8 @@ void reader_opts_from_spec(const spec_t *s, reader_opts *o)
         int64_t *field;
     } ints[] = {{"max_file_bytes", &o->max_file_bytes}, {"max_text_bytes", &o->max_text_bytes},
                 {"time_budget_ms", &o->time_budget_ms}, {"max_mem_bytes", &o->max_mem_bytes},
-                {"max_pages", &o->max_pages}, {"max_unzip_bytes", &o->max_unzip_bytes}};
+                {"max_pages", &o->max_pages}, {"max_unzip_bytes", &o->max_unzip_bytes},
+                {"max_expansion", &o->max_expansion}};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         int64_t v = spec_reader_int(s, ints[i].key, 0);
         if (v > 0) *ints[i].field = v < (1LL << 50) ? v : 1LL << 50; /* no overflow later */
@@ -192,6 +194,22 @@ static int load_single(text_fn *fn, int reader_keys, const wire_doc *f, const re
     return rc;
 }
 
+/* Compressed formats: text far beyond what the file could hold is a bomb.
+ * On error the documents appended since `first` are removed. */
+static int check_expansion(const wire_doc *f, const reader_opts *o, node_list *docs, size_t first,
+                           char *errbuf, size_t errlen)
+{
+    uint64_t text = 0, cap = (uint64_t)f->len * (uint64_t)o->max_expansion;
+    if (cap < (1u << 20)) cap = 1u << 20;
+    for (size_t i = first; i < docs->n; i++) text += docs->v[i]->text_len;
+    if (text <= cap) return 0;
+    snprintf(errbuf, errlen, "decompression bomb: %llu bytes of text from a %zu-byte file "
+             "(over %lld times its size)", (unsigned long long)text, f->len,
+             (long long)o->max_expansion);
+    while (docs->n > first) node_free(docs->v[--docs->n]);
+    return ERR_TOOBIG;
+}
+
 int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *errbuf,
                 size_t errlen)
 {
@@ -206,6 +224,7 @@ int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *
         return ERR_TOOBIG;
     }
     const char *ext = ext_of(f->name);
+    size_t first = docs->n;
     int rc;
     if (!strcasecmp(ext, ".pdf")) rc = load_pdf(f, o, docs, errbuf, errlen);
     else if (!strcasecmp(ext, ".docx"))
@@ -220,6 +239,8 @@ int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *
         return ERR_UNSUPPORTED;
     } else
         rc = load_text(f, o, docs, errbuf, errlen);
+    if (!rc && (!strcasecmp(ext, ".pdf") || !strcasecmp(ext, ".docx")))
+        rc = check_expansion(f, o, docs, first, errbuf, errlen);
     if (rc && errlen && !*errbuf) snprintf(errbuf, errlen, "%s", err_str(rc));
     return rc;
 }

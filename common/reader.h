@@ -44,6 +44,9 @@ typedef struct reader_opts {
     int64_t max_mem_bytes;   /* extra address space the PDF child may map (default 1 GiB) */
     int64_t max_pages;       /* PDF page cap (default 100000) */
     int64_t max_unzip_bytes; /* decompressed bytes read from one DOCX part (default 256 MiB) */
+    int64_t max_expansion;   /* PDF/DOCX: extracted text at most this many times the file
+                                size (at least 1 MiB) - a decompression bomb is an error
+                                (default 100; real filings are below 1) */
     int html_text;           /* 1: .html/.htm as visible text; 0 (default): plain branch */
     int pdf_isolate;         /* 1 (default): parse PDFs in a forked, limited child */
     int pdf_reading_order;   /* 1: page text in reading order (poppler_page_get_text);
@@ -54,7 +57,7 @@ typedef struct reader_opts {
 void reader_opts_default(reader_opts *o);
 struct spec;
 /* Defaults overridden by the spec's "reader" object: keys max_file_bytes,
- * max_text_bytes, time_budget_ms, max_mem_bytes, max_pages, max_unzip_bytes
+ * max_text_bytes, time_budget_ms, max_mem_bytes, max_pages, max_unzip_bytes, max_expansion
  * (integers; values < 1 keep the default) and html_text, pdf_isolate,
  * pdf_reading_order (booleans or 0/1). */
 void reader_opts_from_spec(const struct spec *s, reader_opts *o);

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""test_readers_e2e.py - every fixture type through the whole system: PDF
+pages with labels, DOCX, CSV, Markdown, text; each hostile file becomes a
+per-document error and the job still completes; MarkdownNodeParser puts the
+header path in metadata."""
+import argparse
+import json
+import os
+import sys
+
+from harness import Checker, Env, Failure
+
+HOSTILE = {"badutf8.txt", "binary.txt", "bomb.docx", "bomb.pdf", "encrypted.pdf", "garbage.pdf",
+           "hugecount.pdf", "nodoc.docx", "notzip.docx", "toomany.csv", "truncated.pdf",
+           "unterminated.csv"}
+
+
+def by_source(nodes):
+    out = {}
+    for n in nodes:
+        out.setdefault(n["relationships"]["1"]["node_id"], []).append(n)
+    return out
+
+
+def check_fixtures(t, env, readers):
+    job = env.coord("submit", "--batch-docs", "3", readers).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle") for _ in range(2)], timeout=240)
+    st = env.status(job)
+    t.check(st["state"] == "done", f"job completes despite hostile files: {st['state']}")
+    errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
+    t.check(set(errs) == HOSTILE, f"exactly the hostile files failed: {sorted(errs)}")
+    t.check("decompression bomb" in errs.get("bomb.pdf", "") or "died" in errs.get("bomb.pdf", "")
+            or "time budget" in errs.get("bomb.pdf", ""), f"PDF bomb: {errs.get('bomb.pdf')}")
+    t.check("encrypted" in errs.get("encrypted.pdf", ""), "encrypted PDF reported")
+    nodes = env.export(job)
+    src = by_source(nodes)
+    labels = [src[f"labels.pdf_part_{i}"][0]["metadata"]["page_label"] for i in range(4)]
+    t.check(labels == ["i", "ii", "A-1", "A-2"], f"page labels: {labels}")
+    md = src["multi.pdf_part_1"][0]["metadata"]
+    t.check(list(md)[:3] == ["page_label", "file_name", "file_path"], f"PDF metadata order {list(md)}")
+    t.check(md["page_label"] == "2" and md["file_type"] == "application/pdf", "PDF page 2")
+    t.check(all(f"multi.pdf_part_{i}" in src for i in range(3)), "one document per PDF page")
+    t.check("simple.docx_part_0" in src and "simple.csv_part_0" in src, "DOCX and CSV documents")
+    t.check(src["hello.txt"][0]["metadata"]["file_type"] == "text/plain", "text document")
+    t.check(src["empty.txt"][0]["text"] == "", "zero-byte file: one empty node")
+    t.check(st["documents_failed"] == len(HOSTILE), "failed count on the job")
+
+
+def check_markdown_parser(t, env, readers):
+    spec = os.path.join(env.dir, "md.json")
+    json.dump({"transformations": [{"class_name": "MarkdownNodeParser"},
+                                   {"class_name": "HashEmbedding", "dim": 8}]}, open(spec, "w"))
+    job = env.coord("submit", "--pipeline", spec, os.path.join(readers, "notes.md")).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    nodes = env.export(job)
+    t.check(env.status(job)["state"] == "done" and len(nodes) > 1, "markdown split into sections")
+    t.check(all("header_path" in n["metadata"] for n in nodes), "header_path on every node")
+    t.check(any(n["metadata"]["header_path"] != "/" for n in nodes), "nested header paths")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--coordinator", required=True)
+    ap.add_argument("--worker", required=True)
+    ap.add_argument("--data", required=True)
+    a = ap.parse_args()
+    t = Checker()
+    readers = os.path.join(a.data, "readers")
+    for fn in (check_fixtures, check_markdown_parser):
+        env = Env(a.coordinator, a.worker)
+        try:
+            fn(t, env, readers)
+        except (Failure, KeyError) as e:
+            t.check(False, f"{fn.__name__}: {e!r}")
+        finally:
+            env.close()
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
