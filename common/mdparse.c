@@ -156,40 +156,6 @@ static int sections(mdp *m)
     return rc ? rc : emit(m);
 }
 
-/* _postprocess_parsed_nodes over v[0..n), all from doc. */
-static int postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
-{
-    size_t from = 0, from_cp = 0; /* search start: byte offset and its code point index */
-    for (size_t i = 0; i < n; i++) {
-        node_t *nd = v[i];
-        const char *hit = from <= doc->text_len
-                              ? memmem(doc->text + from, doc->text_len - from, nd->text, nd->text_len)
-                              : NULL;
-        if (hit) {
-            size_t hb = (size_t)(hit - doc->text);
-            size_t cp = from_cp + utf8_count(doc->text + from, hb - from);
-            uint32_t c;
-            int w = utf8_seq_len((const unsigned char *)hit, doc->text_len - hb, &c);
-            nd->start_char_idx = (int64_t)cp;
-            nd->end_char_idx = (int64_t)(cp + utf8_count(nd->text, nd->text_len));
-            from = hb + (size_t)(w ? w : 1);
-            from_cp = cp + 1;
-        }
-        if (include_md) {
-            md_t merged = {0};
-            if (md_copy(&merged, &doc->md) || md_copy(&merged, &nd->md)) {
-                md_free(&merged);
-                return ERR_NOMEM;
-            }
-            md_free(&nd->md);
-            nd->md = merged;
-        }
-        if (prev_next && i > 0 && node_link(nd, NODE_REL_PREV, v[i - 1], 0)) return ERR_NOMEM;
-        if (prev_next && i + 1 < n && node_link(nd, NODE_REL_NEXT, v[i + 1], 0)) return ERR_NOMEM;
-    }
-    return 0;
-}
-
 int mdparse_doc(const node_t *doc, const char *sep, int include_md, int prev_next, node_list *out)
 {
     mdp m = {.doc = doc, .sep = sep ? sep : "/", .include_md = include_md, .out = out,
@@ -199,7 +165,7 @@ int mdparse_doc(const node_t *doc, const char *sep, int include_md, int prev_nex
     buf_free(&m.section);
     free(m.stack);
     if (!rc && out->n > m.first)
-        rc = postprocess(doc, out->v + m.first, out->n - m.first, include_md, prev_next);
+        rc = nodeparse_postprocess(doc, out->v + m.first, out->n - m.first, include_md, prev_next);
     return rc;
 }
 

@@ -96,7 +96,7 @@ static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, co
 }
 
 /* _postprocess_parsed_nodes for the nodes of one document (v[0..n)). */
-static int postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
+int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
 {
     size_t search_b = 0, cp_at_b = 0; /* byte offset to search from, its code point index */
     for (size_t i = 0; i < n; i++) {
@@ -156,7 +156,7 @@ static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *do
     }
     split_chunks_free(&ch);
     if (!rc)
-        rc = postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
+        rc = nodeparse_postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
                          spec_bool(tf, "include_prev_next_rel"));
     return rc;
 }
@@ -199,7 +199,7 @@ static int window_doc(const spec_tf *tf, const node_t *doc, node_list *out)
     }
     split_chunks_free(&ch);
     if (!rc)
-        rc = postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
+        rc = nodeparse_postprocess(doc, out->v + first, out->n - first, spec_bool(tf, "include_metadata"),
                          spec_bool(tf, "include_prev_next_rel"));
     return rc;
 }

@@ -32,6 +32,11 @@ int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *o
 /* The split parameters of a SentenceSplitter or TokenTextSplitter spec
  * transformation (strings borrowed from tf); ERR_UNSUPPORTED for other classes. */
 int nodeparse_split_params(const spec_tf *tf, split_params *p);
+/* LlamaIndex's _postprocess_parsed_nodes for nodes v[0..n), all made from
+ * doc in order: char indices (str.find from the previous start + 1),
+ * metadata merged from the document, PREVIOUS/NEXT links.  0 or ERR_NOMEM. */
+int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_md,
+                          int prev_next);
 /* Deterministic node id for (doc id, index) into out[37]. */
 void nodeparse_node_id(const char *doc_id, size_t index, char out[37]);
 
