@@ -344,12 +344,8 @@ int extract_start(oc_ctx *oc, stage_job *job)
     const char *cls = json_string_value(json_object_get(llm, "class_name"));
     char err[200];
     oc_ep *ep = oc_endpoint(oc, OC_CHAT, cls ? cls : "OpenAI", llm, err, sizeof err);
-    if (!ep) {
-        char q[300];
-        log_kv("error", "remote_config_error", "class=%s error=%s", job->tf->class_name,
-               log_quote(err, q, sizeof q));
-        for (size_t i = 0; i < job->n; i++) job->fail(job->ud, i, err);
-        job->done(job->ud, 0);
+    if (!ep) { /* configuration error: every node fails with the reason */
+        stage_fail_all(job, err);
         return 0;
     }
     xjob *j = calloc(1, sizeof *j);

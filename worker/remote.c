@@ -304,11 +304,7 @@ static int embed_start(remote_ctx *r, stage_job *job)
     char err[200];
     oc_ep *ep = oc_endpoint(r->oc, OC_EMBED, job->tf->class_name, job->tf->params, err, sizeof err);
     if (!ep) { /* configuration error: every node fails with the reason */
-        char q[300];
-        log_kv("error", "remote_config_error", "class=%s error=%s", job->tf->class_name,
-               log_quote(err, q, sizeof q));
-        for (size_t i = 0; i < job->n; i++) job->fail(job->ud, i, err);
-        job->done(job->ud, 0);
+        stage_fail_all(job, err);
         return 0;
     }
     ejob *j = calloc(1, sizeof *j);

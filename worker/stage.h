@@ -41,6 +41,10 @@ typedef struct stage_job {
     void *ud;
 } stage_job;
 
+/* A configuration error (bad URL, missing API key...): logs it once, fails
+ * every node of the job with `why` and calls done(0). */
+void stage_fail_all(stage_job *job, const char *why);
+
 typedef struct remote_ctx remote_ctx;
 
 /* One per worker.  `redis` is the command connection (shared; used for the
