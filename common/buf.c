@@ -79,6 +79,10 @@ char *buf_detach(buf_t *b, size_t *len)
     char *p = b->p;
     if (!p) p = calloc(1, 1);
     if (!p) return NULL;
+    if (b->cap > b->len + 1 + 4096) { /* long-lived results: give the growth slack back */
+        char *s = realloc(p, b->len + 1);
+        if (s) p = s;
+    }
     if (len) *len = b->len;
     b->p = NULL;
     b->len = b->cap = 0;

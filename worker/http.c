@@ -30,7 +30,7 @@ typedef struct http_req {
     http_ctx *h;
     CURL *easy;
     struct curl_slist *hdrs;
-    char *body;
+    const char *body; /* borrowed from the caller until the callback */
     buf_t resp;
     char retry_after[64], retry_after_ms[64];
     char errbuf[CURL_ERROR_SIZE];
@@ -66,7 +66,6 @@ static void free_req(http_req *r)
 {
     if (r->easy) curl_easy_cleanup(r->easy);
     curl_slist_free_all(r->hdrs);
-    free(r->body);
     buf_free(&r->resp);
     free(r);
 }
@@ -255,14 +254,11 @@ static int setup_easy(http_req *r, const char *url, const char *const *headers, 
     return bad ? ERR_INVAL : 0;
 }
 
-int http_post(http_ctx *h, const char *url, const char *const *headers, char *body, size_t len,
-              double timeout_s, http_cb cb, void *ud)
+int http_post(http_ctx *h, const char *url, const char *const *headers, const char *body,
+              size_t len, double timeout_s, http_cb cb, void *ud)
 {
     http_req *r = calloc(1, sizeof *r);
-    if (!r) {
-        free(body);
-        return ERR_NOMEM;
-    }
+    if (!r) return ERR_NOMEM;
     r->h = h, r->body = body, r->cb = cb, r->ud = ud;
     buf_init(&r->resp, HTTP_MAX_BODY);
     int rc = (r->easy = curl_easy_init()) ? setup_easy(r, url, headers, len, timeout_s) : ERR_NOMEM;

@@ -34,10 +34,11 @@ typedef void (*http_cb)(void *ud, const http_resp *r);
 
 /* NULL on failure (curl init, allocation). */
 http_ctx *http_new(struct ev_loop *loop);
-/* POSTs body (taken over: malloc'd, freed by http) to url with the given
- * extra header lines (copied; NULL-terminated array, may be NULL) and a
- * total timeout.  0, or a negative ERR_* (body freed, callback not called). */
-int http_post(http_ctx *h, const char *url, const char *const *headers, char *body, size_t len,
+/* POSTs body (borrowed: it must stay valid until the callback has fired)
+ * to url with the given extra header lines (copied; NULL-terminated array,
+ * may be NULL) and a total timeout.  0, or a negative ERR_* (callback not
+ * called). */
+int http_post(http_ctx *h, const char *url, const char *const *headers, const char *body, size_t len,
               double timeout_s, http_cb cb, void *ud);
 /* Completes every request in flight with cancelled=1. */
 void http_cancel_all(http_ctx *h);

@@ -1,5 +1,6 @@
 /* main.c - ingest-worker: command line for the worker daemon (worker.h). */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -64,6 +65,11 @@ int main(int argc, char **argv)
         return 2;
     }
     o.url = rurl_pick(url);
+    /* Batches come and go in MB-sized buffers: a fixed mmap threshold hands
+     * them back to the kernel when freed (glibc's adaptive threshold would
+     * keep them in the heap and RSS would only grow). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     return worker_run(&o);
 bad:
     fprintf(stderr, "ingest-worker: invalid value '%s'\n", optarg);

@@ -289,11 +289,9 @@ static void on_http(void *ud, const http_resp *r);
 static void send_now(oc_call *k)
 {
     oc_ep *ep = k->ep;
-    char *copy = malloc(k->len + 1);
-    int rc = copy ? 0 : ERR_NOMEM;
-    if (copy) memcpy(copy, k->body, k->len + 1);
     k->st = S_HTTP;
-    if (!rc) rc = http_post(ep->ctx->http, ep->url, ep->hdrs, copy, k->len, k->timeout, on_http, k);
+    /* the body is lent: k keeps it (for retries) until after the callback */
+    int rc = http_post(ep->ctx->http, ep->url, ep->hdrs, k->body, k->len, k->timeout, on_http, k);
     if (rc) { /* could not even start (bad URL, ENOMEM): final, reported from the loop */
         ep->inflight--;
         k->st = S_BACKOFF;

@@ -73,6 +73,9 @@ static int read_docs(pl_batch *b)
         if (rc == ERR_NOMEM) return rc;
         if (rc) fail_doc(b, (int)i, eb[0] ? eb : err_str(rc));
         for (size_t k = first; k < b->nodes.n; k++) b->nodes.v[k]->doc_index = (int)i;
+        free(b->wb.docs[i].data); /* the documents hold the text now */
+        b->wb.docs[i].data = NULL;
+        b->wb.docs[i].len = 0;
     }
     return 0;
 }
@@ -173,9 +176,14 @@ static void finish(pl_batch *b)
         if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
             fatal(b, "out of memory");
     }
-    int rc = b->res.fatal ? 0 : wire_nodes_encode(b->nodes.v, b->nodes.n, &b->res.out);
+    size_t need = 64; /* reserve the encoding's size up front: no doubling slack */
+    for (size_t i = 0; i < b->nodes.n; i++)
+        need += b->nodes.v[i]->text_len + (size_t)b->nodes.v[i]->dim * 4 + 1024;
+    int rc = b->res.fatal ? 0 : buf_reserve(&b->res.out, need);
+    if (!rc && !b->res.fatal) rc = wire_nodes_encode(b->nodes.v, b->nodes.n, &b->res.out);
     if (rc) fatal(b, "batch output too large");
     b->res.nodes = b->nodes.n;
+    node_list_free(&b->nodes); /* encoded: the nodes are not needed any more */
     b->done(b, &b->res, b->ud);
 }
 

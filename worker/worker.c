@@ -136,6 +136,7 @@ static void send_ack(flight *f, pl_result *res, int dead)
     redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
     free(argv);
     free(lens);
+    buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 
 /* Marks every file of the batch failed with msg (fatal or too many attempts). */
