@@ -14,10 +14,10 @@
  * bytes, and on valid text the rule never fires.
  *
  * Ownership: tok_encode/tok_decode return malloc'd arrays the caller frees.
- * Failure: ERR_NOMEM (tok_decode also ERR_INVAL).  tok_count never
- * allocates except for a single pre-token longer than 256 bytes (see
- * tok_bpe.c).  No mutable global state: all tables are const, safe from any
- * thread. */
+ * Failure: ERR_NOMEM (tok_decode also ERR_INVAL).  tok_count allocates
+ * only its per-thread memo (once per thread) and for a single pre-token
+ * longer than 256 bytes (see tok_bpe.c).  All tables are const; the memo is
+ * thread-local: safe from any thread. */
 #include "tok.h"
 
 #include <stdlib.h>
@@ -99,7 +99,7 @@ static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
 
 size_t tok_count(const char *s, size_t len)
 {
-    tok_sink o = {.counting = 1};
+    tok_sink o = {.counting = 1, .memo = tok_memo_get()};
     encode_all((const unsigned char *)s, len, &o);
     return o.n;
 }

@@ -9,7 +9,15 @@
  * on the stack up to STACK_MAX bytes (9 KiB), malloc'd beyond.  If that
  * malloc fails (or a single piece exceeds 1 GiB) encoding sets ERR_NOMEM and
  * counting falls back to one token per byte of that piece (an upper bound).
+ *
+ * Counting mode also keeps a per-thread memo (direct-mapped, 2^14 entries of
+ * 16 bytes, calloc'd on a thread's first tok_count and freed by a
+ * pthread key destructor at thread exit) of the token counts of pieces of
+ * 2..14 bytes: prose repeats its words, so ~95% of pieces hit it and skip
+ * the rank table (2 MiB, a cache miss per probe) and any merging.  If the
+ * memo cannot be allocated, counting goes without it.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,14 +163,68 @@ static void bpe_large(const unsigned char *p, size_t n, tok_sink *o)
     free(block);
 }
 
-void tok_bpe(const unsigned char *p, size_t n, tok_sink *o)
+/* Any pre-token of n >= 2 bytes, without the memo. */
+static void bpe_any(const unsigned char *p, size_t n, tok_sink *o)
 {
-    if (n == 1) {
-        tok_sink_put(o, o->counting ? 0 : tok_rank(p, 1));
-        return;
-    }
     uint32_t r = tok_rank(p, n);
     if (r != TOK_NO_RANK) tok_sink_put(o, r);
     else if (n <= SMALL_MAX) bpe_small(p, n, o);
     else bpe_large(p, n, o);
+}
+
+/* ---- per-thread memo of piece -> token count (counting mode) ---- */
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static int memo_key_ok;
+static _Thread_local tok_memo_ent *memo_mine;
+
+/* Thread exit: a later tok_count on this thread (from another key's
+ * destructor) then allocates afresh. */
+static void memo_free(void *m)
+{
+    memo_mine = NULL;
+    free(m);
+}
+
+static void memo_key_make(void) { memo_key_ok = pthread_key_create(&memo_key, memo_free) == 0; }
+
+tok_memo_ent *tok_memo_get(void)
+{
+    if (memo_mine) return memo_mine;
+    pthread_once(&memo_once, memo_key_make);
+    tok_memo_ent *m = memo_key_ok ? calloc(1u << TOK_MEMO_BITS, sizeof *m) : NULL;
+    if (m && pthread_setspecific(memo_key, m)) {
+        free(m);
+        m = NULL;
+    }
+    return memo_mine = m;
+}
+
+/* Counts p[0..n), 2 <= n <= TOK_MEMO_MAXLEN, through memo m.  The key is
+ * a = the first 8 bytes (tok_word for n < 8), b = the bytes after them,
+ * zero-extended, with n in bits 56..63: it determines the piece, and bits
+ * 48..55 of b are free (n - 8 <= 6 bytes) for the count. */
+#define MEMO_COUNT_SHIFT 48
+static void memo_count(const unsigned char *p, size_t n, tok_memo_ent *m, tok_sink *o)
+{
+    uint64_t a = n >= 8 ? tok_le64(p) : tok_word(p, n), b = (uint64_t)n << 56;
+    if (n > 8) b |= tok_le64(p + n - 8) >> (8 * (16 - n));
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    tok_memo_ent *e = &m[h >> (64 - TOK_MEMO_BITS)];
+    if (e->a == a && (e->b & ~(0xffull << MEMO_COUNT_SHIFT)) == b) {
+        o->n += (e->b >> MEMO_COUNT_SHIFT) & 0xff;
+        return;
+    }
+    size_t before = o->n;
+    bpe_any(p, n, o);
+    e->a = a;
+    e->b = b | (uint64_t)(o->n - before) << MEMO_COUNT_SHIFT; /* <= n <= 14 */
+}
+
+void tok_bpe(const unsigned char *p, size_t n, tok_sink *o)
+{
+    if (n == 1) tok_sink_put(o, o->counting ? 0 : tok_rank(p, 1));
+    else if (o->memo && n <= TOK_MEMO_MAXLEN) memo_count(p, n, o->memo, o);
+    else bpe_any(p, n, o);
 }

@@ -22,14 +22,28 @@ static inline int tok_uni_class(uint32_t cp)
     return tok_uni_stage2[tok_uni_stage1[cp >> 7]][cp & 127];
 }
 
+/* Token counts of recently seen pre-tokens of 2..TOK_MEMO_MAXLEN bytes,
+ * direct-mapped: a per-thread cache for counting mode (tok_bpe.c).  An entry
+ * holds the piece exactly (see memo_count), so a hit is always right. */
+#define TOK_MEMO_BITS 14 /* 16 KiB entries of 16 bytes: 256 KiB per thread */
+#define TOK_MEMO_MAXLEN 14
+typedef struct tok_memo_ent {
+    uint64_t a, b; /* key; b's bits 48..55 hold the count; all 0: empty */
+} tok_memo_ent;
+
+/* The calling thread's memo (never NULL). */
+tok_memo_ent *tok_memo_get(void);
+
 /* Where tokens go.  Counting mode (ids == NULL, counting == 1) only bumps n
- * and never allocates; otherwise ids grows (malloc) and err becomes
- * ERR_NOMEM on the first failed growth, after which tokens are dropped. */
+ * and never allocates, and uses memo if not NULL; otherwise ids grows
+ * (malloc) and err becomes ERR_NOMEM on the first failed growth, after which
+ * tokens are dropped. */
 typedef struct tok_sink {
     uint32_t *ids;
     size_t n, cap;
     int counting;
     int err;
+    tok_memo_ent *memo;
 } tok_sink;
 
 /* Appends one id (grows ids; sets err on failure). */

@@ -1,12 +1,14 @@
 /* split_bench.c - speed of SentenceSplitter(1024, 20) on one core.
  *
- *   split_bench [TEXTDIR] [CHUNK_SIZE OVERLAP]
- *     (default /work/shared/corpus/financebench-seed/text, 1024 20)
+ *   split_bench [TEXTDIR] [CHUNK_SIZE OVERLAP [ROUNDS]]
+ *     (default /work/shared/corpus/financebench-seed/text, 1024 20, 1)
  *
  * Loads every *.txt of TEXTDIR, then times split_text over the corpus with
  * each document's text repeated 1x, 4x and 16x (one bigger document each, so
  * super-linear behaviour in document size would show), plus tok_count and
- * punkt_span_tokenize alone at 1x for the breakdown.  Prints key=value lines. */
+ * punkt_span_tokenize alone at 1x for the breakdown.  Each stage runs ROUNDS
+ * times and the best time is printed (the machine may be shared and noisy).
+ * Prints key=value lines. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
     split_params_default(&p, SPLIT_SENTENCE);
     p.chunk_size = argc > 3 ? atoi(argv[2]) : 1024;
     p.chunk_overlap = argc > 3 ? atoi(argv[3]) : 20;
+    int rounds = argc > 4 ? atoi(argv[4]) : 1;
+    if (rounds < 1) rounds = 1;
     static doc d[4096];
     size_t n = load(dir, d, 4096);
     if (!n) {
@@ -78,40 +82,57 @@ int main(int argc, char **argv)
     printf("docs=%zu bytes=%zu chars=%zu chunk_size=%d chunk_overlap=%d\n", n, bytes, cps(d, n),
            p.chunk_size, p.chunk_overlap);
 
-    double t = now();
+    double t, best = 1e30;
     size_t toks = 0;
-    for (size_t i = 0; i < n; i++) toks += tok_count(d[i].s, d[i].len);
-    printf("stage=tok_count scale=1 tokens=%zu seconds=%.3f\n", toks, now() - t);
-    t = now();
-    size_t sents = 0;
-    for (size_t i = 0; i < n; i++) {
-        punkt_spans sp = {0};
-        if (punkt_span_tokenize(d[i].s, d[i].len, &sp)) return 1;
-        sents += sp.n;
-        punkt_spans_free(&sp);
+    for (int r = 0; r < rounds; r++) {
+        t = now();
+        toks = 0;
+        for (size_t i = 0; i < n; i++) toks += tok_count(d[i].s, d[i].len);
+        t = now() - t;
+        if (t < best) best = t;
     }
-    printf("stage=punkt scale=1 sentences=%zu seconds=%.3f\n", sents, now() - t);
+    printf("stage=tok_count scale=1 tokens=%zu seconds=%.3f MB_per_s=%.1f\n", toks, best, (double)bytes / best / 1e6);
+    size_t sents = 0;
+    best = 1e30;
+    for (int r = 0; r < rounds; r++) {
+        t = now();
+        sents = 0;
+        for (size_t i = 0; i < n; i++) {
+            punkt_spans sp = {0};
+            if (punkt_span_tokenize(d[i].s, d[i].len, &sp)) return 1;
+            sents += sp.n;
+            punkt_spans_free(&sp);
+        }
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    printf("stage=punkt scale=1 sentences=%zu seconds=%.3f\n", sents, best);
 
     for (int k = 1; k <= 16; k *= 4) {
         size_t chunks = 0, total = 0;
-        double el = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = d[i].len * (size_t)k;
-            char *s = malloc(len + 1);
-            if (!s) return 1;
-            for (int r = 0; r < k; r++) memcpy(s + d[i].len * (size_t)r, d[i].s, d[i].len);
-            split_chunks ch = {0};
-            char eb[256];
-            t = now();
-            if (split_text(&p, s, len, 0, &ch, eb, sizeof eb)) {
-                fprintf(stderr, "split_bench: %s\n", eb);
-                return 1;
+        double el = 1e30;
+        for (int r = 0; r < rounds; r++) {
+            double sum = 0;
+            chunks = total = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t len = d[i].len * (size_t)k;
+                char *s = malloc(len + 1);
+                if (!s) return 1;
+                for (int c = 0; c < k; c++) memcpy(s + d[i].len * (size_t)c, d[i].s, d[i].len);
+                split_chunks ch = {0};
+                char eb[256];
+                t = now();
+                if (split_text(&p, s, len, 0, &ch, eb, sizeof eb)) {
+                    fprintf(stderr, "split_bench: %s\n", eb);
+                    return 1;
+                }
+                sum += now() - t;
+                chunks += ch.n;
+                total += len;
+                split_chunks_free(&ch);
+                free(s);
             }
-            el += now() - t;
-            chunks += ch.n;
-            total += len;
-            split_chunks_free(&ch);
-            free(s);
+            if (sum < el) el = sum;
         }
         printf("stage=split scale=%d bytes=%zu chunks=%zu seconds=%.3f MB_per_s=%.1f\n", k, total, chunks,
                el, (double)total / el / 1e6);
