@@ -72,6 +72,13 @@ static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
 {
     size_t seg = 0, i = 0;
     while (i < len) {
+        if (i + 8 <= len) { /* skip 8 plain ASCII bytes (no '<') at once */
+            uint64_t w = tok_le64(s + i);
+            if (!((w & TOK_HIGH) | tok_zero_bytes(w ^ 0x3c3c3c3c3c3c3c3cull))) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned c = s[i];
         uint32_t cp;
         int n;

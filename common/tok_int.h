@@ -34,6 +34,20 @@ typedef struct tok_memo_ent {
 /* The calling thread's memo (never NULL). */
 tok_memo_ent *tok_memo_get(void);
 
+/* Word-at-a-time byte tests (bit 7 of each byte of the result). */
+#define TOK_ONES 0x0101010101010101ull
+#define TOK_HIGH 0x8080808080808080ull
+/* Nonzero iff a byte of w is 0; its lowest set bit marks the first one. */
+static inline uint64_t tok_zero_bytes(uint64_t w) { return (w - TOK_ONES) & ~w & TOK_HIGH; }
+/* Bytes of w that are ASCII letters A-Z a-z (no carries cross bytes: the
+ * sums are done on 7-bit values). */
+static inline uint64_t tok_letter_bytes(uint64_t w)
+{
+    uint64_t y = (w | 0x2020202020202020ull) & 0x7f7f7f7f7f7f7f7full;
+    uint64_t ge_a = y + 0x1f1f1f1f1f1f1f1full, gt_z = y + 0x0505050505050505ull;
+    return ge_a & ~gt_z & ~w & TOK_HIGH;
+}
+
 /* Where tokens go.  Counting mode (ids == NULL, counting == 1) only bumps n
  * and never allocates, and uses memo if not NULL; otherwise ids grows
  * (malloc) and err becomes ERR_NOMEM on the first failed growth, after which

@@ -15,6 +15,7 @@
  * special tokens before calling here); the scanner never reads at or past
  * `end`.  Pure, no allocation, no state. */
 #include "tok_int.h"
+#include "tok_table.h"
 
 enum { K_OTHER = TOK_K_OTHER, K_LETTER = TOK_K_LETTER, K_NUMBER = TOK_K_NUMBER, K_SPACE = TOK_K_SPACE, K_NL = TOK_K_NL };
 
@@ -45,6 +46,23 @@ static size_t skip(const unsigned char *s, size_t i, size_t end, int k)
     int len;
     while (i < end && kind_at(s, i, &len) == k) i += (size_t)len;
     return i;
+}
+
+/* First position >= i whose character is not a letter: 8 ASCII bytes at a
+ * time, then one character at a time past non-ASCII letters. */
+static size_t skip_letters(const unsigned char *s, size_t i, size_t end)
+{
+    int len;
+    for (;;) {
+        for (uint64_t m; i + 8 <= end; i += 8)
+            if ((m = tok_letter_bytes(tok_le64(s + i))) != TOK_HIGH) {
+                i += (size_t)__builtin_ctzll(~m & TOK_HIGH) >> 3;
+                break;
+            }
+        while (i < end && s[i] < 0x80 && ascii_kind[s[i]] == K_LETTER) i++;
+        if (i >= end || s[i] < 0x80 || kind_at(s, i, &len) != K_LETTER) return i;
+        i += (size_t)len;
+    }
 }
 
 /* Length of a contraction tail at s[j] (after the apostrophe), or 0. */
@@ -80,13 +98,13 @@ size_t tok_pre_next(const unsigned char *s, size_t i, size_t end)
     int k0 = kind_at(s, i, &l0);
     size_t j = i + (size_t)l0, n;
     if (s[i] == '\'' && (n = contraction(s, j, end))) return j + n;
-    if (k0 == K_LETTER) return skip(s, j, end, K_LETTER);
+    if (k0 == K_LETTER) return skip_letters(s, j, end);
     if (k0 == K_NUMBER) {
         for (int c = 1; c < 3 && j < end && kind_at(s, j, &l1) == K_NUMBER; c++) j += (size_t)l1;
         return j;
     }
     int k1 = j < end ? kind_at(s, j, &l1) : -1;
-    if (k0 != K_NL && k1 == K_LETTER) return skip(s, j + (size_t)l1, end, K_LETTER);
+    if (k0 != K_NL && k1 == K_LETTER) return skip_letters(s, j + (size_t)l1, end);
     if (k0 == K_OTHER || (s[i] == ' ' && k1 == K_OTHER)) {
         if (k0 != K_OTHER) j += (size_t)l1;
         j = skip(s, j, end, K_OTHER);
