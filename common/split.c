@@ -198,14 +198,15 @@ static int split_by_fns(ctx *c, size_t off, size_t len, pvec *out)
     return by_char(c->t, off, len, out);
 }
 
-/* A cl100k token is at most 128 bytes, so a text longer than 128 * eff bytes
- * has more than eff tokens: its exact count (never used) can be skipped. */
+/* A count above eff is only ever compared with eff, so counting stops past
+ * it (tok_count_max); and as a cl100k token is at most 128 bytes, a text
+ * longer than 128 * eff bytes is over without counting. */
 #define TOK_MAX_BYTES 128
 #define OVER SIZE_MAX /* "token count unknown but larger than eff" */
 
 static size_t count_or_over(const ctx *c, size_t off, size_t len)
 {
-    return len > TOK_MAX_BYTES * c->eff ? OVER : tok_count(c->t + off, len);
+    return len > TOK_MAX_BYTES * c->eff ? OVER : tok_count_max(c->t + off, len, c->eff);
 }
 
 /* _split of [off, off+len) whose token count is ntok, appending to c->splits. */

@@ -62,7 +62,7 @@ static const struct special *special_at(const unsigned char *s, size_t left)
 
 static void encode_ordinary(const unsigned char *s, size_t len, tok_sink *o)
 {
-    for (size_t i = 0, e; i < len; i = e) {
+    for (size_t i = 0, e; i < len && o->n <= o->limit; i = e) {
         e = tok_pre_next(s, i, len);
         tok_bpe(s + i, e - i, o);
     }
@@ -71,7 +71,7 @@ static void encode_ordinary(const unsigned char *s, size_t len, tok_sink *o)
 static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
 {
     size_t seg = 0, i = 0;
-    while (i < len) {
+    while (i < len && o->n <= o->limit) {
         if (i + 8 <= len) { /* skip 8 plain ASCII bytes (no '<') at once */
             uint64_t w = tok_le64(s + i);
             if (!((w & TOK_HIGH) | tok_zero_bytes(w ^ 0x3c3c3c3c3c3c3c3cull))) {
@@ -104,16 +104,18 @@ static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
     encode_ordinary(s + seg, len - seg, o);
 }
 
-size_t tok_count(const char *s, size_t len)
+size_t tok_count_max(const char *s, size_t len, size_t max)
 {
-    tok_sink o = {.counting = 1, .memo = tok_memo_get()};
+    tok_sink o = {.counting = 1, .memo = tok_memo_get(), .limit = max};
     encode_all((const unsigned char *)s, len, &o);
     return o.n;
 }
 
+size_t tok_count(const char *s, size_t len) { return tok_count_max(s, len, SIZE_MAX); }
+
 int tok_encode(const char *s, size_t len, uint32_t **ids, size_t *n)
 {
-    tok_sink o = {0};
+    tok_sink o = {.limit = SIZE_MAX};
     tok_sink_grow_put(&o, 0); /* always hand back an array, even for "" */
     o.n = 0;
     encode_all((const unsigned char *)s, len, &o);

@@ -30,6 +30,10 @@
  * run without spaces) longer than 256 bytes; if that malloc fails, such a
  * piece counts one token per byte (an upper bound). */
 size_t tok_count(const char *s, size_t len);
+/* tok_count(s, len) if that is <= max, else some number > max: stops
+ * counting once past max, so a long text costs only about max tokens' work.
+ * Same allocation behaviour as tok_count. */
+size_t tok_count_max(const char *s, size_t len, size_t max);
 /* Encodes s into a malloc'd array (*ids, *n), never NULL on success even for
  * len 0; 0 or ERR_NOMEM (nothing set). */
 int tok_encode(const char *s, size_t len, uint32_t **ids, size_t *n);

@@ -49,15 +49,16 @@ static inline uint64_t tok_letter_bytes(uint64_t w)
 }
 
 /* Where tokens go.  Counting mode (ids == NULL, counting == 1) only bumps n
- * and never allocates, and uses memo if not NULL; otherwise ids grows
- * (malloc) and err becomes ERR_NOMEM on the first failed growth, after which
- * tokens are dropped. */
+ * and never allocates, uses memo if not NULL, and may stop once n > limit;
+ * otherwise ids grows (malloc) and err becomes ERR_NOMEM on the first failed
+ * growth, after which tokens are dropped. */
 typedef struct tok_sink {
     uint32_t *ids;
     size_t n, cap;
     int counting;
     int err;
     tok_memo_ent *memo;
+    size_t limit; /* SIZE_MAX when encoding */
 } tok_sink;
 
 /* Appends one id (grows ids; sets err on failure). */

@@ -217,6 +217,19 @@ static void memo_threads(void)
     free(s);
 }
 
+/* tok_count_max: exact up to max, above max beyond it. */
+static void count_max(void)
+{
+    const char *s = "The quick brown fox<|endoftext|> jumps \xff over 1234567 lazy dogs.";
+    size_t len = strlen(s), n = tok_count(s, len);
+    CHECK(n > 10);
+    for (size_t max = 0; max <= n + 1; max++) {
+        size_t m = tok_count_max(s, len, max);
+        CHECK(max >= n ? m == n : m > max);
+    }
+    CHECK(tok_count_max("", 0, 0) == 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) data_dir = argv[1];
@@ -230,5 +243,6 @@ int main(int argc, char **argv)
     huge('\n', 32768, one("\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"));
     huge_letters();
     memo_threads();
+    count_max();
     return t_done();
 }
