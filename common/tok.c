@@ -60,8 +60,13 @@ static const struct special *special_at(const unsigned char *s, size_t left)
     return NULL;
 }
 
-static void encode_ordinary(const unsigned char *s, size_t len, tok_sink *o)
+/* The ordinary text s[0..len); bytes up to lim may be read. */
+static void encode_ordinary(const unsigned char *s, size_t len, const unsigned char *lim, tok_sink *o)
 {
+    if (o->memo) {
+        tok_pre_count(s, len, lim, o);
+        return;
+    }
     for (size_t i = 0, e; i < len && o->n <= o->limit; i = e) {
         e = tok_pre_next(s, i, len);
         tok_bpe(s + i, e - i, o);
@@ -90,18 +95,18 @@ static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
                 i++;
                 continue;
             }
-            encode_ordinary(s + seg, i - seg, o);
+            encode_ordinary(s + seg, i - seg, s + len, o);
             tok_sink_put(o, sp->id);
             seg = i += sp->len;
         } else if ((n = utf8_seq_len(s + i, len - i, &cp))) {
             i += (size_t)n;
         } else {
-            encode_ordinary(s + seg, i - seg, o);
+            encode_ordinary(s + seg, i - seg, s + len, o);
             tok_bpe(s + i, 1, o);
             seg = ++i;
         }
     }
-    encode_ordinary(s + seg, len - seg, o);
+    encode_ordinary(s + seg, len - seg, s + len, o);
 }
 
 size_t tok_count_max(const char *s, size_t len, size_t max)

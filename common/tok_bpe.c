@@ -201,30 +201,27 @@ tok_memo_ent *tok_memo_get(void)
     return memo_mine = m;
 }
 
-/* Counts p[0..n), 2 <= n <= TOK_MEMO_MAXLEN, through memo m.  The key is
- * a = the first 8 bytes (tok_word for n < 8), b = the bytes after them,
- * zero-extended, with n in bits 56..63: it determines the piece, and bits
- * 48..55 of b are free (n - 8 <= 6 bytes) for the count. */
-#define MEMO_COUNT_SHIFT 48
-static void memo_count(const unsigned char *p, size_t n, tok_memo_ent *m, tok_sink *o)
+void tok_memo_fill(tok_memo_ent *e, const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o)
 {
-    uint64_t a = n >= 8 ? tok_le64(p) : tok_word(p, n), b = (uint64_t)n << 56;
-    if (n > 8) b |= tok_le64(p + n - 8) >> (8 * (16 - n));
-    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    tok_memo_ent *e = &m[h >> (64 - TOK_MEMO_BITS)];
-    if (e->a == a && (e->b & ~(0xffull << MEMO_COUNT_SHIFT)) == b) {
-        o->n += (e->b >> MEMO_COUNT_SHIFT) & 0xff;
-        return;
-    }
     size_t before = o->n;
     bpe_any(p, n, o);
     e->a = a;
-    e->b = b | (uint64_t)(o->n - before) << MEMO_COUNT_SHIFT; /* <= n <= 14 */
+    e->b = b | (uint64_t)(o->n - before) << TOK_MEMO_COUNT_SHIFT; /* <= n <= 14 */
+}
+
+/* Counts p[0..n), 2 <= n <= TOK_MEMO_MAXLEN, through the memo with the key
+ * form that reads only inside the piece: a = tok_word (n < 8), b without
+ * TOK_MEMO_MASKED.  (tok_pre.c's fast path uses the masked form.) */
+static void memo_count(const unsigned char *p, size_t n, tok_sink *o)
+{
+    uint64_t a = n >= 8 ? tok_le64(p) : tok_word(p, n), b = (uint64_t)n << 56;
+    if (n > 8) b |= tok_le64(p + n - 8) >> (8 * (16 - n));
+    tok_memo_count(p, n, a, b, o);
 }
 
 void tok_bpe(const unsigned char *p, size_t n, tok_sink *o)
 {
     if (n == 1) tok_sink_put(o, o->counting ? 0 : tok_rank(p, 1));
-    else if (o->memo && n <= TOK_MEMO_MAXLEN) memo_count(p, n, o->memo, o);
+    else if (o->memo && n <= TOK_MEMO_MAXLEN) memo_count(p, n, o);
     else bpe_any(p, n, o);
 }

@@ -24,14 +24,19 @@ static inline int tok_uni_class(uint32_t cp)
 
 /* Token counts of recently seen pre-tokens of 2..TOK_MEMO_MAXLEN bytes,
  * direct-mapped: a per-thread cache for counting mode (tok_bpe.c).  An entry
- * holds the piece exactly (see memo_count), so a hit is always right. */
+ * holds its piece exactly, as a key (a, b) that determines it: a = its first
+ * bytes, b = the bytes after the 8th (zero-extended) | n << 56 | a form bit
+ * (63) telling which of two encodings of the first bytes a holds (see
+ * tok_bpe.c and tok_pre.c); b's bits 48..55 hold the count; all 0: empty. */
 #define TOK_MEMO_BITS 14 /* 16 KiB entries of 16 bytes: 256 KiB per thread */
 #define TOK_MEMO_MAXLEN 14
+#define TOK_MEMO_COUNT_SHIFT 48
+#define TOK_MEMO_MASKED (1ull << 63) /* form bit: a is the zero-extended bytes */
 typedef struct tok_memo_ent {
-    uint64_t a, b; /* key; b's bits 48..55 hold the count; all 0: empty */
+    uint64_t a, b;
 } tok_memo_ent;
 
-/* The calling thread's memo (never NULL). */
+/* The calling thread's memo, or NULL if it cannot be allocated. */
 tok_memo_ent *tok_memo_get(void);
 
 /* Word-at-a-time byte tests (bit 7 of each byte of the result). */
@@ -80,5 +85,24 @@ uint32_t tok_rank(const unsigned char *p, size_t n);
 
 /* Byte-pair encodes one pre-token p[0..n), n >= 1, into o. */
 void tok_bpe(const unsigned char *p, size_t n, tok_sink *o);
+
+/* Counting mode: counts the pre-tokens of the ordinary text s[0..len) into
+ * o, which has a memo; bytes up to lim (>= s + len) may be read. */
+void tok_pre_count(const unsigned char *s, size_t len, const unsigned char *lim, tok_sink *o);
+
+/* Memo miss: counts p[0..n) (2 <= n <= TOK_MEMO_MAXLEN) into o and stores
+ * the count in e under the key (a, b). */
+void tok_memo_fill(tok_memo_ent *e, const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o);
+
+/* Counts p[0..n), whose memo key is (a, b), through o->memo. */
+static inline void tok_memo_count(const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o)
+{
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    tok_memo_ent *e = &o->memo[h >> (64 - TOK_MEMO_BITS)];
+    if (e->a == a && (e->b & ~(0xffull << TOK_MEMO_COUNT_SHIFT)) == b)
+        o->n += (e->b >> TOK_MEMO_COUNT_SHIFT) & 0xff;
+    else
+        tok_memo_fill(e, p, n, a, b, o);
+}
 
 #endif
