@@ -85,13 +85,25 @@ static int chunk_push(split_chunks *c, const char *s, size_t len)
 
 /* ---------- split functions: pieces of t[off, off+len) appended to out ---------- */
 
+/* The leftmost sep (sl >= 1 bytes) in t[i, end), or NULL: memchr for its
+ * first byte (vectorised in libc, unlike memmem for short needles). */
+static const char *find_sep(const char *t, size_t i, size_t end, const char *sep, size_t sl)
+{
+    while (end - i >= sl) {
+        const char *c = memchr(t + i, sep[0], end - i - sl + 1);
+        if (!c || !memcmp(c + 1, sep + 1, sl - 1)) return c;
+        i = (size_t)(c - t) + 1;
+    }
+    return NULL;
+}
+
 /* split_text_keep_separator: str.split(sep), sep re-attached in front, empties dropped. */
 static int by_sep(const char *t, size_t off, size_t len, const char *sep, pvec *out)
 {
     size_t sl = strlen(sep), start = off, end = off + len, i = off;
     int rc = 0;
     for (;;) {
-        const char *hit = i < end ? memmem(t + i, end - i, sep, sl) : NULL;
+        const char *hit = i < end ? find_sep(t, i, end, sep, sl) : NULL;
         size_t stop = hit ? (size_t)(hit - t) : end;
         if (stop > start) rc = pv_push(out, start, stop - start, 0);
         if (!hit || rc) return rc;
