@@ -10,12 +10,13 @@
  * malloc fails (or a single piece exceeds 1 GiB) encoding sets ERR_NOMEM and
  * counting falls back to one token per byte of that piece (an upper bound).
  *
- * Counting mode also keeps a per-thread memo (direct-mapped, 2^14 entries of
+ * Counting mode also keeps a per-thread memo (direct-mapped, 2^16 entries of
  * 16 bytes, calloc'd on a thread's first tok_count and freed by a
  * pthread key destructor at thread exit) of the token counts of pieces of
- * 2..14 bytes: prose repeats its words, so ~95% of pieces hit it and skip
- * the rank table (2 MiB, a cache miss per probe) and any merging.  If the
- * memo cannot be allocated, counting goes without it.
+ * 2..14 bytes: prose repeats its words (the 12 MB FinanceBench corpus has
+ * 35k distinct such pieces in 2M), so nearly all pieces hit it and skip the
+ * rank table (2 MiB, a cache miss per probe) and any merging.  If the memo
+ * cannot be allocated, counting goes without it.
  */
 #include <pthread.h>
 #include <stdlib.h>

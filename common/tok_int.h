@@ -28,7 +28,7 @@ static inline int tok_uni_class(uint32_t cp)
  * bytes, b = the bytes after the 8th (zero-extended) | n << 56 | a form bit
  * (63) telling which of two encodings of the first bytes a holds (see
  * tok_bpe.c and tok_pre.c); b's bits 48..55 hold the count; all 0: empty. */
-#define TOK_MEMO_BITS 14 /* 16 KiB entries of 16 bytes: 256 KiB per thread */
+#define TOK_MEMO_BITS 16 /* 64 Ki entries of 16 bytes: 1 MiB per thread */
 #define TOK_MEMO_MAXLEN 14
 #define TOK_MEMO_COUNT_SHIFT 48
 #define TOK_MEMO_MASKED (1ull << 63) /* form bit: a is the zero-extended bytes */
