@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 /* Number of tokens in s[0..len).  Remembers the counts of recent short
- * pre-tokens in a memo private to the calling thread (1 MiB, allocated on
+ * pre-tokens in a memo private to the calling thread (1.1 MiB, allocated on
  * the thread's first call, freed when it exits; if that allocation fails it
  * counts without one).  Otherwise allocates only for a single pre-token (a
  * run without spaces) longer than 256 bytes; if that malloc fails, such a

@@ -11,12 +11,13 @@
  * counting falls back to one token per byte of that piece (an upper bound).
  *
  * Counting mode also keeps a per-thread memo (direct-mapped, 2^16 entries of
- * 16 bytes, calloc'd on a thread's first tok_count and freed by a
- * pthread key destructor at thread exit) of the token counts of pieces of
- * 2..14 bytes: prose repeats its words (the 12 MB FinanceBench corpus has
- * 35k distinct such pieces in 2M), so nearly all pieces hit it and skip the
- * rank table (2 MiB, a cache miss per probe) and any merging.  If the memo
- * cannot be allocated, counting goes without it.
+ * 16 bytes for pieces of 2..14 bytes and 2^12 of 24 bytes for 15..22 bytes,
+ * calloc'd on a thread's first tok_count and freed by a pthread key
+ * destructor at thread exit) of pieces' token counts: prose repeats its
+ * words (the 12 MB FinanceBench corpus has 35k distinct 2..14-byte pieces in
+ * 2M), so nearly all pieces hit it and skip the rank table (2 MiB, a cache
+ * miss per probe) and any merging.  If the memo cannot be allocated,
+ * counting goes without it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -178,7 +179,7 @@ static void bpe_any(const unsigned char *p, size_t n, tok_sink *o)
 static pthread_key_t memo_key;
 static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
 static int memo_key_ok;
-static _Thread_local tok_memo_ent *memo_mine;
+static _Thread_local tok_memo *memo_mine;
 
 /* Thread exit: a later tok_count on this thread (from another key's
  * destructor) then allocates afresh. */
@@ -190,11 +191,11 @@ static void memo_free(void *m)
 
 static void memo_key_make(void) { memo_key_ok = pthread_key_create(&memo_key, memo_free) == 0; }
 
-tok_memo_ent *tok_memo_get(void)
+tok_memo *tok_memo_get(void)
 {
     if (memo_mine) return memo_mine;
     pthread_once(&memo_once, memo_key_make);
-    tok_memo_ent *m = memo_key_ok ? calloc(1u << TOK_MEMO_BITS, sizeof *m) : NULL;
+    tok_memo *m = memo_key_ok ? calloc(1, sizeof *m) : NULL;
     if (m && pthread_setspecific(memo_key, m)) {
         free(m);
         m = NULL;
@@ -220,9 +221,30 @@ static void memo_count(const unsigned char *p, size_t n, tok_sink *o)
     tok_memo_count(p, n, a, b, o);
 }
 
+/* Counts p[0..n), TOK_MEMO_MAXLEN < n <= TOK_MEMO_LONG_MAXLEN, through the
+ * long-piece memo.  Key: a = bytes 0..7, b = bytes 8..15 (for n = 15, bytes
+ * 8..14 zero-extended), c = bytes 16.. zero-extended | n << 56, with the
+ * count in c's bits 48..55 (n - 16 <= 6 bytes). */
+static void memo_long_count(const unsigned char *p, size_t n, tok_sink *o)
+{
+    uint64_t a = tok_le64(p), b = n >= 16 ? tok_le64(p + 8) : tok_le64(p + 7) >> 8;
+    uint64_t c = (n > 16 ? tok_le64(p + n - 8) >> (8 * (24 - n)) : 0) | (uint64_t)n << 56;
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xc2b2ae3d27d4eb4full)) * 0xff51afd7ed558ccdull;
+    tok_memo_long *e = &o->memo->l[h >> (64 - TOK_MEMO_LONG_BITS)];
+    if (e->a == a && e->b == b && (e->c & ~(0xffull << TOK_MEMO_COUNT_SHIFT)) == c) {
+        o->n += (e->c >> TOK_MEMO_COUNT_SHIFT) & 0xff;
+        return;
+    }
+    size_t before = o->n;
+    bpe_any(p, n, o);
+    e->a = a, e->b = b;
+    e->c = c | (uint64_t)(o->n - before) << TOK_MEMO_COUNT_SHIFT; /* <= n <= 22 */
+}
+
 void tok_bpe(const unsigned char *p, size_t n, tok_sink *o)
 {
     if (n == 1) tok_sink_put(o, o->counting ? 0 : tok_rank(p, 1));
     else if (o->memo && n <= TOK_MEMO_MAXLEN) memo_count(p, n, o);
+    else if (o->memo && n <= TOK_MEMO_LONG_MAXLEN) memo_long_count(p, n, o);
     else bpe_any(p, n, o);
 }

@@ -36,8 +36,22 @@ typedef struct tok_memo_ent {
     uint64_t a, b;
 } tok_memo_ent;
 
+/* Pieces of TOK_MEMO_MAXLEN + 1 .. TOK_MEMO_LONG_MAXLEN bytes (long words
+ * such as " administrative") have a smaller memo of their own, with a third
+ * key word (tok_bpe.c). */
+#define TOK_MEMO_LONG_BITS 12
+#define TOK_MEMO_LONG_MAXLEN 22
+typedef struct tok_memo_long {
+    uint64_t a, b, c;
+} tok_memo_long;
+
+typedef struct tok_memo {
+    tok_memo_ent e[1u << TOK_MEMO_BITS];
+    tok_memo_long l[1u << TOK_MEMO_LONG_BITS];
+} tok_memo;
+
 /* The calling thread's memo, or NULL if it cannot be allocated. */
-tok_memo_ent *tok_memo_get(void);
+tok_memo *tok_memo_get(void);
 
 /* Word-at-a-time byte tests (bit 7 of each byte of the result). */
 #define TOK_ONES 0x0101010101010101ull
@@ -62,7 +76,7 @@ typedef struct tok_sink {
     size_t n, cap;
     int counting;
     int err;
-    tok_memo_ent *memo;
+    tok_memo *memo;
     size_t limit; /* SIZE_MAX when encoding */
 } tok_sink;
 
@@ -98,7 +112,7 @@ void tok_memo_fill(tok_memo_ent *e, const unsigned char *p, size_t n, uint64_t a
 static inline void tok_memo_count(const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o)
 {
     uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    tok_memo_ent *e = &o->memo[h >> (64 - TOK_MEMO_BITS)];
+    tok_memo_ent *e = &o->memo->e[h >> (64 - TOK_MEMO_BITS)];
     if (e->a == a && (e->b & ~(0xffull << TOK_MEMO_COUNT_SHIFT)) == b)
         o->n += (e->b >> TOK_MEMO_COUNT_SHIFT) & 0xff;
     else
