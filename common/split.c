@@ -91,7 +91,10 @@ static const char *find_sep(const char *t, size_t i, size_t end, const char *sep
 {
     while (end - i >= sl) {
         const char *c = memchr(t + i, sep[0], end - i - sl + 1);
-        if (!c || !memcmp(c + 1, sep + 1, sl - 1)) return c;
+        if (!c) return NULL;
+        size_t k = 1; /* separators are short: no memcmp call */
+        while (k < sl && c[k] == sep[k]) k++;
+        if (k == sl) return c;
         i = (size_t)(c - t) + 1;
     }
     return NULL;
