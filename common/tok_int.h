@@ -23,7 +23,7 @@ static inline int tok_uni_class(uint32_t cp)
 }
 
 /* Token counts of recently seen pre-tokens of 2..TOK_MEMO_MAXLEN bytes,
- * direct-mapped: a per-thread cache for counting mode (tok_bpe.c).  An entry
+ * 2-way set associative: a per-thread cache for counting mode (tok_bpe.c).  An entry
  * holds its piece exactly, as a key (a, b) that determines it: a = its first
  * bytes, b = the bytes after the 8th (zero-extended) | n << 56 | a form bit
  * (63) telling which of two encodings of the first bytes a holds (see
@@ -105,18 +105,30 @@ void tok_bpe(const unsigned char *p, size_t n, tok_sink *o);
 void tok_pre_count(const unsigned char *s, size_t len, const unsigned char *lim, tok_sink *o);
 
 /* Memo miss: counts p[0..n) (2 <= n <= TOK_MEMO_MAXLEN) into o and stores
- * the count in e under the key (a, b). */
+ * the count under the key (a, b) as entry 0 of the set e (entry 0 moves to
+ * 1, the least recently used entry is dropped). */
 void tok_memo_fill(tok_memo_ent *e, const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o);
 
-/* Counts p[0..n), whose memo key is (a, b), through o->memo. */
+static inline int tok_memo_is(const tok_memo_ent *e, uint64_t a, uint64_t b)
+{
+    return e->a == a && (e->b & ~(0xffull << TOK_MEMO_COUNT_SHIFT)) == b;
+}
+
+/* Counts p[0..n), whose memo key is (a, b), through o->memo: 2-way set
+ * associative, the set's entry 0 the most recently used. */
 static inline void tok_memo_count(const unsigned char *p, size_t n, uint64_t a, uint64_t b, tok_sink *o)
 {
     uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    tok_memo_ent *e = &o->memo->e[h >> (64 - TOK_MEMO_BITS)];
-    if (e->a == a && (e->b & ~(0xffull << TOK_MEMO_COUNT_SHIFT)) == b)
-        o->n += (e->b >> TOK_MEMO_COUNT_SHIFT) & 0xff;
-    else
+    tok_memo_ent *e = &o->memo->e[(h >> (64 - TOK_MEMO_BITS)) & ~(uint64_t)1];
+    if (tok_memo_is(&e[0], a, b)) {
+        o->n += (e[0].b >> TOK_MEMO_COUNT_SHIFT) & 0xff;
+    } else if (tok_memo_is(&e[1], a, b)) {
+        tok_memo_ent t = e[1];
+        e[1] = e[0], e[0] = t;
+        o->n += (t.b >> TOK_MEMO_COUNT_SHIFT) & 0xff;
+    } else {
         tok_memo_fill(e, p, n, a, b, o);
+    }
 }
 
 #endif
