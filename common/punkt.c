@@ -62,7 +62,7 @@ static int space_at(const char *s, size_t i, size_t end, size_t *w)
 /* ---------- word tokenizer (one line: s[.., le), no '\n') ---------- */
 
 /* Length of a multi-character punctuation match at q ("--", "..", ". . ."), or 0. */
-static size_t multichar_at(const char *s, size_t q, size_t le)
+static size_t multichar_slow(const char *s, size_t q, size_t le)
 {
     if (q + 1 < le && (s[q] == '-' || s[q] == '.') && s[q + 1] == s[q]) {
         size_t e = q + 2;
@@ -79,6 +79,12 @@ static size_t multichar_at(const char *s, size_t q, size_t le)
     if (k >= 2 && p < le && s[p] == '.') return p + 1 - q;
     if (k >= 3) return prev + 1 - q;
     return 0;
+}
+
+/* multichar_slow, inline for the usual case: every match starts with '-' or '.'. */
+static inline size_t multichar_at(const char *s, size_t q, size_t le)
+{
+    return s[q] == '-' || s[q] == '.' ? multichar_slow(s, q, le) : 0;
 }
 
 /* The lookahead that ends a word token at q. */
