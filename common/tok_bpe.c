@@ -10,14 +10,15 @@
  * malloc fails (or a single piece exceeds 1 GiB) encoding sets ERR_NOMEM and
  * counting falls back to one token per byte of that piece (an upper bound).
  *
- * Counting mode also keeps a per-thread memo (2-way, 2^16 entries of
- * 16 bytes for pieces of 2..14 bytes; direct-mapped, 2^12 of 24 bytes for
- * 15..22 bytes), allocated on a thread's first tok_count and freed by a pthread key
- * destructor at thread exit) of pieces' token counts: prose repeats its
- * words (the 12 MB FinanceBench corpus has 35k distinct 2..14-byte pieces in
- * 2M), so nearly all pieces hit it and skip the rank table (2 MiB, a cache
- * miss per probe) and any merging.  If the memo cannot be allocated,
- * counting goes without it.
+ * Counting mode also keeps a per-thread memo of pieces' token counts:
+ * 2^16 entries of 16 bytes in 2-way LRU sets for pieces of 2..14 bytes, and
+ * 2^12 direct-mapped entries of 24 bytes for 15..22 bytes; allocated
+ * (64-byte aligned) on a thread's first tok_count, freed by a pthread key
+ * destructor when the thread exits.  Prose repeats its words (the 12 MB
+ * FinanceBench corpus has 35k distinct 2..14-byte pieces among 2M), so
+ * nearly every piece hits it and skips the rank table (2 MiB: a cache miss
+ * per probe) and any merging.  If the memo cannot be allocated, counting
+ * goes without it.
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -22,11 +22,11 @@ static inline int tok_uni_class(uint32_t cp)
     return tok_uni_stage2[tok_uni_stage1[cp >> 7]][cp & 127];
 }
 
-/* Token counts of recently seen pre-tokens of 2..TOK_MEMO_MAXLEN bytes,
- * 2-way set associative: a per-thread cache for counting mode (tok_bpe.c).  An entry
- * holds its piece exactly, as a key (a, b) that determines it: a = its first
- * bytes, b = the bytes after the 8th (zero-extended) | n << 56 | a form bit
- * (63) telling which of two encodings of the first bytes a holds (see
+/* Token counts of recently seen pre-tokens of 2..TOK_MEMO_MAXLEN bytes, in
+ * 2-way LRU sets: a per-thread cache for counting mode (tok_bpe.c).  An
+ * entry holds its piece exactly, as a key (a, b) that determines it: a = its
+ * first bytes, b = the bytes after the 8th (zero-extended) | n << 56 | a form
+ * bit (63) telling which of two encodings of the first bytes a holds (see
  * tok_bpe.c and tok_pre.c); b's bits 48..55 hold the count; all 0: empty. */
 #define TOK_MEMO_BITS 16 /* 64 Ki entries of 16 bytes: 1 MiB per thread */
 #define TOK_MEMO_MAXLEN 14

@@ -13,7 +13,13 @@
  *
  * Input is a valid UTF-8 slice (tok.c cuts the text at invalid bytes and
  * special tokens before calling here); the scanner never reads at or past
- * `end`.  Pure, no allocation, no state. */
+ * `end`.  Pure, no allocation, no state.
+ *
+ * tok_pre_count is the counting-mode loop: the commonest pieces (a letter
+ * run, a space and a letter run) are found inline, 8 bytes at a time, the
+ * rest by tok_pre_next; each piece is counted through the caller's memo
+ * (tok_int.h), whose keys may read up to 16 bytes from a piece's start but
+ * never past `lim`, the end of the caller's whole text. */
 #include "tok_int.h"
 #include "tok_table.h"
 
