@@ -18,6 +18,7 @@
  * the output array; fails only on allocation. */
 #include "punkt.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ static int space_at(const char *s, size_t i, size_t end, size_t *w)
 /* ---------- word tokenizer (one line: s[.., le), no '\n') ---------- */
 
 /* Length of a multi-character punctuation match at q ("--", "..", ". . ."), or 0. */
-static size_t multichar_at(const char *s, size_t q, size_t le)
+static size_t multichar_slow(const char *s, size_t q, size_t le)
 {
     if (q + 1 < le && (s[q] == '-' || s[q] == '.') && s[q + 1] == s[q]) {
         size_t e = q + 2;
@@ -78,6 +79,12 @@ static size_t multichar_at(const char *s, size_t q, size_t le)
     if (k >= 2 && p < le && s[p] == '.') return p + 1 - q;
     if (k >= 3) return prev + 1 - q;
     return 0;
+}
+
+/* multichar_slow, inline for the usual case: every match starts with '-' or '.'. */
+static inline size_t multichar_at(const char *s, size_t q, size_t le)
+{
+    return s[q] == '-' || s[q] == '.' ? multichar_slow(s, q, le) : 0;
 }
 
 /* The lookahead that ends a word token at q. */
@@ -227,15 +234,37 @@ static size_t last_ascii_ws(const char *s, size_t a, size_t b)
     return SIZE_MAX;
 }
 
+/* Nonzero iff some byte of w equals the byte in every byte of b. */
+static uint64_t has_byte(uint64_t w, uint64_t b)
+{
+    uint64_t x = w ^ b;
+    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* First '.', '?' or '!' at or after p (len if none): skips 8 bytes at a
+ * time while none is among them (byte order does not matter for that). */
+static size_t next_end_mark(const char *s, size_t p, size_t len)
+{
+    for (; p + 8 <= len; p += 8) {
+        uint64_t w;
+        memcpy(&w, s + p, 8);
+        if (has_byte(w, 0x2e2e2e2e2e2e2e2eull) | has_byte(w, 0x3f3f3f3f3f3f3f3full) |
+            has_byte(w, 0x2121212121212121ull))
+            break;
+    }
+    while (p < len && !is_sent_end(s[p])) p++;
+    return p;
+}
+
 /* _slices_from_text: raw sentence slices into raw. */
 static int raw_slices(const char *s, size_t len, punkt_spans *raw)
 {
     size_t last_break = 0, prev_stop = 0, prev_start = 0;
     int have_prev = 0, rc = 0;
     cand prev = {0};
-    for (size_t p = 0; p < len && !rc; p++) {
+    for (size_t p = 0; (p = next_end_mark(s, p, len)) < len && !rc; p++) {
         cand c;
-        if (!is_sent_end(s[p]) || !match_at(s, len, p, &c)) continue;
+        if (!match_at(s, len, p, &c)) continue;
         /* word before: after the last ASCII whitespace in s[prev_stop, p);
          * nltk treats a whitespace at relative index 0 as "none" */
         size_t ws = last_ascii_ws(s, prev_stop, p);

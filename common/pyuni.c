@@ -1,6 +1,7 @@
 /* pyuni.c - Python 3.11 character classes (see pyuni.h).  The tables in
  * pyuni_tab.h are generated from Python itself by tests/tools/gen_pyuni.py;
- * lookups are an ASCII table, else a binary search over ~2000 runs. */
+ * lookups are an ASCII table (inline, see pyuni.h), else a binary search
+ * over ~2000 runs. */
 #include "pyuni.h"
 
 #include "utf8.h"
@@ -20,23 +21,20 @@ unsigned pyuni_flags(uint32_t cp)
     return 0;
 }
 
-size_t pyuni_next(const char *s, size_t len, size_t i, uint32_t *cp)
+const unsigned char *const pyuni_ascii_flags = pyuni_ascii;
+
+size_t pyuni_next_mb(const char *s, size_t len, size_t i, uint32_t *cp)
 {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
     int n = utf8_seq_len((const unsigned char *)s + i, len - i, cp);
     if (n) return (size_t)n;
     *cp = PYUNI_INVALID;
     return 1;
 }
 
-unsigned pyuni_flags_at(const char *s, size_t len, size_t i, size_t *w)
+unsigned pyuni_flags_at_mb(const char *s, size_t len, size_t i, size_t *w)
 {
     uint32_t cp;
-    size_t n = pyuni_next(s, len, i, &cp);
+    size_t n = pyuni_next_mb(s, len, i, &cp);
     if (w) *w = n;
     return cp == PYUNI_INVALID ? 0 : pyuni_flags(cp);
 }

@@ -29,11 +29,31 @@ typedef struct pyuni_run {
 
 /* Class flags of a code point (0 for PYUNI_INVALID). */
 unsigned pyuni_flags(uint32_t cp);
+
+/* The two functions below are inline for ASCII; *_mb are their non-ASCII
+ * halves and pyuni_ascii_flags the flags of code points 0..127 (pyuni.c). */
+extern const unsigned char *const pyuni_ascii_flags;
+size_t pyuni_next_mb(const char *s, size_t len, size_t i, uint32_t *cp);
+unsigned pyuni_flags_at_mb(const char *s, size_t len, size_t i, size_t *w);
+
 /* Decodes the character at s[i] (i < len): its byte length (1-4) and *cp
  * (PYUNI_INVALID for an invalid byte, length 1). */
-size_t pyuni_next(const char *s, size_t len, size_t i, uint32_t *cp);
+static inline size_t pyuni_next(const char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) return pyuni_next_mb(s, len, i, cp);
+    *cp = c;
+    return 1;
+}
+
 /* Flags of the character at s[i]; *w (if given) = its byte length. */
-unsigned pyuni_flags_at(const char *s, size_t len, size_t i, size_t *w);
+static inline unsigned pyuni_flags_at(const char *s, size_t len, size_t i, size_t *w)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) return pyuni_flags_at_mb(s, len, i, w);
+    if (w) *w = 1;
+    return pyuni_ascii_flags[c];
+}
 /* str.strip(): [*b, *e) = s[0..len) without leading/trailing whitespace. */
 void pyuni_strip(const char *s, size_t len, size_t *b, size_t *e);
 /* len(str.rstrip()) in bytes. */

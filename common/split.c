@@ -85,13 +85,28 @@ static int chunk_push(split_chunks *c, const char *s, size_t len)
 
 /* ---------- split functions: pieces of t[off, off+len) appended to out ---------- */
 
+/* The leftmost sep (sl >= 1 bytes) in t[i, end), or NULL: memchr for its
+ * first byte (vectorised in libc, unlike memmem for short needles). */
+static const char *find_sep(const char *t, size_t i, size_t end, const char *sep, size_t sl)
+{
+    while (end - i >= sl) {
+        const char *c = memchr(t + i, sep[0], end - i - sl + 1);
+        if (!c) return NULL;
+        size_t k = 1; /* separators are short: no memcmp call */
+        while (k < sl && c[k] == sep[k]) k++;
+        if (k == sl) return c;
+        i = (size_t)(c - t) + 1;
+    }
+    return NULL;
+}
+
 /* split_text_keep_separator: str.split(sep), sep re-attached in front, empties dropped. */
 static int by_sep(const char *t, size_t off, size_t len, const char *sep, pvec *out)
 {
     size_t sl = strlen(sep), start = off, end = off + len, i = off;
     int rc = 0;
     for (;;) {
-        const char *hit = i < end ? memmem(t + i, end - i, sep, sl) : NULL;
+        const char *hit = i < end ? find_sep(t, i, end, sep, sl) : NULL;
         size_t stop = hit ? (size_t)(hit - t) : end;
         if (stop > start) rc = pv_push(out, start, stop - start, 0);
         if (!hit || rc) return rc;
@@ -198,14 +213,15 @@ static int split_by_fns(ctx *c, size_t off, size_t len, pvec *out)
     return by_char(c->t, off, len, out);
 }
 
-/* A cl100k token is at most 128 bytes, so a text longer than 128 * eff bytes
- * has more than eff tokens: its exact count (never used) can be skipped. */
+/* A count above eff is only ever compared with eff, so counting stops past
+ * it (tok_count_max); and as a cl100k token is at most 128 bytes, a text
+ * longer than 128 * eff bytes is over without counting. */
 #define TOK_MAX_BYTES 128
 #define OVER SIZE_MAX /* "token count unknown but larger than eff" */
 
 static size_t count_or_over(const ctx *c, size_t off, size_t len)
 {
-    return len > TOK_MAX_BYTES * c->eff ? OVER : tok_count(c->t + off, len);
+    return len > TOK_MAX_BYTES * c->eff ? OVER : tok_count_max(c->t + off, len, c->eff);
 }
 
 /* _split of [off, off+len) whose token count is ntok, appending to c->splits. */

@@ -14,10 +14,10 @@
  * bytes, and on valid text the rule never fires.
  *
  * Ownership: tok_encode/tok_decode return malloc'd arrays the caller frees.
- * Failure: ERR_NOMEM (tok_decode also ERR_INVAL).  tok_count never
- * allocates except for a single pre-token longer than 256 bytes (see
- * tok_bpe.c).  No mutable global state: all tables are const, safe from any
- * thread. */
+ * Failure: ERR_NOMEM (tok_decode also ERR_INVAL).  tok_count allocates
+ * only its per-thread memo (once per thread) and for a single pre-token
+ * longer than 256 bytes (see tok_bpe.c).  All tables are const; the memo is
+ * thread-local: safe from any thread. */
 #include "tok.h"
 
 #include <stdlib.h>
@@ -60,9 +60,14 @@ static const struct special *special_at(const unsigned char *s, size_t left)
     return NULL;
 }
 
-static void encode_ordinary(const unsigned char *s, size_t len, tok_sink *o)
+/* The ordinary text s[0..len); bytes up to lim may be read. */
+static void encode_ordinary(const unsigned char *s, size_t len, const unsigned char *lim, tok_sink *o)
 {
-    for (size_t i = 0, e; i < len; i = e) {
+    if (o->memo) {
+        tok_pre_count(s, len, lim, o);
+        return;
+    }
+    for (size_t i = 0, e; i < len && o->n <= o->limit; i = e) {
         e = tok_pre_next(s, i, len);
         tok_bpe(s + i, e - i, o);
     }
@@ -71,7 +76,14 @@ static void encode_ordinary(const unsigned char *s, size_t len, tok_sink *o)
 static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
 {
     size_t seg = 0, i = 0;
-    while (i < len) {
+    while (i < len && o->n <= o->limit) {
+        if (i + 8 <= len) { /* skip 8 plain ASCII bytes (no '<') at once */
+            uint64_t w = tok_le64(s + i);
+            if (!((w & TOK_HIGH) | tok_zero_bytes(w ^ 0x3c3c3c3c3c3c3c3cull))) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned c = s[i];
         uint32_t cp;
         int n;
@@ -83,30 +95,32 @@ static void encode_all(const unsigned char *s, size_t len, tok_sink *o)
                 i++;
                 continue;
             }
-            encode_ordinary(s + seg, i - seg, o);
+            encode_ordinary(s + seg, i - seg, s + len, o);
             tok_sink_put(o, sp->id);
             seg = i += sp->len;
         } else if ((n = utf8_seq_len(s + i, len - i, &cp))) {
             i += (size_t)n;
         } else {
-            encode_ordinary(s + seg, i - seg, o);
+            encode_ordinary(s + seg, i - seg, s + len, o);
             tok_bpe(s + i, 1, o);
             seg = ++i;
         }
     }
-    encode_ordinary(s + seg, len - seg, o);
+    encode_ordinary(s + seg, len - seg, s + len, o);
 }
 
-size_t tok_count(const char *s, size_t len)
+size_t tok_count_max(const char *s, size_t len, size_t max)
 {
-    tok_sink o = {.counting = 1};
+    tok_sink o = {.counting = 1, .memo = tok_memo_get(), .limit = max};
     encode_all((const unsigned char *)s, len, &o);
     return o.n;
 }
 
+size_t tok_count(const char *s, size_t len) { return tok_count_max(s, len, SIZE_MAX); }
+
 int tok_encode(const char *s, size_t len, uint32_t **ids, size_t *n)
 {
-    tok_sink o = {0};
+    tok_sink o = {.limit = SIZE_MAX};
     tok_sink_grow_put(&o, 0); /* always hand back an array, even for "" */
     o.n = 0;
     encode_all((const unsigned char *)s, len, &o);

@@ -15,18 +15,25 @@
  * around it is tokenised as if cut there.  decode(encode(x)) == x for any
  * bytes.  Never reads outside s[0..len).
  *
- * Pure: no I/O, no mutable global state (tables are const): safe from any
- * thread. */
+ * Pure: no I/O; the tables are const, and the only mutable state is
+ * tok_count's per-thread memo (below), so it is safe from any thread. */
 #ifndef INGEST_TOK_H
 #define INGEST_TOK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Number of tokens in s[0..len).  Does not allocate, except for a single
- * pre-token (a run without spaces) longer than 256 bytes; if that malloc
- * fails, such a piece counts one token per byte (an upper bound). */
+/* Number of tokens in s[0..len).  Remembers the counts of recent short
+ * pre-tokens in a memo private to the calling thread (1.1 MiB, allocated on
+ * the thread's first call, freed when it exits; if that allocation fails it
+ * counts without one).  Otherwise allocates only for a single pre-token (a
+ * run without spaces) longer than 256 bytes; if that malloc fails, such a
+ * piece counts one token per byte (an upper bound). */
 size_t tok_count(const char *s, size_t len);
+/* tok_count(s, len) if that is <= max, else some number > max: stops
+ * counting once past max, so a long text costs only about max tokens' work.
+ * Same allocation behaviour as tok_count. */
+size_t tok_count_max(const char *s, size_t len, size_t max);
 /* Encodes s into a malloc'd array (*ids, *n), never NULL on success even for
  * len 0; 0 or ERR_NOMEM (nothing set). */
 int tok_encode(const char *s, size_t len, uint32_t **ids, size_t *n);

@@ -13,8 +13,15 @@
  *
  * Input is a valid UTF-8 slice (tok.c cuts the text at invalid bytes and
  * special tokens before calling here); the scanner never reads at or past
- * `end`.  Pure, no allocation, no state. */
+ * `end`.  Pure, no allocation, no state.
+ *
+ * tok_pre_count is the counting-mode loop: the commonest pieces (a letter
+ * run, a space and a letter run) are found inline, 8 bytes at a time, the
+ * rest by tok_pre_next; each piece is counted through the caller's memo
+ * (tok_int.h), whose keys may read up to 16 bytes from a piece's start but
+ * never past `lim`, the end of the caller's whole text. */
 #include "tok_int.h"
+#include "tok_table.h"
 
 enum { K_OTHER = TOK_K_OTHER, K_LETTER = TOK_K_LETTER, K_NUMBER = TOK_K_NUMBER, K_SPACE = TOK_K_SPACE, K_NL = TOK_K_NL };
 
@@ -45,6 +52,38 @@ static size_t skip(const unsigned char *s, size_t i, size_t end, int k)
     int len;
     while (i < end && kind_at(s, i, &len) == k) i += (size_t)len;
     return i;
+}
+
+/* First position >= i whose character is not a letter: 8 ASCII bytes at a
+ * time, then one character at a time past non-ASCII letters. */
+static size_t skip_letters_all(const unsigned char *s, size_t i, size_t end)
+{
+    int len;
+    for (;;) {
+        for (uint64_t m; i + 8 <= end; i += 8)
+            if ((m = tok_letter_bytes(tok_le64(s + i))) != TOK_HIGH) {
+                i += (size_t)__builtin_ctzll(~m & TOK_HIGH) >> 3;
+                goto stop;
+            }
+        while (i < end && s[i] < 0x80 && ascii_kind[s[i]] == K_LETTER) i++;
+    stop:
+        if (i >= end || s[i] < 0x80 || kind_at(s, i, &len) != K_LETTER) return i;
+        i += (size_t)len;
+    }
+}
+
+/* skip_letters_all with the common case inline: the run ends at an ASCII
+ * byte within the next 8. */
+static inline size_t skip_letters(const unsigned char *s, size_t i, size_t end)
+{
+    if (i + 8 <= end) {
+        uint64_t m = tok_letter_bytes(tok_le64(s + i));
+        if (m != TOK_HIGH) {
+            i += (size_t)__builtin_ctzll(~m & TOK_HIGH) >> 3;
+            if (s[i] < 0x80) return i;
+        }
+    }
+    return skip_letters_all(s, i, end);
 }
 
 /* Length of a contraction tail at s[j] (after the apostrophe), or 0. */
@@ -80,13 +119,13 @@ size_t tok_pre_next(const unsigned char *s, size_t i, size_t end)
     int k0 = kind_at(s, i, &l0);
     size_t j = i + (size_t)l0, n;
     if (s[i] == '\'' && (n = contraction(s, j, end))) return j + n;
-    if (k0 == K_LETTER) return skip(s, j, end, K_LETTER);
+    if (k0 == K_LETTER) return skip_letters(s, j, end);
     if (k0 == K_NUMBER) {
         for (int c = 1; c < 3 && j < end && kind_at(s, j, &l1) == K_NUMBER; c++) j += (size_t)l1;
         return j;
     }
     int k1 = j < end ? kind_at(s, j, &l1) : -1;
-    if (k0 != K_NL && k1 == K_LETTER) return skip(s, j + (size_t)l1, end, K_LETTER);
+    if (k0 != K_NL && k1 == K_LETTER) return skip_letters(s, j + (size_t)l1, end);
     if (k0 == K_OTHER || (s[i] == ' ' && k1 == K_OTHER)) {
         if (k0 != K_OTHER) j += (size_t)l1;
         j = skip(s, j, end, K_OTHER);
@@ -94,4 +133,43 @@ size_t tok_pre_next(const unsigned char *s, size_t i, size_t end)
         return j;
     }
     return space_end(s, i, end);
+}
+
+/* ---- counting mode: the common ASCII pieces inline, memo keys by masked loads ---- */
+
+static int ascii_letter(unsigned c) { return c < 0x80 && ascii_kind[c] == K_LETTER; }
+
+/* Key masks by piece length: a = first 8 bytes & lo, b = next 8 & hi. */
+#define LO(n) ((n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+#define HI(n) ((n) <= 8 ? 0ull : (1ull << (8 * ((n) - 8))) - 1)
+static const uint64_t mask_lo[TOK_MEMO_MAXLEN + 1] = {
+    LO(0), LO(1), LO(2), LO(3), LO(4), LO(5), LO(6), LO(7), LO(8), LO(9), LO(10), LO(11), LO(12), LO(13), LO(14)};
+static const uint64_t mask_hi[TOK_MEMO_MAXLEN + 1] = {
+    HI(0), HI(1), HI(2), HI(3), HI(4), HI(5), HI(6), HI(7), HI(8), HI(9), HI(10), HI(11), HI(12), HI(13), HI(14)};
+#undef LO
+#undef HI
+
+/* Counts the piece p[0..n): one byte is one token; a short piece with 16
+ * readable bytes goes through the memo with a branch-free masked key. */
+static inline void count_piece(const unsigned char *p, size_t n, const unsigned char *lim, tok_sink *o)
+{
+    if (n == 1) {
+        o->n++;
+    } else if (n <= TOK_MEMO_MAXLEN && lim - p >= 16) {
+        uint64_t a = tok_le64(p) & mask_lo[n], b = tok_le64(p + 8) & mask_hi[n];
+        tok_memo_count(p, n, a, b | (uint64_t)n << 56 | TOK_MEMO_MASKED, o);
+    } else {
+        tok_bpe(p, n, o);
+    }
+}
+
+void tok_pre_count(const unsigned char *s, size_t len, const unsigned char *lim, tok_sink *o)
+{
+    for (size_t i = 0, e; i < len && o->n <= o->limit; i = e) {
+        unsigned c = s[i];
+        if (ascii_letter(c)) e = skip_letters(s, i + 1, len); /* \p{L}+ */
+        else if (c == ' ' && i + 1 < len && ascii_letter(s[i + 1])) e = skip_letters(s, i + 2, len); /* " word" */
+        else e = tok_pre_next(s, i, len);
+        count_piece(s + i, e - i, lim, o);
+    }
 }

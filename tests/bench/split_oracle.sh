@@ -1,7 +1,7 @@
 #!/bin/sh
 # split_oracle.sh BUILD_DIR - compares the C splitter, Punkt and tokenizer with
 # every LlamaIndex oracle file in /work/shared (skips when it is absent), then
-# runs the speed benchmark.  Not a unit test.
+# runs the speed benchmark (best of 3 rounds per stage).  Not a unit test.
 set -u
 B=${1:-build}
 O=${ORACLE:-/work/shared/oracle/llamaindex-0.14.19}
@@ -16,5 +16,5 @@ run punkt punkt-sentences.jsonl
 run chunks chunks-1024-20.jsonl
 run chunks chunks-256-64.jsonl
 run tokens cl100k-token-counts.jsonl
-"$B/tests/bench/split_bench" "$T"
+"$B/tests/bench/split_bench" "$T" 1024 20 3
 exit $rc

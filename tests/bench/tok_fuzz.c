@@ -85,6 +85,8 @@ int main(int argc, char **argv)
         int ok = tok_encode(x, len, &ids, &n) == 0 && tok_count(x, len) == n &&
                  tok_decode(ids, n, &back, &blen) == 0 && blen == len && !memcmp(back, x, len) &&
                  by_segments(x, len, want, &nw) == 0 && nw == n && !memcmp(want, ids, n * sizeof *ids);
+        size_t max = rnd((unsigned)n + 2), m = tok_count_max(x, len, max);
+        ok = ok && (n <= max ? m == n : m > max);
         if (!ok && bad++ < 5) fprintf(stderr, "tok_fuzz: input %ld (len %zu) fails\n", it, len);
         free(ids), free(back), free(x);
     }

@@ -3,6 +3,7 @@
  * the invalid-UTF-8 rule, huge pieces, special tokens and the API edges.
  * usage: test_tok DATA_DIR (tests/data/tok) */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "err.h"
@@ -153,6 +154,82 @@ static void specials_and_api(void)
     free(out);
 }
 
+/* tok_count's per-thread memo: a text of many distinct short words (more
+ * than the memo holds, so entries are evicted and replaced) counted
+ * repeatedly, whole and in slices, from several threads at once, must
+ * always give tok_encode's count (which does not use the memo). */
+typedef struct memo_job {
+    const char *s;
+    size_t len, want, slice_want[8];
+    int bad;
+} memo_job;
+
+static void *memo_worker(void *arg)
+{
+    memo_job *j = arg;
+    for (int r = 0; r < 3; r++) {
+        j->bad += tok_count(j->s, j->len) != j->want;
+        for (int k = 0; k < 8; k++) j->bad += tok_count(j->s + k * (j->len / 8), j->len / 8) != j->slice_want[k];
+    }
+    return NULL;
+}
+
+static size_t encoded_len(const char *s, size_t len)
+{
+    uint32_t *ids = NULL;
+    size_t n = 0;
+    if (tok_encode(s, len, &ids, &n)) n = SIZE_MAX;
+    free(ids);
+    return n;
+}
+
+static void memo_threads(void)
+{
+    static const char alpha[] = "etaoinshrdlucmfwypvbgkqjxzETAOIN0123456789.,'-";
+    size_t cap = 1u << 20, len = 0;
+    char *s = malloc(cap);
+    unsigned long r = 777;
+    while (len + 20 < cap) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        size_t wl = 1 + (r >> 33) % 15;
+        s[len++] = (r >> 20) % 7 ? ' ' : '\n';
+        for (size_t i = 0; i < wl; i++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            s[len++] = alpha[(r >> 33) % (i ? sizeof alpha - 1 : 26)];
+        }
+    }
+    memo_job j = {s, len, encoded_len(s, len), {0}, 0};
+    for (int k = 0; k < 8; k++) j.slice_want[k] = encoded_len(s + k * (len / 8), len / 8);
+    CHECK(j.want > len / 8 && j.want < len);
+    memo_job jobs[4];
+    pthread_t th[4];
+    int started[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t] = j;
+        started[t] = pthread_create(&th[t], NULL, memo_worker, &jobs[t]) == 0;
+        CHECK(started[t]);
+    }
+    memo_worker(&j); /* and this thread, concurrently */
+    for (int t = 0; t < 4; t++)
+        if (started[t]) pthread_join(th[t], NULL);
+    CHECK(j.bad == 0);
+    for (int t = 0; t < 4; t++) CHECK(jobs[t].bad == 0);
+    free(s);
+}
+
+/* tok_count_max: exact up to max, above max beyond it. */
+static void count_max(void)
+{
+    const char *s = "The quick brown fox<|endoftext|> jumps \xff over 1234567 lazy dogs.";
+    size_t len = strlen(s), n = tok_count(s, len);
+    CHECK(n > 10);
+    for (size_t max = 0; max <= n + 1; max++) {
+        size_t m = tok_count_max(s, len, max);
+        CHECK(max >= n ? m == n : m > max);
+    }
+    CHECK(tok_count_max("", 0, 0) == 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) data_dir = argv[1];
@@ -165,5 +242,7 @@ int main(int argc, char **argv)
     huge('x', 131072, one("xxxxxxxx"));
     huge('\n', 32768, one("\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"));
     huge_letters();
+    memo_threads();
+    count_max();
     return t_done();
 }
