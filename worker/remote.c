@@ -44,7 +44,7 @@ struct remote_ctx {
 typedef struct ejob {
     stage_job job;
     oc_ep *ep;
-    char **in;     /* per node: the embed string, NULL when rejected */
+    char **in;     /* per node: the embed string while no request holds it, else NULL */
     size_t *inlen;
     uint64_t *ntok;
     size_t pending;
@@ -52,6 +52,7 @@ typedef struct ejob {
     int64_t dims;
     double timeout;
     unsigned max_retries;
+    size_t limit;  /* the model's input token limit */
 } ejob;
 
 /* The two halves of a request that got a 400.  If both fail with the
@@ -123,6 +124,22 @@ static void fail_batch(ebatch *b, const char *msg)
     batch_end(b);
 }
 
+static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp);
+
+/* Makes sure the embed strings of idx[0..n) exist: they are dropped once a
+ * request body holds them (memory), and rebuilt - identically - in the rare
+ * cases a request is rebuilt (a 400 split, the float fallback). */
+static int ensure_inputs(ejob *j, const size_t *idx, size_t n)
+{
+    buf_t tmp;
+    buf_init(&tmp, 0);
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++)
+        if (!j->in[idx[k]]) rc = prepare_input(j, idx[k], j->limit, &tmp) ? ERR_NOMEM : 0;
+    buf_free(&tmp);
+    return rc;
+}
+
 /* Sends inputs idx[0..n) as one request (a half of sp when sp is set; the
  * reference is taken over).  Failures to start are reported per node. */
 static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
@@ -133,6 +150,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
     buf_t body;
     buf_init(&body, 0);
     int rc = j->cancelled ? ERR_STATE : b && in && lens ? 0 : ERR_NOMEM;
+    if (!rc) rc = ensure_inputs(j, idx, n);
     uint64_t tokens = 0;
     for (size_t k = 0; k < n && !rc; k++) {
         in[k] = j->in[idx[k]], lens[k] = j->inlen[idx[k]];
@@ -142,6 +160,10 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
         rc = oai_embed_request(oc_ep_model(j->ep), in, lens, n, j->dims, !j->use_float, &body);
     free(in);
     free(lens);
+    for (size_t k = 0; !rc && k < n; k++) { /* the body holds them now */
+        free(j->in[idx[k]]);
+        j->in[idx[k]] = NULL;
+    }
     if (!rc) {
         b->j = j, b->sp = sp, b->n = n, b->b64 = !j->use_float;
         memcpy(b->idx, idx, n * sizeof *idx);
@@ -323,6 +345,7 @@ static int embed_start(remote_ctx *r, stage_job *job)
     size_t bs = (size_t)spec_int(job->tf, "embed_batch_size");
     if (bs < 1 || bs > OAI_MAX_INPUTS) bs = 100;
     size_t limit = oai_embed_token_limit(oc_ep_model(ep));
+    j->limit = limit;
     size_t *idx = malloc((job->n ? job->n : 1) * sizeof *idx), nv = 0;
     buf_t tmp;
     buf_init(&tmp, 0);
