@@ -4,6 +4,7 @@ Starts a private redis-server on a unix socket in a temp dir, runs the
 coordinator and workers as real processes, and talks to Redis with
 redis-cli (no Python Redis client needed).  Everything started is stopped
 in close(), also when a test fails."""
+import argparse
 import json
 import os
 import shutil
@@ -114,3 +115,29 @@ class Checker:
     def done(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0
+
+
+def parse_args():
+    """The arguments every integration test takes from meson."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--coordinator", required=True)
+    ap.add_argument("--worker", required=True)
+    ap.add_argument("--data", required=True)
+    return ap.parse_args()
+
+
+def run_checks(checks, subdir):
+    """Runs each check(t, env, data_dir) against a fresh Redis; a check that
+    raises counts as a failure and the others still run."""
+    a = parse_args()
+    t = Checker()
+    data = os.path.join(a.data, subdir)
+    for fn in checks:
+        env = Env(a.coordinator, a.worker)
+        try:
+            fn(t, env, data)
+        except (Failure, KeyError) as e:
+            t.check(False, f"{fn.__name__}: {e!r}")
+        finally:
+            env.close()
+    return t.done()

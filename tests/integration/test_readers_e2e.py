@@ -3,12 +3,11 @@
 pages with labels, DOCX, CSV, Markdown, text; each hostile file becomes a
 per-document error and the job still completes; MarkdownNodeParser puts the
 header path in metadata."""
-import argparse
 import json
 import os
 import sys
 
-from harness import Checker, Env, Failure
+from harness import Failure, run_checks
 
 HOSTILE = {"badutf8.txt", "binary.txt", "bomb.docx", "bomb.pdf", "encrypted.pdf", "garbage.pdf",
            "hugecount.pdf", "nodoc.docx", "notzip.docx", "toomany.csv", "truncated.pdf",
@@ -59,22 +58,7 @@ def check_markdown_parser(t, env, readers):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--coordinator", required=True)
-    ap.add_argument("--worker", required=True)
-    ap.add_argument("--data", required=True)
-    a = ap.parse_args()
-    t = Checker()
-    readers = os.path.join(a.data, "readers")
-    for fn in (check_fixtures, check_markdown_parser):
-        env = Env(a.coordinator, a.worker)
-        try:
-            fn(t, env, readers)
-        except (Failure, KeyError) as e:
-            t.check(False, f"{fn.__name__}: {e!r}")
-        finally:
-            env.close()
-    return t.done()
+    return run_checks((check_fixtures, check_markdown_parser), "readers")
 
 
 if __name__ == "__main__":

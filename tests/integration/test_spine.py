@@ -2,7 +2,6 @@
 """test_spine.py - the whole job through a real Redis: submit, two workers,
 status, export; ids stable across runs; per-document errors; the reaper
 recovering a dead worker's batch; graceful SIGTERM."""
-import argparse
 import json
 import os
 import shutil
@@ -10,7 +9,7 @@ import signal
 import sys
 import time
 
-from harness import Checker, Env, Failure
+from harness import Failure, run_checks
 
 TEXTNODE_KEYS = ["id_", "embedding", "metadata", "excluded_embed_metadata_keys",
                  "excluded_llm_metadata_keys", "relationships", "metadata_template",
@@ -208,23 +207,9 @@ def check_cancel(t, env, data):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--coordinator", required=True)
-    ap.add_argument("--worker", required=True)
-    ap.add_argument("--data", required=True)
-    a = ap.parse_args()
-    t = Checker()
-    data = os.path.join(a.data, "sample")
-    for fn in (check_full_run, check_bad_documents, check_usage_errors, check_reaper, check_sigterm,
-               check_cancel, check_crash_recovery, check_duplicate_ack):
-        env = Env(a.coordinator, a.worker)
-        try:
-            fn(t, env, data)
-        except Failure as e:
-            t.check(False, f"{fn.__name__}: {e}")
-        finally:
-            env.close()
-    return t.done()
+    return run_checks((check_full_run, check_bad_documents, check_usage_errors, check_reaper,
+                       check_sigterm, check_cancel, check_crash_recovery, check_duplicate_ack),
+                      "sample")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #include "punkt.h"
 #include "pyuni.h"
 #include "t.h"
+#include "t_jsonl.h"
 
 static size_t cps(const char *s, size_t n)
 {
@@ -84,36 +85,25 @@ static void pyuni_cases(void)
     CHECK(pyuni_rstrip_len("\xc2\x85\xc2\xa0", 4) == 0);
 }
 
+static int punkt_case(json_t *o)
+{
+    json_t *want = json_object_get(o, "spans");
+    const char *t = json_string_value(json_object_get(o, "text"));
+    size_t len = json_string_length(json_object_get(o, "text"));
+    punkt_spans sp = {0};
+    int ok = t && !punkt_span_tokenize(t, len, &sp) && sp.n == json_array_size(want);
+    for (size_t i = 0; ok && i < sp.n; i++) {
+        json_t *w = json_array_get(want, i);
+        ok = cps(t, sp.v[i].start) == (size_t)json_integer_value(json_array_get(w, 0)) &&
+             cps(t, sp.v[i].end) == (size_t)json_integer_value(json_array_get(w, 1));
+    }
+    punkt_spans_free(&sp);
+    return ok;
+}
+
 static void fixture_cases(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/punkt_cases.jsonl", dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL);
-    if (!f) return;
-    char *line = NULL;
-    size_t cap = 0, n = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_error_t je;
-        json_t *o = json_loads(line, 0, &je), *want = json_object_get(o, "spans");
-        const char *t = json_string_value(json_object_get(o, "text"));
-        size_t len = json_string_length(json_object_get(o, "text"));
-        punkt_spans sp = {0};
-        int ok = t && !punkt_span_tokenize(t, len, &sp) && sp.n == json_array_size(want);
-        for (size_t i = 0; ok && i < sp.n; i++) {
-            json_t *w = json_array_get(want, i);
-            ok = cps(t, sp.v[i].start) == (size_t)json_integer_value(json_array_get(w, 0)) &&
-                 cps(t, sp.v[i].end) == (size_t)json_integer_value(json_array_get(w, 1));
-        }
-        if (!ok) fprintf(stderr, "punkt case %zu differs: %s", n + 1, line);
-        CHECK(ok);
-        n++;
-        punkt_spans_free(&sp);
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    CHECK(n >= 100);
+    CHECK(t_jsonl_each(dir, "punkt_cases.jsonl", punkt_case) >= 100);
 }
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "spec.h"
 #include "split.h"
 #include "t.h"
+#include "t_jsonl.h"
 #include "tok.h"
 
 /* Chunks joined with '|' (for short readable expectations); NULL on error. */
@@ -176,39 +177,29 @@ static void fixture_param(json_t *o, split_params *p)
     }
 }
 
+static int split_case(json_t *o)
+{
+    json_t *tx = json_object_get(o, "text");
+    json_t *want = json_object_get(o, "chunks"), *md = json_object_get(o, "metadata_str");
+    split_params p;
+    fixture_param(o, &p);
+    split_chunks ch = {0};
+    char eb[256];
+    size_t mt = md ? tok_count(json_string_value(md), json_string_length(md)) : 0;
+    int rc = split_text(&p, json_string_value(tx), json_string_length(tx), mt, &ch, eb, sizeof eb);
+    int ok = want ? !rc && ch.n == json_array_size(want) : rc == ERR_INVAL;
+    for (size_t i = 0; ok && want && i < ch.n; i++) {
+        json_t *w = json_array_get(want, i);
+        ok = json_string_length(w) == ch.v[i].len &&
+             !memcmp(json_string_value(w), ch.v[i].s, ch.v[i].len);
+    }
+    split_chunks_free(&ch);
+    return ok;
+}
+
 static void fixture_cases(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/split_cases.jsonl", dir);
-    FILE *f = fopen(path, "r");
-    CHECK(f != NULL);
-    if (!f) return;
-    char *line = NULL;
-    size_t cap = 0, n = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_error_t je;
-        json_t *o = json_loads(line, 0, &je), *tx = json_object_get(o, "text");
-        json_t *want = json_object_get(o, "chunks"), *md = json_object_get(o, "metadata_str");
-        split_params p;
-        fixture_param(o, &p);
-        split_chunks ch = {0};
-        char eb[256];
-        size_t mt = md ? tok_count(json_string_value(md), json_string_length(md)) : 0;
-        int rc = split_text(&p, json_string_value(tx), json_string_length(tx), mt, &ch, eb, sizeof eb);
-        int ok = want ? !rc && ch.n == json_array_size(want) : rc == ERR_INVAL;
-        for (size_t i = 0; ok && want && i < ch.n; i++) {
-            json_t *w = json_array_get(want, i);
-            ok = json_string_length(w) == ch.v[i].len && !memcmp(json_string_value(w), ch.v[i].s, ch.v[i].len);
-        }
-        if (!ok) fprintf(stderr, "split case %zu differs (rc %d): %.300s\n", n + 1, rc, line);
-        CHECK(ok);
-        n++;
-        split_chunks_free(&ch);
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    CHECK(n >= 50);
+    CHECK(t_jsonl_each(dir, "split_cases.jsonl", split_case) >= 50);
 }
 
 int main(int argc, char **argv)
