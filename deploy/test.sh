@@ -23,5 +23,9 @@ for dir in build build-asan; do
   f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
   passed=$((passed + p)); failed=$((failed + f))
 done
+# the checks inside the tests (each prints its own "N passed, N failed")
+checks=$(cat "$ROOT"/build*/meson-logs/testlog.json | grep -o '[0-9]* passed, [0-9]* failed' |
+         awk '{p += $1; f += $3} END {printf "%d checks passed, %d failed", p, f}')
+echo "($checks inside the tests)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
