@@ -28,14 +28,14 @@ static void draw(const jobinfo *ji, double secs, int tty)
 int progress_wait(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen)
 {
     int tty = isatty(2);
-    int64_t t0 = jobinfo_now_ms(), last_line = 0;
+    int64_t last_line = 0;
     for (;;) {
         int rc = jobinfo_load(c, job, ji, err, errlen);
         if (rc) return rc;
         int64_t now = jobinfo_now_ms();
         int fin = jobinfo_finished(ji);
         if (tty || fin || now - last_line >= 5000) {
-            draw(ji, (double)(now - t0) / 1000.0, tty);
+            draw(ji, jobinfo_elapsed(ji, now), tty);
             last_line = now;
         }
         if (fin) break;
