@@ -6,6 +6,7 @@
  * transformation index, class and parameter.  Pure: no I/O. */
 #include "spec.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,8 @@ static int check_value(json_t *v, const param *p, const char *where, char *err, 
         if (json_is_null(v)) return 0;
         /* fallthrough */
     case P_INT:
-        ok = json_is_integer(v) || (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v));
+        ok = json_is_integer(v) || (json_is_real(v) && fabs(json_real_value(v)) < 9007199254740992.0 &&
+                                    json_real_value(v) == floor(json_real_value(v)));
         if (ok) x = json_number_value(v);
         break;
     case P_NUM:
