@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "hashembed.h"
@@ -198,6 +199,19 @@ void pl_run(pl_batch *b)
         return;
     }
     advance(b);
+}
+
+double pl_cpu_budget_s(const pl_batch *b)
+{
+    if (b->res.fatal) return 0;
+    reader_opts ro;
+    reader_opts_from_spec(b->spec, &ro);
+    double s = 0;
+    for (size_t i = 0; i < b->wb.n; i++) {
+        const char *dot = strrchr(b->wb.docs[i].name, '.');
+        if (dot && !strcasecmp(dot, ".pdf")) s += (double)ro.time_budget_ms / 1000.0;
+    }
+    return s;
 }
 
 void pl_free(pl_batch *b)

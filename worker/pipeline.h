@@ -40,6 +40,9 @@ typedef void pl_done_fn(pl_batch *b, pl_result *res, void *ud);
 pl_batch *pl_new(remote_ctx *remote, const char *payload, size_t plen, const char *spec,
                  size_t slen, pl_done_fn *done, void *ud);
 void pl_run(pl_batch *b);
+/* Upper bound, in seconds, of the synchronous work pl_run may do before it
+ * first returns to the loop: the slow readers' time budgets (PDFs). */
+double pl_cpu_budget_s(const pl_batch *b);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

@@ -200,6 +200,18 @@ static void drop(flight *f, const char *why)
     redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
 
+/* The loop is about to block in synchronous work that may take up to
+ * `secs` (slow PDFs): stretch the heartbeat's TTL to cover it and flush the
+ * command now, so the reapers do not take this worker for dead meanwhile.
+ * The next regular heartbeat sets the TTL back. */
+static void keep_alive_for(worker *w, double secs)
+{
+    if (secs <= 0 || !w->cmd) return;
+    redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key,
+                      w->o.heartbeat_ttl + (int)(secs + 1));
+    redisAsyncHandleWrite(w->cmd);
+}
+
 static void on_claim(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)c;
@@ -222,6 +234,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
                    on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
+    keep_alive_for(w, pl_cpu_budget_s(f->pl));
     pl_run(f->pl); /* may end the flight; f must not be used after this */
     pop_next(w);
 }

@@ -6,6 +6,7 @@ header path in metadata."""
 import json
 import os
 import sys
+import time
 
 from harness import Failure, run_checks
 
@@ -57,8 +58,35 @@ def check_markdown_parser(t, env, readers):
     t.check(any(n["metadata"]["header_path"] != "/" for n in nodes), "nested header paths")
 
 
+def check_slow_pdf_keeps_heartbeat(t, env, readers):
+    """While a worker is stuck in a slow PDF (the bomb, given a large budget),
+    its heartbeat TTL covers the reader's time budget, so no reaper takes the
+    batch away from a live worker."""
+    spec = os.path.join(env.dir, "slow.json")
+    json.dump({"transformations": [{"class_name": "SentenceSplitter"},
+                                   {"class_name": "HashEmbedding", "dim": 8}],
+               "reader": {"time_budget_ms": 6000, "max_mem_bytes": 8 << 30}}, open(spec, "w"))
+    w = env.start_worker("--id", "slow-pdf", "--heartbeat-ttl", "2", "--exit-when-idle")
+    other = env.start_worker("--id", "reaper", "--heartbeat-ttl", "2", "--exit-when-idle")
+    job = env.coord("submit", "--pipeline", spec, os.path.join(readers, "bomb.pdf")).stdout.strip()
+    ttls = []
+    deadline = time.time() + 8
+    while time.time() < deadline and env.status(job)["state"] != "done":
+        ttl = env.cli("TTL", "ingest:worker:slow-pdf")
+        if env.cli("LLEN", "ingest:processing:slow-pdf") == "1" and ttl and int(ttl) > 0:
+            ttls.append(int(ttl))
+        time.sleep(0.2)
+    env.wait_all([w, other], timeout=60)
+    st = env.status(job)
+    t.check(st["state"] == "done", f"slow PDF job done: {st['state']}")
+    t.check(max(ttls, default=0) > 2, f"heartbeat TTL stretched while parsing: {ttls[:5]}")
+    t.check(env.cli("HGET", f"ingest:job:{job}:attempts", "0") == "1",
+            "never reaped from a live worker (one delivery)")
+
+
 def main():
-    return run_checks((check_fixtures, check_markdown_parser), "readers")
+    return run_checks((check_fixtures, check_markdown_parser, check_slow_pdf_keeps_heartbeat),
+                      "readers")
 
 
 if __name__ == "__main__":
