@@ -90,7 +90,10 @@ int reader_file_metadata(const wire_doc *f, md_t *md)
     if (!rc) rc = md_set_int(md, "file_size", f->size);
     if (!rc && f->ctime) rc = md_set_str(md, "creation_date", f->ctime);
     if (!rc && f->mtime) rc = md_set_str(md, "last_modified_date", f->mtime);
-    if (!rc && f->atime) rc = md_set_str(md, "last_accessed_date", f->atime);
+    /* last_accessed_date stays out: SimpleDirectoryReader reads it from
+     * fsspec's info()["atime"], which LocalFileSystem never sets (fsspec
+     * 2022.11 to 2026), so LlamaIndex drops it as None for local files. */
+    (void)f->atime;
     return rc;
 }
 

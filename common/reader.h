@@ -3,7 +3,8 @@
  * Mirrors SimpleDirectoryReader (llama-index-core 0.14.19) with
  * filename_as_id=True: document ids, the file metadata dict in its key order
  * (file_path, file_name, file_type, file_size, creation_date,
- * last_modified_date, last_accessed_date; None values dropped) and the keys
+ * last_modified_date; last_accessed_date is None for local files, as
+ * fsspec gives no atime, so it is dropped like every None) and the keys
  * excluded from the EMBED and LLM strings (all but file_path).
  *
  * Dispatch follows SimpleDirectoryReader's DEFAULT extractor map, by the
