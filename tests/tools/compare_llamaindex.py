@@ -18,6 +18,7 @@ sources, a tiktoken (the peer's shim works), NLTK_DATA with stopwords."""
 import argparse
 import json
 import os
+import re
 import sys
 
 
@@ -27,6 +28,7 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--chunk-size", type=int, default=1024)
     ap.add_argument("--chunk-overlap", type=int, default=20)
+    ap.add_argument("--quiet", action="store_true", help="only the summary line")
     a = ap.parse_args()
     from llama_index.core import SimpleDirectoryReader
     from llama_index.core.node_parser import SentenceSplitter
@@ -37,12 +39,14 @@ def main():
     docs = SimpleDirectoryReader(root, recursive=True, filename_as_id=True).load_data()
     splitter = SentenceSplitter(chunk_size=a.chunk_size, chunk_overlap=a.chunk_overlap)
     bad = checked = 0
-    by_path = {}
+    by_doc = {}  # (file_path, part) -> our nodes; part: "_part_<i>" of multi-document files
     for n in ours:
-        by_path.setdefault(n["metadata"]["file_path"], []).append(n)
+        part = re.search(r"_part_\d+$", n["relationships"]["1"]["node_id"])
+        by_doc.setdefault((n["metadata"]["file_path"], part and part.group(0)), []).append(n)
     for doc in docs:
         theirs = splitter.get_nodes_from_documents([doc])
-        mine = by_path.get(doc.metadata["file_path"], [])
+        part = re.search(r"_part_\d+$", doc.id_)
+        mine = by_doc.get((doc.metadata["file_path"], part and part.group(0)), [])
         problems = []
         if len(mine) != len(theirs):
             problems.append(f"{len(mine)} nodes vs {len(theirs)}")
@@ -70,7 +74,8 @@ def main():
         checked += 1
         if problems:
             bad += 1
-            print(f"DIFF {doc.metadata['file_path']}: " + "; ".join(problems[:4]))
+            if not a.quiet:
+                print(f"DIFF {doc.id_}: " + "; ".join(problems[:4]))
     print(f"{checked - bad} of {checked} documents identical")
     return 1 if bad else 0
 
