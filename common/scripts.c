@@ -94,3 +94,8 @@ const char SCRIPT_PENDING[] =
     "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
     "end\n"
     "return n\n";
+
+const char SCRIPT_RECLAIM[] =
+    "local n = 0\n"
+    "while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end\n"
+    "return n\n";

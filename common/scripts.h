@@ -17,6 +17,8 @@
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
  * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
+ * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
+ *                own list, left by its previous incarnation)
  * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
  *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
@@ -30,5 +32,6 @@ extern const char SCRIPT_REAP[];
 extern const char SCRIPT_REQUEUE[];
 extern const char SCRIPT_CANCEL[];
 extern const char SCRIPT_PENDING[];
+extern const char SCRIPT_RECLAIM[];
 
 #endif

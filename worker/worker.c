@@ -333,6 +333,14 @@ static void on_first_heartbeat(redisAsyncContext *c, void *r, void *priv)
     pop_next(w);
 }
 
+static void on_reclaim(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)priv;
+    redisReply *r = rv;
+    if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+        log_kv("warn", "reclaimed", "worker=%s requeued=%lld", ((worker *)c->data)->id, r->integer);
+}
+
 static void on_reap(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)priv;
@@ -468,6 +476,10 @@ static int setup(worker *w, const worker_opts *o)
     ev_signal_start(w->loop, &w->sig_int);
     ev_signal_start(w->loop, &w->sig_term);
     signal(SIGPIPE, SIG_IGN);
+    /* A worker restarted under the same id (systemd: --id %H-%i) first hands
+     * back what its previous incarnation held, without waiting for a TTL. */
+    redisAsyncCommand(w->cmd, on_reclaim, NULL, "EVAL %s 2 %s %s", SCRIPT_RECLAIM, w->proc_key,
+                      KEYS_QUEUE);
     send_heartbeat(w, on_first_heartbeat);
     return 0;
 }

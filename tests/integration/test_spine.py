@@ -172,6 +172,20 @@ def check_crash_recovery(t, env, data):
     t.check(env.cli("HGET", f"ingest:job:{job}:attempts", "0") == "1", "claimed once")
 
 
+def check_restart_same_id(t, env, data):
+    """A worker killed while holding a batch and restarted under the same id
+    (as systemd does) hands the batch back at once - no heartbeat TTL wait."""
+    w1, job, held = frozen_worker_holding(env, "same-1", data)
+    t.check(held, "frozen worker holds the batch")
+    w1.kill()
+    w1.wait()
+    w2 = env.start_worker("--id", "same-1", "--heartbeat-ttl", "60", "--exit-when-idle")
+    t.check(wait_for(lambda: env.status(job)["state"] == "done", 15),
+            "restarted worker finished its own batch well before the 60 s TTL")
+    env.wait_all([w2])
+    t.check("event=reclaimed" in open(w2.logpath).read(), "reclaim logged")
+
+
 def check_duplicate_ack(t, env, data):
     """A worker presumed dead (frozen past its TTL) wakes up and finishes the
     batch another worker already recorded: the second ack changes nothing."""
@@ -208,7 +222,8 @@ def check_cancel(t, env, data):
 
 def main():
     return run_checks((check_full_run, check_bad_documents, check_usage_errors, check_reaper,
-                       check_sigterm, check_cancel, check_crash_recovery, check_duplicate_ack),
+                       check_sigterm, check_cancel, check_crash_recovery, check_duplicate_ack,
+                       check_restart_same_id),
                       "sample")
 
 
