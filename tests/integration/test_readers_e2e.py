@@ -67,8 +67,12 @@ def check_slow_pdf_keeps_heartbeat(t, env, readers):
                                    {"class_name": "HashEmbedding", "dim": 8}],
                "reader": {"time_budget_ms": 6000, "max_mem_bytes": 8 << 30}}, open(spec, "w"))
     w = env.start_worker("--id", "slow-pdf", "--heartbeat-ttl", "2", "--exit-when-idle")
-    other = env.start_worker("--id", "reaper", "--heartbeat-ttl", "2", "--exit-when-idle")
     job = env.coord("submit", "--pipeline", spec, os.path.join(readers, "bomb.pdf")).stdout.strip()
+    deadline = time.time() + 10
+    while time.time() < deadline and env.cli("LLEN", "ingest:processing:slow-pdf") != "1":
+        time.sleep(0.02)
+    # a second worker whose reaper would take the batch if the first looked dead
+    other = env.start_worker("--id", "reaper", "--heartbeat-ttl", "2", "--exit-when-idle")
     ttls = []
     deadline = time.time() + 8
     while time.time() < deadline and env.status(job)["state"] != "done":

@@ -4,6 +4,7 @@ status, export; ids stable across runs; per-document errors; the reaper
 recovering a dead worker's batch; graceful SIGTERM."""
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -148,8 +149,16 @@ def frozen_worker_holding(env, wid, data):
     submits: Redis hands the batch to the frozen worker - a crash mid-batch."""
     w = env.start_worker("--id", wid, "--heartbeat-ttl", "2", "--concurrency", "1")
     wait_for(lambda: env.cli("EXISTS", f"ingest:worker:{wid}") == "1")
-    time.sleep(0.3)  # its BLMOVE is now blocked in Redis
-    w.send_signal(signal.SIGSTOP)
+
+    def blocked():  # the only worker, so the only client blocked in BLMOVE
+        return any("cmd=blmove" in l and "b" in re.search(r"flags=(\S*)", l).group(1)
+                   for l in (env.cli("CLIENT", "LIST") or "").splitlines())
+    for _ in range(20):  # freeze it while it is blocked (its BLMOVE times out every second)
+        wait_for(blocked)
+        w.send_signal(signal.SIGSTOP)
+        if blocked():
+            break
+        w.send_signal(signal.SIGCONT)
     job = env.coord("submit", "--batch-docs", "10", data).stdout.strip()
     held = wait_for(lambda: env.cli("LLEN", f"ingest:processing:{wid}") == "1")
     return w, job, held
