@@ -93,6 +93,13 @@ def check_bad_documents(t, env, data):
     t.check(r.returncode == 3, f"submit --wait exits 3 on failed documents (got {r.returncode})")
     t.check("latin1.txt" in r.stderr and "invalid UTF-8" in r.stderr, "failures listed")
     t.check(len(open(os.path.join(env.dir, "o.jsonl")).readlines()) >= 2, "--output written")
+    # a file the coordinator will not read is still shipped, as a failed document
+    job = env.coord("submit", "--max-file-bytes", "100", bad).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
+    t.check("larger than --max-file-bytes" in errs.get("redis-notes.txt", ""),
+            f"oversized file recorded as failed: {errs}")
+    t.check(env.status(job)["documents_total"] == 4, "oversized file still counted")
 
 
 def check_usage_errors(t, env, data):
