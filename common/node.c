@@ -182,9 +182,21 @@ int node_hash(const node_t *n, int is_doc, char out[65])
     buf_t b;
     buf_init(&b, 0);
     int rc;
-    if (!is_doc) {
-        rc = buf_append(&b, n->text, n->text_len);
-        if (!rc) rc = md_py_repr(&n->md, &b);
+    if (!is_doc) { /* sha256(text + str(metadata)), streamed: no copy of the text */
+        sha256_ctx c;
+        uint8_t d[32];
+        rc = md_py_repr(&n->md, &b);
+        if (rc) {
+            buf_free(&b);
+            return rc;
+        }
+        sha256_init(&c);
+        sha256_update(&c, n->text, n->text_len);
+        sha256_update(&c, b.p ? b.p : "", b.len);
+        sha256_final(&c, d);
+        sha256_to_hex(d, out);
+        buf_free(&b);
+        return 0;
     } else {
         char th[65];
         if (n->text_len)

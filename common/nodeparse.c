@@ -96,7 +96,47 @@ static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, co
 }
 
 /* _postprocess_parsed_nodes for the nodes of one document (v[0..n)). */
+static int postprocess_nodes(const node_t *doc, node_t **v, size_t n, int include_md,
+                             sha256_ctx *pre);
+
+/* TextNode.hash of v[i] = sha256(text + str(metadata)).  Each node is hashed
+ * twice with different metadata (as NEXT of its predecessor before the merge,
+ * as PREVIOUS of its successor after it), so the state after the text is
+ * computed once and kept in pre[i] (pre[i].total == UINT64_MAX: not yet). */
+static int link_cached(node_t *nd, node_rel_kind kind, const node_t *other, sha256_ctx *pre)
+{
+    if (pre->total == UINT64_MAX) {
+        sha256_init(pre);
+        sha256_update(pre, other->text, other->text_len);
+    }
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = md_py_repr(&other->md, &b);
+    if (!rc) {
+        sha256_ctx c = *pre;
+        uint8_t d[32];
+        char hex[65];
+        sha256_update(&c, b.p ? b.p : "", b.len);
+        sha256_final(&c, d);
+        sha256_to_hex(d, hex);
+        rc = node_rel_set(nd, kind, other->id, NODE_TYPE_TEXT, hex, &other->md);
+    }
+    buf_free(&b);
+    return rc;
+}
+
 int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
+{
+    sha256_ctx *pre = prev_next && n > 1 ? malloc(n * sizeof *pre) : NULL;
+    if (prev_next && n > 1 && !pre) return ERR_NOMEM;
+    for (size_t i = 0; pre && i < n; i++) pre[i].total = UINT64_MAX;
+    int rc = postprocess_nodes(doc, v, n, include_md, pre);
+    free(pre);
+    return rc;
+}
+
+static int postprocess_nodes(const node_t *doc, node_t **v, size_t n, int include_md,
+                             sha256_ctx *pre)
 {
     size_t search_b = 0, cp_at_b = 0; /* byte offset to search from, its code point index */
     for (size_t i = 0; i < n; i++) {
@@ -127,8 +167,9 @@ int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_m
             md_free(&nd->md);
             nd->md = merged;
         }
-        if (prev_next && i > 0 && node_link(nd, NODE_REL_PREV, v[i - 1], 0)) return ERR_NOMEM;
-        if (prev_next && i + 1 < n && node_link(nd, NODE_REL_NEXT, v[i + 1], 0)) return ERR_NOMEM;
+        if (pre && i > 0 && link_cached(nd, NODE_REL_PREV, v[i - 1], &pre[i - 1])) return ERR_NOMEM;
+        if (pre && i + 1 < n && link_cached(nd, NODE_REL_NEXT, v[i + 1], &pre[i + 1]))
+            return ERR_NOMEM;
     }
     return 0;
 }

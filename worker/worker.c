@@ -235,7 +235,14 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
     keep_alive_for(w, pl_cpu_budget_s(f->pl));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char ref[KEYS_MAX];
+    snprintf(ref, sizeof ref, "%s", f->ref);
     pl_run(f->pl); /* may end the flight; f must not be used after this */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_kv("info", "batch_cpu", "worker=%s ref=%s ms=%.1f", w->id, ref,
+           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     pop_next(w);
 }
 
