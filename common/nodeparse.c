@@ -97,17 +97,19 @@ static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, co
 
 /* _postprocess_parsed_nodes for the nodes of one document (v[0..n)). */
 static int postprocess_nodes(const node_t *doc, node_t **v, size_t n, int include_md,
-                             sha256_ctx *pre);
+                             sha256_ctx *pre, char *done);
 
 /* TextNode.hash of v[i] = sha256(text + str(metadata)).  Each node is hashed
  * twice with different metadata (as NEXT of its predecessor before the merge,
  * as PREVIOUS of its successor after it), so the state after the text is
- * computed once and kept in pre[i] (pre[i].total == UINT64_MAX: not yet). */
-static int link_cached(node_t *nd, node_rel_kind kind, const node_t *other, sha256_ctx *pre)
+ * computed once and kept in pre[i] (done[i]: computed). */
+static int link_cached(node_t *nd, node_rel_kind kind, const node_t *other, sha256_ctx *pre,
+                       char *done)
 {
-    if (pre->total == UINT64_MAX) {
+    if (!*done) {
         sha256_init(pre);
         sha256_update(pre, other->text, other->text_len);
+        *done = 1;
     }
     buf_t b;
     buf_init(&b, 0);
@@ -127,16 +129,17 @@ static int link_cached(node_t *nd, node_rel_kind kind, const node_t *other, sha2
 
 int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_md, int prev_next)
 {
-    sha256_ctx *pre = prev_next && n > 1 ? malloc(n * sizeof *pre) : NULL;
-    if (prev_next && n > 1 && !pre) return ERR_NOMEM;
-    for (size_t i = 0; pre && i < n; i++) pre[i].total = UINT64_MAX;
-    int rc = postprocess_nodes(doc, v, n, include_md, pre);
+    int link = prev_next && n > 1;
+    sha256_ctx *pre = link ? malloc(n * sizeof *pre) : NULL;
+    char *done = link ? calloc(n, 1) : NULL;
+    int rc = link && (!pre || !done) ? ERR_NOMEM : postprocess_nodes(doc, v, n, include_md, pre, done);
     free(pre);
+    free(done);
     return rc;
 }
 
 static int postprocess_nodes(const node_t *doc, node_t **v, size_t n, int include_md,
-                             sha256_ctx *pre)
+                             sha256_ctx *pre, char *done)
 {
     size_t search_b = 0, cp_at_b = 0; /* byte offset to search from, its code point index */
     for (size_t i = 0; i < n; i++) {
@@ -167,8 +170,9 @@ static int postprocess_nodes(const node_t *doc, node_t **v, size_t n, int includ
             md_free(&nd->md);
             nd->md = merged;
         }
-        if (pre && i > 0 && link_cached(nd, NODE_REL_PREV, v[i - 1], &pre[i - 1])) return ERR_NOMEM;
-        if (pre && i + 1 < n && link_cached(nd, NODE_REL_NEXT, v[i + 1], &pre[i + 1]))
+        if (pre && i > 0 && link_cached(nd, NODE_REL_PREV, v[i - 1], &pre[i - 1], &done[i - 1]))
+            return ERR_NOMEM;
+        if (pre && i + 1 < n && link_cached(nd, NODE_REL_NEXT, v[i + 1], &pre[i + 1], &done[i + 1]))
             return ERR_NOMEM;
     }
     return 0;
