@@ -80,6 +80,12 @@ static double rnd(oc_ctx *c)
     return (double)(c->rng >> 11) / 9007199254740992.0;
 }
 
+void oc_set_redis(oc_ctx *c, struct redisAsyncContext *redis)
+{
+    c->redis = redis;
+    for (oc_ep *e = c->eps; e; e = e->next) rl_set_redis(e->rl, redis);
+}
+
 oc_ctx *oc_new(struct ev_loop *loop, struct redisAsyncContext *redis)
 {
     oc_ctx *c = calloc(1, sizeof *c);

@@ -40,6 +40,9 @@ typedef struct oc_result {
 typedef void (*oc_done)(void *ud, const oc_result *r);
 
 oc_ctx *oc_new(struct ev_loop *loop, struct redisAsyncContext *redis);
+/* Swaps the Redis connection used by every endpoint's rate limiter (NULL
+ * while disconnected: limits are then kept locally). */
+void oc_set_redis(oc_ctx *c, struct redisAsyncContext *redis);
 /* Finds or makes the endpoint for a transformation's parameters (an
  * embedding tf's params, or an extractor's "llm" object): class_name
  * decides URL shape and auth.  Limits/caps are refreshed from params.

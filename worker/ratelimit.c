@@ -107,6 +107,8 @@ void rl_set_limits(rl_t *rl, int64_t rpm, int64_t tpm)
     rl->tpm = tpm > 0 ? tpm : 0;
 }
 
+void rl_set_redis(rl_t *rl, struct redisAsyncContext *redis) { rl->redis = redis; }
+
 int rl_enabled(const rl_t *rl) { return rl->rpm > 0 || rl->tpm > 0; }
 const char *rl_key(const rl_t *rl) { return rl->key; }
 

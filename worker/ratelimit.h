@@ -37,6 +37,8 @@ typedef struct rl_wait {
 rl_t *rl_new(struct ev_loop *loop, struct redisAsyncContext *redis, const char *api_base,
              const char *model);
 void rl_set_limits(rl_t *rl, int64_t rpm, int64_t tpm);
+/* Points the limiter at a new connection (after a reconnect; NULL: local). */
+void rl_set_redis(rl_t *rl, struct redisAsyncContext *redis);
 /* Whether any limit is set. */
 int rl_enabled(const rl_t *rl);
 /* Asks for one request of `tokens`.  Returns 1 when granted at once (the

@@ -74,6 +74,8 @@ typedef struct ebatch {
     size_t idx[];
 } ebatch;
 
+void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis) { oc_set_redis(r->oc, redis); }
+
 remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis, const char *worker_id)
 {
     remote_ctx *r = calloc(1, sizeof *r);

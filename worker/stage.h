@@ -51,6 +51,8 @@ typedef struct remote_ctx remote_ctx;
  * cluster-wide rate limit).  NULL on failure. */
 remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
                        const char *worker_id);
+/* The command connection changed (reconnect) or is gone (NULL). */
+void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis);
 /* Starts a job; 0, or negative (then done is not called). */
 int remote_start(remote_ctx *r, stage_job *job);
 /* Abandons every job in flight: their done() fires with ERR_STATE. */

@@ -34,6 +34,9 @@ typedef struct worker {
     char proc_key[KEYS_MAX], hb_key[KEYS_MAX];
     char current[KEYS_MAX];
     int inflight, popping, stopping, shutting_down, started, exit_code;
+    int lost;              /* the Redis connection broke: reconnect */
+    rurl url;
+    ev_timer retry_timer;  /* backoff between reconnection attempts */
     long long started_ms;
     unsigned long long batches, docs, nodes, failed_docs;
     ev_timer hb_timer, grace_timer;
@@ -89,6 +92,10 @@ static void on_ack(redisAsyncContext *c, void *r, void *priv)
 /* Removes the ref from our processing list and puts it back at the queue head. */
 static void requeue(worker *w, const char *ref, flight *f)
 {
+    if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
+        if (f) flight_end(f);
+        return;
+    }
     redisAsyncCommand(w->cmd, f ? on_ack : NULL, f, "EVAL %s 2 %s %s %s", SCRIPT_REQUEUE,
                       w->proc_key, KEYS_QUEUE, ref);
 }
@@ -196,6 +203,10 @@ static void dead_batch(flight *f, const char *payload, size_t plen, long long at
 
 static void drop(flight *f, const char *why)
 {
+    if (!f->w->cmd) {
+        flight_end(f);
+        return;
+    }
     log_kv("warn", "batch_dropped", "worker=%s ref=%s reason=%s", f->w->id, f->ref, why);
     redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
@@ -248,6 +259,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
 
 static void start_batch(worker *w, const char *ref, size_t len)
 {
+    if (!w->cmd) return; /* disconnected: the reclaim after reconnecting hands it back */
     flight *f = calloc(1, sizeof *f);
     if (!f || len >= sizeof f->ref || keys_parse_ref(ref, len, f->job, &f->seq)) {
         log_kv("error", "bad_ref", "worker=%s", w->id);
@@ -360,7 +372,7 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
 {
     (void)loop, (void)ev;
     worker *w = t->data;
-    if (w->shutting_down) return;
+    if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, NULL);
     redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE);
 }
@@ -376,6 +388,11 @@ static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
 static void maybe_shutdown(worker *w)
 {
     if (!w->stopping || w->shutting_down || w->inflight || w->popping) return;
+    if (!w->cmd) { /* disconnected: nothing to deregister */
+        w->shutting_down = 1;
+        ev_break(w->loop, EVBREAK_ALL);
+        return;
+    }
     w->shutting_down = 1;
     ev_timer_stop(w->loop, &w->hb_timer);
     ev_timer_stop(w->loop, &w->grace_timer);
@@ -405,20 +422,43 @@ static void on_signal(struct ev_loop *loop, ev_signal *s, int ev)
     maybe_shutdown(w);
 }
 
+/* Either connection is gone: stop this session of the loop; worker_run
+ * frees the other one and reconnects (unless we are shutting down). */
+static void connection_lost(worker *w)
+{
+    if (!w->shutting_down) {
+        w->lost = 1;
+        w->started = 0;
+        w->popping = 0;
+        remote_set_redis(w->remote, NULL);
+    }
+    ev_break(w->loop, EVBREAK_ALL);
+}
+
 static void on_disconnect(const redisAsyncContext *c, int status)
 {
     worker *w = c->data;
-    if (status != REDIS_OK && !w->shutting_down) {
-        char q[300];
-        log_kv("error", "redis_disconnected", "worker=%s msg=%s", w->id, log_quote(c->errstr, q, sizeof q));
-        w->exit_code = 1;
-    }
     if (c == w->cmd) w->cmd = NULL;
     if (c == w->pop) w->pop = NULL;
-    if (w->exit_code || (!w->cmd && !w->pop)) {
-        w->shutting_down = 1;
-        ev_break(w->loop, EVBREAK_ALL);
+    if (w->shutting_down) {
+        if (!w->cmd && !w->pop) ev_break(w->loop, EVBREAK_ALL);
+        return;
     }
+    char q[300];
+    log_kv("error", "redis_disconnected", "worker=%s status=%d msg=%s", w->id, status,
+           log_quote(c->errstr, q, sizeof q));
+    connection_lost(w);
+}
+
+static void on_connect(const redisAsyncContext *c, int status)
+{
+    worker *w = c->data;
+    if (status == REDIS_OK) return;
+    char q[300];
+    log_kv("error", "redis_connect_failed", "worker=%s msg=%s", w->id, log_quote(c->errstr, q, sizeof q));
+    if (c == w->cmd) w->cmd = NULL; /* hiredis frees it after this callback */
+    if (c == w->pop) w->pop = NULL;
+    connection_lost(w);
 }
 
 static redisAsyncContext *connect_one(worker *w, const rurl *u)
@@ -433,6 +473,7 @@ static redisAsyncContext *connect_one(worker *w, const rurl *u)
     }
     c->data = w;
     redisLibevAttach(w->loop, c);
+    redisAsyncSetConnectCallback(c, on_connect);
     redisAsyncSetDisconnectCallback(c, on_disconnect);
     if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
     else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
@@ -455,27 +496,33 @@ static void make_id(worker *w)
     snprintf(w->id, sizeof w->id, "%.40s-%d-%04x", host, (int)getpid(), rand() & 0xffff);
 }
 
+static void on_retry(struct ev_loop *loop, ev_timer *t, int ev)
+{
+    (void)t, (void)ev;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* Everything that lives as long as the process. */
 static int setup(worker *w, const worker_opts *o)
 {
     char err[256];
-    rurl u;
     w->o = *o;
     make_id(w);
     if (keys_processing(w->proc_key, w->id) || keys_worker(w->hb_key, w->id)) {
         log_kv("error", "bad_worker_id", "worker=%s", w->id);
         return -1;
     }
-    if (rurl_parse(o->url, &u, err, sizeof err)) {
+    if (rurl_parse(o->url, &w->url, err, sizeof err)) {
         log_kv("error", "bad_redis_url", "msg=\"%s\"", err);
         return -1;
     }
     w->loop = EV_DEFAULT;
     w->started_ms = now_ms();
-    if (!(w->cmd = connect_one(w, &u)) || !(w->pop = connect_one(w, &u))) return -1;
-    if (!(w->remote = remote_new(w->loop, w->cmd, w->id))) return -1;
+    if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
-    w->hb_timer.data = w->grace_timer.data = w;
+    ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
+    w->hb_timer.data = w->grace_timer.data = w->retry_timer.data = w;
     ev_timer_start(w->loop, &w->hb_timer);
     ev_signal_init(&w->sig_int, on_signal, SIGINT);
     ev_signal_init(&w->sig_term, on_signal, SIGTERM);
@@ -483,12 +530,36 @@ static int setup(worker *w, const worker_opts *o)
     ev_signal_start(w->loop, &w->sig_int);
     ev_signal_start(w->loop, &w->sig_term);
     signal(SIGPIPE, SIG_IGN);
-    /* A worker restarted under the same id (systemd: --id %H-%i) first hands
-     * back what its previous incarnation held, without waiting for a TTL. */
+    return 0;
+}
+
+/* One connected session: both connections, then the loop until shutdown
+ * or until a connection breaks (w->lost). */
+static void session(worker *w)
+{
+    w->lost = 0;
+    if (!(w->cmd = connect_one(w, &w->url)) || !(w->pop = connect_one(w, &w->url))) {
+        w->lost = 1;
+        return;
+    }
+    remote_set_redis(w->remote, w->cmd);
+    /* A worker restarted under the same id (systemd: --id %H-%i), or back
+     * after losing Redis, first hands back what it held, without waiting
+     * for a TTL: what is still in flight here will ack idempotently. */
     redisAsyncCommand(w->cmd, on_reclaim, NULL, "EVAL %s 2 %s %s", SCRIPT_RECLAIM, w->proc_key,
                       KEYS_QUEUE);
     send_heartbeat(w, on_first_heartbeat);
-    return 0;
+    ev_run(w->loop, 0);
+}
+
+/* Frees whatever connection is left (its pending callbacks fire with NULL). */
+static void drop_connections(worker *w)
+{
+    redisAsyncContext *c = w->cmd, *p = w->pop;
+    w->cmd = w->pop = NULL;
+    remote_set_redis(w->remote, NULL);
+    if (c) redisAsyncFree(c);
+    if (p) redisAsyncFree(p);
 }
 
 int worker_run(const worker_opts *o)
@@ -496,9 +567,19 @@ int worker_run(const worker_opts *o)
     static worker w; /* one per process: signal watchers refer to it */
     memset(&w, 0, sizeof w);
     int rc = setup(&w, o);
-    if (!rc) ev_run(w.loop, 0);
-    if (w.cmd) redisAsyncFree(w.cmd);
-    if (w.pop) redisAsyncFree(w.pop);
+    for (double delay = 0.25; !rc;) {
+        session(&w);
+        int lost = w.lost && !w.stopping;
+        drop_connections(&w);
+        if (!lost) break;
+        log_kv("warn", "redis_reconnecting", "worker=%s in_s=%.2f", w.id, delay);
+        ev_timer_set(&w.retry_timer, delay, 0.);
+        ev_timer_start(w.loop, &w.retry_timer);
+        ev_run(w.loop, 0); /* the retry timer or a signal ends the wait */
+        ev_timer_stop(w.loop, &w.retry_timer);
+        if (w.stopping) break;
+        delay = delay * 2 > 5 ? 5 : delay * 2;
+    }
     remote_free(w.remote);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -7,8 +7,10 @@
  * alive; any worker's reaper moves the processing list of a worker whose
  * heartbeat expired back to the head of the queue.  SIGINT/SIGTERM: stop
  * popping, finish the batches in flight (after grace_s, abandon and requeue
- * them), remove the heartbeat, exit 0.  worker_run returns the exit code:
- * 0, or 1 when Redis could not be reached or the connection was lost. */
+ * them), remove the heartbeat, exit 0.  When Redis goes away the worker
+ * reconnects with backoff (0.25 s doubling to 5 s), hands back what it held
+ * and goes on; batches still in flight then ack idempotently.  worker_run
+ * returns the exit code: 0, or 1 for a bad id or URL. */
 #ifndef INGEST_WORKER_H
 #define INGEST_WORKER_H
 

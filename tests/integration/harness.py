@@ -26,6 +26,11 @@ class Env:
         self.sock = os.path.join(self.dir, "redis.sock")
         self.url = "unix://" + self.sock
         self.procs = []
+        self.start_redis()
+
+    def start_redis(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
         self.redis = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock, "--dir", self.dir,
              "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")],
@@ -36,6 +41,10 @@ class Env:
             time.sleep(0.025)
         else:
             raise Failure("redis-server did not start")
+
+    def kill_redis(self):
+        self.redis.kill()
+        self.redis.wait()
 
     def cli(self, *args):
         r = subprocess.run(["redis-cli", "-s", self.sock] + list(args),

@@ -202,6 +202,26 @@ def check_restart_same_id(t, env, data):
     t.check("event=reclaimed" in open(w2.logpath).read(), "reclaim logged")
 
 
+def check_redis_restart(t, env, data):
+    """Redis dies and comes back (empty): a worker reconnects by itself and
+    takes the next job - it neither exits nor hangs."""
+    w = env.start_worker("--id", "rc-1")
+    t.check(wait_for(lambda: env.cli("EXISTS", "ingest:worker:rc-1") == "1"), "worker up")
+    env.kill_redis()
+    time.sleep(0.8)
+    t.check(w.poll() is None, "worker survives losing Redis")
+    env.start_redis()
+    t.check(wait_for(lambda: env.cli("EXISTS", "ingest:worker:rc-1") == "1", 15),
+            "worker re-registered after Redis came back")
+    job = env.coord("submit", data).stdout.strip()
+    t.check(wait_for(lambda: env.status(job)["state"] == "done", 20), "job done after reconnect")
+    w.send_signal(signal.SIGTERM)
+    t.check(env.wait_all([w], timeout=20) == [0], "clean exit after the reconnect")
+    log = open(w.logpath).read()
+    t.check("event=redis_disconnected" in log and "event=redis_reconnecting" in log,
+            "disconnect and reconnect logged")
+
+
 def check_duplicate_ack(t, env, data):
     """A worker presumed dead (frozen past its TTL) wakes up and finishes the
     batch another worker already recorded: the second ack changes nothing."""
@@ -239,7 +259,7 @@ def check_cancel(t, env, data):
 def main():
     return run_checks((check_full_run, check_bad_documents, check_usage_errors, check_reaper,
                        check_sigterm, check_cancel, check_crash_recovery, check_duplicate_ack,
-                       check_restart_same_id),
+                       check_restart_same_id, check_redis_restart),
                       "sample")
 
 
