@@ -24,6 +24,7 @@ typedef struct mdp {
     int include_md;
     node_list *out;
     size_t first; /* index in out of this document's first node */
+    char doc_hash[65]; /* the document's hash, for every node's SOURCE link */
     hdr *stack;
     size_t depth, cap;
     buf_t section;
@@ -90,23 +91,14 @@ static int emit(mdp *m)
     size_t len = m->section.len;
     node_py_strip(&s, &len);
     if (!len) return 0;
-    const node_t *doc = m->doc;
-    char id[37];
-    nodeparse_node_id(doc->id, m->out->n - m->first, id);
-    node_t *n = node_new(id, s, len);
+    node_t *n = nodeparse_make_node(m->doc, m->doc_hash, m->out->n - m->first, s, len);
     if (!n) return ERR_NOMEM;
     buf_t hp;
     buf_init(&hp, 0);
-    int rc = strv_copy(&n->excl_embed, &doc->excl_embed);
-    if (!rc) rc = strv_copy(&n->excl_llm, &doc->excl_llm);
-    if (!rc) rc = node_set_str(&n->text_template, doc->text_template);
-    if (!rc) rc = node_set_str(&n->metadata_template, doc->metadata_template);
-    if (!rc) rc = node_set_str(&n->metadata_separator, doc->metadata_separator);
-    if (!rc) rc = node_link(n, NODE_REL_SOURCE, doc, 1);
-    if (!rc && m->include_md) rc = header_path(m, &hp);
+    int rc = 0;
+    if (m->include_md) rc = header_path(m, &hp);
     if (!rc && m->include_md) rc = md_set_strn(&n->md, "header_path", hp.p, hp.len);
     buf_free(&hp);
-    n->doc_index = doc->doc_index;
     if (!rc) rc = node_list_push(m->out, n);
     if (rc) node_free(n);
     return rc;
@@ -160,8 +152,10 @@ int mdparse_doc(const node_t *doc, const char *sep, int include_md, int prev_nex
 {
     mdp m = {.doc = doc, .sep = sep ? sep : "/", .include_md = include_md, .out = out,
              .first = out->n};
+    int rc = node_hash(doc, 1, m.doc_hash); /* once per document, not per section */
+    if (rc) return rc;
     buf_init(&m.section, 0);
-    int rc = sections(&m);
+    rc = sections(&m);
     buf_free(&m.section);
     free(m.stack);
     if (!rc && out->n > m.first)

@@ -77,11 +77,12 @@ static int metadata_tokens(const node_t *doc, size_t *ntok)
 }
 
 /* A TextNode for one chunk, as build_nodes_from_splits makes it. */
-static node_t *make_node(const node_t *doc, const char *doc_hash, size_t idx, const split_chunk *c)
+node_t *nodeparse_make_node(const node_t *doc, const char *doc_hash, size_t idx, const char *text,
+                            size_t len)
 {
     char id[37];
     nodeparse_node_id(doc->id, idx, id);
-    node_t *n = node_new(id, c->s, c->len);
+    node_t *n = node_new(id, text, len);
     if (!n) return NULL;
     if (strv_copy(&n->excl_embed, &doc->excl_embed) || strv_copy(&n->excl_llm, &doc->excl_llm) ||
         node_set_str(&n->text_template, doc->text_template) ||
@@ -195,7 +196,7 @@ static int parse_doc(const spec_tf *tf, const split_params *sp, const node_t *do
     char doc_hash[65]; /* as_related_node_info() of the document, computed once */
     rc = node_hash(doc, 1, doc_hash);
     for (size_t i = 0; !rc && i < ch.n; i++) {
-        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
+        node_t *n = nodeparse_make_node(doc, doc_hash, i, ch.v[i].s, ch.v[i].len);
         rc = n ? node_list_push(out, n) : ERR_NOMEM;
         if (rc) node_free(n);
     }
@@ -221,7 +222,7 @@ static int window_doc(const spec_tf *tf, const node_t *doc, node_list *out)
     char doc_hash[65]; /* as_related_node_info() of the document, computed once */
     if (!rc) rc = node_hash(doc, 1, doc_hash);
     for (size_t i = 0; !rc && i < ch.n; i++) {
-        node_t *n = make_node(doc, doc_hash, i, &ch.v[i]);
+        node_t *n = nodeparse_make_node(doc, doc_hash, i, ch.v[i].s, ch.v[i].len);
         rc = n ? node_list_push(out, n) : ERR_NOMEM;
         if (rc) {
             node_free(n);

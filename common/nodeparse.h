@@ -37,6 +37,12 @@ int nodeparse_split_params(const spec_tf *tf, split_params *p);
  * metadata merged from the document, PREVIOUS/NEXT links.  0 or ERR_NOMEM. */
 int nodeparse_postprocess(const node_t *doc, node_t **v, size_t n, int include_md,
                           int prev_next);
+/* build_nodes_from_splits for one chunk: a TextNode with a copy of text,
+ * the document's excluded keys and templates, and a SOURCE relationship to
+ * the document whose Document.hash (node_hash(doc, 1)) the caller computed
+ * once.  NULL on allocation failure. */
+node_t *nodeparse_make_node(const node_t *doc, const char *doc_hash, size_t idx, const char *text,
+                            size_t len);
 /* Deterministic node id for (doc id, index) into out[37]. */
 void nodeparse_node_id(const char *doc_id, size_t index, char out[37]);
 
