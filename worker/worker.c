@@ -33,7 +33,7 @@ typedef struct worker {
     char id[KEYS_ID_MAX + 1];
     char proc_key[KEYS_MAX], hb_key[KEYS_MAX];
     char current[KEYS_MAX];
-    int inflight, popping, stopping, shutting_down, started, exit_code;
+    int inflight, popping, stopping, shutting_down, started;
     int lost;              /* the Redis connection broke: reconnect */
     rurl url;
     ev_timer retry_timer;  /* backoff between reconnection attempts */
@@ -105,7 +105,7 @@ static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
     char k[7][KEYS_MAX], seq[16], n[5][24];
-    if (!w->cmd || w->exit_code) { /* connection gone: the reaper will requeue it */
+    if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
     }
@@ -584,8 +584,8 @@ int worker_run(const worker_opts *o)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     log_kv("info", "worker_exit", "worker=%s code=%d batches=%llu nodes=%llu max_rss_kb=%ld cpu_s=%.3f",
-           w.id, rc ? 1 : w.exit_code, w.batches, w.nodes, ru.ru_maxrss,
+           w.id, rc ? 1 : 0, w.batches, w.nodes, ru.ru_maxrss,
            (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
                ru.ru_stime.tv_usec / 1e6);
-    return rc ? 1 : w.exit_code;
+    return rc ? 1 : 0;
 }
