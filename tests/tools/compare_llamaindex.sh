@@ -17,7 +17,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${LLAMA_SRC:=/work/llama_src}"
 : "${TIKTOKEN_SHIM:=$here/../../../shared/peers/llamaindex-py/shims}"
-export TIKTOKEN_CL100K_FILE="$here/../../common/data/cl100k_base.tiktoken"
+export TIKTOKEN_CL100K_FILE="$here/../../common/text/data/cl100k_base.tiktoken"
 export PYTHONPATH="$LLAMA_SRC/llama-index-core:$LLAMA_SRC/llama-index-integrations/readers/llama-index-readers-file:$LLAMA_SRC/llama-index-instrumentation/src:$here/li_stubs:$TIKTOKEN_SHIM${EXTRA_PYTHONPATH:+:$EXTRA_PYTHONPATH}"
 exec python3 -c "
 import sys, runpy

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates common/pyuni_tab.h: Python 3.11 (Unicode 14.0) character classes
-as sorted runs (lo, hi, flags) for common/pyuni.c.
+"""Generates common/text/pyuni_tab.h: Python 3.11 (Unicode 14.0) character classes
+as sorted runs (lo, hi, flags) for common/text/pyuni.c.
 
 Classes (what Python computes for a one-character str):
   SPACE   c.isspace()          (also str.strip()/split() whitespace, re \\s)
@@ -8,7 +8,7 @@ Classes (what Python computes for a one-character str):
   DECIMAL re.match(r'\\d', c)
   UPPER   c.isupper()
   LOWER   c.islower()
-usage: python3 tests/tools/gen_pyuni.py > common/pyuni_tab.h
+usage: python3 tests/tools/gen_pyuni.py > common/text/pyuni_tab.h
 """
 import re
 import sys

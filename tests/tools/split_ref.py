@@ -10,7 +10,7 @@ cl100k_base.  Reads JSON lines {"text", "kind": "sentence"|"token",
 "keep_whitespaces"} and writes each back with "chunks": [...] or "error".
 
   LI_SRC=/work/llama_src/llama-index-core/llama_index/core/node_parser/ \
-  TIKTOKEN_CL100K_FILE=common/data/cl100k_base.tiktoken \
+  TIKTOKEN_CL100K_FILE=common/text/data/cl100k_base.tiktoken \
   PYTHONPATH=/work/shared/peers/llamaindex-py/shims:/usr/lib/python3/dist-packages \
   python3 tests/tools/split_ref.py < in.jsonl > out.jsonl
 (python3 = CPython 3.11 with the `regex` module, for the tiktoken shim.)"""

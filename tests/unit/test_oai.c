@@ -1,4 +1,4 @@
-/* test_oai.c - common/oai.c: request JSON, response parsing (base64 and
+/* test_oai.c - worker/oai.c: request JSON, response parsing (base64 and
  * float), hostile and truncated responses, Retry-After, backoff bounds,
  * SafeFormatter prompts. */
 #include <jansson.h>

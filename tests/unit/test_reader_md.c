@@ -1,4 +1,4 @@
-/* test_reader_md.c - MarkdownNodeParser (common/mdparse.c) against the
+/* test_reader_md.c - MarkdownNodeParser (common/llama/mdparse.c) against the
  * sections, header paths, char indices and links llama-index-core makes. */
 #include <stdio.h>
 #include <stdlib.h>

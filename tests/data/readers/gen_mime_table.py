@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes common/mime_table.inc: the extension -> type table that
+"""Writes common/readers/mime_table.inc: the extension -> type table that
 mimetypes.guess_type() uses on this machine (Python's built-in map overridden
 by /etc/mime.types, as mimetypes.init() does; Debian 12 media-types).
 Only keys guess_type() can reach are kept (it lower-cases the extension and

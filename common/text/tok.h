@@ -5,7 +5,7 @@
  * <|fim_middle|> 100259, <|fim_suffix|> 100260 and <|endofprompt|> 100276
  * are recognised anywhere; the pre-tokeniser is cl100k's pattern with Rust
  * regex semantics and Unicode 16.0 classes; the 100,256 ranks are compiled
- * into the binary (common/data/cl100k_base.tiktoken, see PROVENANCE), so
+ * into the binary (common/text/data/cl100k_base.tiktoken, see PROVENANCE), so
  * there is no file to find at run time.
  *
  * Invalid UTF-8 (which a Python str, and so LlamaIndex, never holds): each

@@ -1,6 +1,6 @@
 /* tok_table.h - private to the tokenizer: the cl100k_base rank table that
  * tok_gen (a build-time native program) compiles from
- * common/data/cl100k_base.tiktoken into tok_ranks.c, and the hash both sides
+ * common/text/data/cl100k_base.tiktoken into tok_ranks.c, and the hash both sides
  * use.  Everything here is read-only data; nothing is found at run time.
  *
  * Layout: token r (0 <= r < TOK_NRANKS) is the byte string

@@ -8,7 +8,7 @@
 // first+k.  Run once by hand (never at build time):
 //
 //   cd /tmp && npm pack tiktoken@1.0.22 && tar xzf tiktoken-1.0.22.tgz
-//   node common/data/make_cl100k.mjs /tmp/package common/data/cl100k_base.tiktoken
+//   node common/text/data/make_cl100k.mjs /tmp/package common/text/data/cl100k_base.tiktoken
 //
 // Exits non-zero (writing nothing) when the ranks are not dense or the hash
 // differs.

@@ -1,5 +1,5 @@
 /* tok_gen.c - build-time generator (a native program run by meson): reads
- * common/data/cl100k_base.tiktoken, checks its sha256 against the hash
+ * common/text/data/cl100k_base.tiktoken, checks its sha256 against the hash
  * tiktoken pins for OpenAI's file, and writes tok_ranks.c, the read-only
  * tables declared in tok_table.h.
  *
