@@ -4,17 +4,16 @@
  * ingest:job:<job>:attempts; failed documents come from
  * ingest:job:<job>:errors (HSCAN), each with its last error.  A dead
  * batch's documents are among the failed documents. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "jobinfo.h"
 #include "keys.h"
 #include "rconn.h"
-#include "rurl.h"
 
 #define DEAD_PAGE 1000
 #define DEAD_SCAN_MAX 1000000 /* entries of ingest:dead looked at */
@@ -103,33 +102,15 @@ static void print_text(const char *job, json_t *arr)
 
 int cmd_dead(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"redis", required_argument, 0, 'r'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *url = NULL;
-    int json = 0, ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch == 'r') url = optarg;
-        else if (ch == 'j') json = 1;
-        else {
-            usage(ch == 'h' ? stdout : stderr);
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    cli_common o;
+    int rc = cli_parse(argc, argv, NULL, NULL, NULL, 1, usage, &o);
+    if (rc >= 0) return rc;
     const char *job = argv[optind];
     char err[512];
-    redisContext *c = rconn_open(rurl_pick(url), err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "dead: %s\n", err);
-        return 1;
-    }
+    redisContext *c = cli_connect("dead", o.url);
+    if (!c) return 1;
     jobinfo ji;
-    int rc = jobinfo_load(c, job, &ji, err, sizeof err);
+    rc = jobinfo_load(c, job, &ji, err, sizeof err);
     json_t *arr = json_array();
     if (!rc) rc = dead_batches(c, job, arr, err, sizeof err);
     if (!rc) rc = failed_docs(c, job, arr, err, sizeof err);
@@ -139,7 +120,7 @@ int cmd_dead(int argc, char **argv)
         fprintf(stderr, "dead: %s\n", err);
         return rc == ERR_NOTFOUND || rc == ERR_INVAL ? EXIT_USAGE : 1;
     }
-    if (json) jobinfo_dump(stdout, arr);
+    if (o.json) jobinfo_dump(stdout, arr);
     else {
         print_text(job, arr);
         json_decref(arr);

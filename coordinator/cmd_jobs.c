@@ -2,18 +2,17 @@
  * the most recent jobs, newest first, from the ingest:jobs index (zset by
  * creation time) and each job's hash.  Ids whose hash is gone (deleted
  * jobs) are skipped; at most JOBS_SCAN_MAX index entries are looked at. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "jobinfo.h"
 #include "keys.h"
 #include "rconn.h"
-#include "rurl.h"
 #include "view.h"
 
 #define JOBS_PAGE 100
@@ -77,41 +76,35 @@ static int list(redisContext *c, const char *state, long limit, json_t *arr, cha
     return 0;
 }
 
+typedef struct jobs_opts {
+    const char *state;
+    long limit;
+} jobs_opts;
+
+static int on_opt(int ch, const char *arg, void *ud)
+{
+    jobs_opts *j = ud;
+    char *end;
+    if (ch == 's' && valid_state(arg)) j->state = arg;
+    else if (ch == 'n' && (j->limit = strtol(arg, &end, 10)) > 0 && !*end) return 0;
+    else return -1;
+    return 0;
+}
+
 int cmd_jobs(int argc, char **argv)
 {
     static const struct option opts[] = {{"state", required_argument, 0, 's'},
                                          {"limit", required_argument, 0, 'n'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"redis", required_argument, 0, 'r'},
-                                         {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *url = NULL, *state = NULL;
-    long limit = 20;
-    int json = 0, ch;
-    char *end;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch == 'r') url = optarg;
-        else if (ch == 'j') json = 1;
-        else if (ch == 's' && valid_state(optarg)) state = optarg;
-        else if (ch == 'n' && (limit = strtol(optarg, &end, 10)) > 0 && !*end) continue;
-        else {
-            if (ch == 's' || ch == 'n') fprintf(stderr, "jobs: invalid value '%s'\n", optarg);
-            usage(ch == 'h' ? stdout : stderr);
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    jobs_opts j = {NULL, 20};
+    cli_common o;
+    int rc = cli_parse(argc, argv, opts, on_opt, &j, 0, usage, &o);
+    if (rc >= 0) return rc;
+    redisContext *c = cli_connect("jobs", o.url);
+    if (!c) return 1;
     char err[512];
-    redisContext *c = rconn_open(rurl_pick(url), err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "jobs: %s\n", err);
-        return 1;
-    }
-    json_t *arr = json ? json_array() : NULL;
-    int rc = list(c, state, limit, arr, err, sizeof err);
+    json_t *arr = o.json ? json_array() : NULL;
+    rc = list(c, j.state, j.limit, arr, err, sizeof err);
     redisFree(c);
     if (rc) {
         json_decref(arr);

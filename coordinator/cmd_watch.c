@@ -1,7 +1,6 @@
 /* cmd_watch.c - `ingest-coordinator watch JOB`: the live view of a running
  * job (see watch.h), also used by `submit --wait`.  Reads only documented
  * keys; needs nothing from the machine that submitted the job. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "keys.h"
@@ -267,32 +267,24 @@ static void usage(FILE *f)
                "Survives Redis restarts.  exit: 0 done, 3 finished with failures, 2 no such job\n");
 }
 
+static int on_opt(int ch, const char *arg, void *ud)
+{
+    watch_opts *wo = ud;
+    return ch == 'i' && (wo->interval_s = atof(arg)) > 0 ? 0 : -1;
+}
+
 int cmd_watch(int argc, char **argv)
 {
-    static const struct option opts[] = {{"redis", required_argument, 0, 'r'},
-                                         {"interval", required_argument, 0, 'i'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *url = NULL;
+    static const struct option opts[] = {{"interval", required_argument, 0, 'i'}, {0, 0, 0, 0}};
     watch_opts wo = {.fd = 1, .mode = VIEW_HOME, .interval_s = 5};
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch == 'r') url = optarg;
-        else if (ch == 'i' && (wo.interval_s = atof(optarg)) > 0) continue;
-        else {
-            usage(ch == 'h' ? stdout : stderr);
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        }
-    }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    cli_common o;
+    int rc = cli_parse(argc, argv, opts, on_opt, &wo, 1, usage, &o);
+    if (rc >= 0) return rc;
     if (isatty(1)) signal(SIGINT, on_sigint);
     char err[512];
     redisContext *c = NULL;
     jobinfo ji;
-    int rc = watch_follow(rurl_pick(url), &c, argv[optind], &wo, &ji, err, sizeof err);
+    rc = watch_follow(rurl_pick(o.url), &c, argv[optind], &wo, &ji, err, sizeof err);
     rconn_drop(&c);
     if (rc) {
         fprintf(stderr, "watch: %s\n", err);

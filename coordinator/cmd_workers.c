@@ -4,17 +4,16 @@
  * died recently (ingest:workers:dead, written by the reaper when it
  * requeues a dead worker's batches).  A registered id without a heartbeat
  * has expired and is shown as "expired" until a reaper requeues it. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "jobinfo.h"
 #include "keys.h"
 #include "rconn.h"
-#include "rurl.h"
 #include "view.h"
 
 #define WORKERS_MAX 10000
@@ -157,33 +156,15 @@ static int by_id(const void *a, const void *b)
 
 int cmd_workers(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"redis", required_argument, 0, 'r'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *url = NULL;
-    int json = 0, ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch == 'r') url = optarg;
-        else if (ch == 'j') json = 1;
-        else {
-            usage(ch == 'h' ? stdout : stderr);
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    cli_common o;
+    int rc = cli_parse(argc, argv, NULL, NULL, NULL, 0, usage, &o);
+    if (rc >= 0) return rc;
     char err[512];
-    redisContext *c = rconn_open(rurl_pick(url), err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "workers: %s\n", err);
-        return 1;
-    }
+    redisContext *c = cli_connect("workers", o.url);
+    if (!c) return 1;
     int64_t now = jobinfo_now_ms();
     json_t *live = json_array(), *all = json_array();
-    int rc = live_workers(c, live, now, err, sizeof err);
+    rc = live_workers(c, live, now, err, sizeof err);
     if (!rc) rc = dead_workers(c, all, now, err, sizeof err);
     redisFree(c);
     if (rc) {
@@ -198,7 +179,7 @@ int cmd_workers(int argc, char **argv)
     for (size_t i = 0; v && i < n; i++) json_array_insert_new(all, i, v[i]);
     free(v);
     json_decref(live);
-    if (json) jobinfo_dump(stdout, all);
+    if (o.json) jobinfo_dump(stdout, all);
     else {
         if (!n) printf("no live workers\n");
         print_table(all, n);

@@ -41,7 +41,7 @@ typedef struct view_snap {
     view_worker w[VIEW_WORKERS_MAX];
     long long workers_lost; /* worker_lost events seen */
     char last_event[160];
-    char note[160];      /* e.g. "redis: connection lost, reconnecting" */
+    char note[320];      /* e.g. "redis: connection lost, reconnecting" */
 } view_snap;
 
 typedef enum { VIEW_INLINE, VIEW_HOME } view_mode;

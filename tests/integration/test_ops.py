@@ -16,18 +16,9 @@ import sys
 import termios
 import time
 
-from harness import Failure, run_checks
+from harness import Failure, run_checks, wait_for
 
 ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def wait_for(pred, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def finished_job(env, data, *extra):
@@ -60,10 +51,10 @@ def check_workers(t, env, data):
     t.check(wait_for(lambda: env.cli("EXISTS", "ingest:worker:ops-live-1") == "1"), "worker up")
     # a dead worker holding a batch: registered, no heartbeat
     job = env.coord("submit", "--batch-docs", "10", data).stdout.strip()
-    t.check(wait_for(lambda: env.status(job)["state"] == "done"), "job done")
+    t.check(wait_for(lambda: env.status(job)["state"] == "done", 30), "job done")
     env.cli("RPUSH", "ingest:processing:ops-ghost-1", f"{job}:99")
     env.cli("SADD", "ingest:workers", "ops-ghost-1")
-    t.check(wait_for(lambda: env.cli("SISMEMBER", "ingest:workers", "ops-ghost-1") == "0"), "ghost reaped")
+    t.check(wait_for(lambda: env.cli("SISMEMBER", "ingest:workers", "ops-ghost-1") == "0", 20), "ghost reaped")
     ws = json.loads(env.coord("workers", "--json").stdout)
     live = [x for x in ws if x["id"] == "ops-live-1"]
     t.check(len(live) == 1 and live[0]["state"] == "live" and live[0]["host"] and "version" in live[0],
