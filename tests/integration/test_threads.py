@@ -23,18 +23,10 @@ import time
 
 from harness import run_checks
 from test_remote_e2e import SECRET, Fake
+from test_spine import wait_for
 
 STAGE = re.compile(r"ts=(\S+) level=info event=stage_(start|end) worker=\S+ ref=(\S+) "
                    r"stage=(\S+)")
-
-
-def wait_for(pred, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def stages(w, stage="read"):
@@ -73,7 +65,7 @@ def check_stuck_read_keeps_flowing(t, env, data):
                              "--heartbeat-ttl", "2", env=e)
         slow = docs(env, "slow", {"gate.txt": "held in the read stage until the gate opens\n"})
         job1 = env.coord("submit", "--pipeline", spec, slow).stdout.strip()
-        t.check(wait_for(lambda: any(s[1] == "start" for s in stages(w))),
+        t.check(wait_for(lambda: any(s[1] == "start" for s in stages(w)), 60),
                 "the gated batch entered its read stage")
         job2 = env.coord("submit", "--pipeline", spec, "--batch-docs", "1", data).stdout.strip()
         ttls = []
@@ -90,7 +82,7 @@ def check_stuck_read_keeps_flowing(t, env, data):
         t.check(ttls and min(ttls) > 0 and max(ttls) <= 2,
                 f"heartbeat fresh at its own TTL, not stretched: {sorted(set(ttls))}")
         open(gate, "w").close()
-        t.check(wait_for(lambda: env.status(job1)["state"] == "done"), "gated job finishes")
+        t.check(wait_for(lambda: env.status(job1)["state"] == "done", 60), "gated job finishes")
         t.check(env.cli("HGET", f"ingest:job:{job1}:attempts", "0") == "1", "delivered once")
     finally:
         fake.close()
@@ -109,7 +101,7 @@ def gated_pair(env, threads):
 
 def check_two_batches_read_concurrently(t, env, data):
     w, job, gate = gated_pair(env, 2)
-    both = wait_for(lambda: len([s for s in stages(w) if s[1] == "start"]) == 2)
+    both = wait_for(lambda: len([s for s in stages(w) if s[1] == "start"]) == 2, 60)
     t.check(both, "--threads 2: both batches in their read stage at once")
     open(gate, "w").close()
     t.check(env.wait_all([w]) == [0] and env.status(job)["state"] == "done", "job done")
@@ -126,7 +118,7 @@ def check_two_batches_read_concurrently(t, env, data):
 
 def check_one_thread_reads_one_batch(t, env, data):
     w, job, gate = gated_pair(env, 1)
-    t.check(wait_for(lambda: len(stages(w)) >= 1), "first batch in its read stage")
+    t.check(wait_for(lambda: len(stages(w)) >= 1, 60), "first batch in its read stage")
     time.sleep(1.0)  # a second start would be a bug; its absence needs no timing
     t.check(len(stages(w)) == 1, f"--threads 1: one read stage at a time: {stages(w)}")
     open(gate, "w").close()
