@@ -169,7 +169,7 @@ static int create_job(submitter *s, const spec_t *spec, char *const *paths, int 
         r = rconn_cmd(s->c, s->err, sizeof s->err,
                       "HSET %s state queued spec %s roots %s created_ms %s sealed 0 docs_total 0 "
                       "docs_done 0 docs_failed 0 batches_total 0 batches_done 0 batches_dead 0 "
-                      "nodes 0 embed_requests 0 llm_requests 0",
+                      "nodes 0 embed_requests 0 llm_requests 0 embed_tokens 0",
                       key, sp, rj, now);
     free(sp);
     free(rj);

@@ -17,7 +17,7 @@ static const char *const outcomes[] = {"done", "failed", "dead", "requeued", "dr
 static const char *const doc_outcomes[] = {"ok", "failed", NULL};
 static const char *const endpoints[] = {"embeddings", "chat", NULL};
 static const char *const statuses[] = {"2xx", "4xx", "5xx", "other", "error", NULL};
-static const char *const stages[] = {"read", "parse", "embed_local", "other", NULL};
+static const char *const stages[] = {"read", "parse", "transform", "encode", NULL};
 static const char *const caches[] = {"transformation", "embedding", NULL};
 static const double buckets[NBUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
@@ -54,7 +54,7 @@ static const struct {
                              NULL, NULL, NULL},
     [MX_INFLIGHT_REQUESTS] = {"ingest_api_requests_in_flight", "Model API HTTP requests in flight now.",
                               T_GAUGE, 0, NULL, NULL, NULL, NULL},
-    [MX_CPU_STAGE] = {"ingest_cpu_stage_seconds_total", "Wall time of CPU stages (read, split, local embed).",
+    [MX_CPU_STAGE] = {"ingest_cpu_stage_seconds_total", "Time of the CPU stages on the pool threads.",
                       T_COUNTER, 1, "stage", stages, NULL, NULL},
     [MX_CACHE_HITS] = {"ingest_cache_hits_total", "Cache lookups that hit.", T_COUNTER, 0, "cache", caches,
                        NULL, NULL},
@@ -115,6 +115,14 @@ int mx_status_class(long st)
 {
     return st >= 200 && st < 300 ? MX_ST_2XX : st >= 400 && st < 500 ? MX_ST_4XX
          : st >= 500 && st < 600 ? MX_ST_5XX : st > 0 ? MX_ST_OTHER : MX_ST_ERROR;
+}
+
+int mx_label(mx_id id, const char *value)
+{
+    const char *const *v = (unsigned)id < MX__COUNT ? defs[id].v1 : NULL;
+    for (int i = 0; v && v[i]; i++)
+        if (!strcmp(v[i], value)) return i;
+    return -1;
 }
 
 long long mx_get(mx_id id, int l1, int l2)

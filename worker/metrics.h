@@ -40,7 +40,7 @@ enum { MX_OUT_DONE, MX_OUT_FAILED, MX_OUT_DEAD, MX_OUT_REQUEUED, MX_OUT_DROPPED 
 enum { MX_DOC_OK, MX_DOC_FAILED };
 enum { MX_EP_EMBED, MX_EP_CHAT };
 enum { MX_ST_2XX, MX_ST_4XX, MX_ST_5XX, MX_ST_OTHER, MX_ST_ERROR };
-enum { MX_STAGE_READ, MX_STAGE_PARSE, MX_STAGE_EMBED_LOCAL, MX_STAGE_OTHER };
+enum { MX_STAGE_READ, MX_STAGE_PARSE, MX_STAGE_TRANSFORM, MX_STAGE_ENCODE };
 enum { MX_CACHE_TRANSFORM, MX_CACHE_EMBEDDING };
 
 void mx_add(mx_id id, int l1, int l2, long long v);
@@ -48,6 +48,9 @@ void mx_add(mx_id id, int l1, int l2, long long v);
 void mx_set(mx_id id, int l1, int l2, long long v);
 void mx_add_seconds(mx_id id, int l1, int l2, double s);
 void mx_observe(mx_id id, int l1, int l2, double seconds); /* histograms */
+/* Index of a value of id's first label, -1 if it has no such value (then
+ * mx_add & co ignore it). */
+int mx_label(mx_id id, const char *value);
 /* Status label index of an HTTP status (0: transport error). */
 int mx_status_class(long status);
 /* Current value (tests); seconds metrics in microseconds. */

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static const struct {
               {"warning", LOG_WARN}, {"error", LOG_ERROR}};
 
 static log_level min_level = LOG_INFO;
+static _Atomic unsigned long long errors;
 static log_format format = LOG_LOGFMT;
 
 static int level_of(const char *name, log_level *out)
@@ -114,8 +116,11 @@ static void tail_to_json(const char *t, char *out, size_t cap, size_t *o)
     }
 }
 
+unsigned long long log_errors(void) { return atomic_load(&errors); }
+
 void log_kv(const char *level, const char *event, const char *fmt, ...)
 {
+    if (!strcmp(level, "error")) atomic_fetch_add(&errors, 1);
     if (!log_enabled(level)) return;
     char tail[LINE_MAX_], line[LINE_MAX_ * 2], ts[32];
     struct timespec now;

@@ -20,6 +20,9 @@ int log_set_format(const char *name);
 /* Whether a line at `level` ("info", ...) would be written. */
 int log_enabled(const char *level);
 
+/* Error-level events so far (logged or not): the worker's `errors` figure. */
+unsigned long long log_errors(void);
+
 void log_kv(const char *level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Quotes s for a log value into out (cap bytes): "..." with \" and \\ escaped,

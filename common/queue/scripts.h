@@ -19,7 +19,7 @@
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, [events]
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
+ *                      nodes, embed_requests, llm_requests, embed_tokens, [doc_id, msg]...
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]   -> refs moved back to the queue;
  *                records each dead worker on workers:dead (JSON, capped at 100)
