@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from harness import Checker, parse_args
+from harness import Checker, free_port, parse_args
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "..", "fake_openai", "fake_openai.py")
@@ -31,14 +31,6 @@ def sh(*cmd, check=True):
     if check and r.returncode:
         raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
     return r
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Hosts:

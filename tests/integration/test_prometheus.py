@@ -19,16 +19,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import Checker, Env, Failure, parse_args, wait_for
+from harness import Checker, Env, Failure, free_port, parse_args, wait_for
 from test_remote_e2e import SECRET, Fake, write_spec
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def http(url, data=None):
