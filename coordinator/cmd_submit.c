@@ -23,6 +23,7 @@
 #include "export.h"
 #include "jobinfo.h"
 #include "keys.h"
+#include "lijson.h"
 #include "mime.h"
 #include "progress.h"
 #include "rconn.h"
@@ -129,9 +130,14 @@ static spec_t *load_spec(const char *path)
     int rc = 0;
     while (!rc && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = buf_append(&b, tmp, n);
     fclose(f);
-    spec_t *s = rc ? NULL : spec_parse(b.p ? b.p : "", b.len, err, sizeof err);
+    lijson_info li; /* LlamaIndex to_dict() JSON accepted too; secrets dropped here */
+    spec_t *s = rc ? NULL : lijson_spec_parse(b.p ? b.p : "", b.len, &li, err, sizeof err);
     if (rc) snprintf(err, sizeof err, "file too large");
     if (!s) fprintf(stderr, "submit: invalid pipeline %s: %s\n", path, err);
+    if (s && li.secrets)
+        fprintf(stderr, "submit: %d secret field(s) such as %s left out of the job; workers read "
+                "API keys from their environment (OPENAI_API_KEY / AZURE_OPENAI_API_KEY)\n",
+                li.secrets, li.first_secret);
     buf_free(&b);
     return s;
 }
@@ -237,14 +243,14 @@ static int set_error(wire_doc *d, const char *fmt, const char *detail)
 /* Reads one file into d; unreadable files get d->error instead of failing. */
 static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
 {
-    const char *base = strrchr(f->abs, '/');
-    const char *mime = mime_guess(f->abs);
+    const char *base = strrchr(f->path, '/');
+    const char *mime = mime_guess(f->path);
     d->id = strdup(f->id);
-    d->path = strdup(f->abs);
-    d->name = strdup(base ? base + 1 : f->abs);
+    d->path = strdup(f->path);
+    d->name = strdup(base ? base + 1 : f->path);
     d->mime = mime ? strdup(mime) : NULL;
     if (!d->id || !d->path || !d->name || (mime && !d->mime)) return ERR_NOMEM;
-    int fd = open(f->abs, O_RDONLY | O_CLOEXEC);
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st)) {
         if (fd >= 0) close(fd);
@@ -289,7 +295,7 @@ static int add_file(submitter *s, const walk_file *f)
     s->batch.n++;
     int rc = read_file(f, s->o->max_file_bytes, d);
     if (rc) {
-        snprintf(s->err, sizeof s->err, "%s: %s", f->abs, err_str(rc));
+        snprintf(s->err, sizeof s->err, "%s: %s", f->path, err_str(rc));
         return rc;
     }
     s->batch_bytes += d->len;

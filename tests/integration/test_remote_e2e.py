@@ -153,7 +153,8 @@ def check_title_and_failure(t, env, data, fake):
     by_doc = {}
     for n in nodes:
         by_doc.setdefault(n["relationships"]["1"]["node_id"], []).append(n)
-    t.check("poison.txt" not in by_doc and len(by_doc) >= 4, f"other documents complete: {list(by_doc)}")
+    t.check(not any(d.endswith("/poison.txt") for d in by_doc) and len(by_doc) >= 4,
+            f"other documents complete: {list(by_doc)}")
     for doc, ns in by_doc.items():
         cands = [fake_openai.chat_answer(TITLE_NODE.replace("{context_str}", n["text"]))
                  for n in ns[:3]]
