@@ -240,6 +240,8 @@ json_t *lijson_translate(const json_t *in, lijson_info *info, char *err, size_t 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    json_t *rd = json_object_get(copy, "reader");
+    if (json_is_object(rd)) drop_secrets(rd, "reader", info);
     json_t *tfs = json_object_get(copy, "transformations"), *t;
     size_t i;
     json_array_foreach(tfs, i, t) {
