@@ -207,6 +207,7 @@ static int translate_obj(json_t *o, int is_llm, const char *where, lijson_info *
                          size_t el)
 {
     const char *cn = json_string_value(json_object_get(o, "class_name"));
+    if (is_llm && !json_object_get(o, "class_name")) cn = "OpenAI"; /* spec.c's default LLM */
     const li_class *c = find_class(cn, o, is_llm);
     if (!c) { /* not ours to judge: spec_parse names it; secrets still go */
         drop_secrets(o, where, info);

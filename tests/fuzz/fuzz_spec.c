@@ -9,6 +9,19 @@
 #include "lijson.h"
 #include "spec.h"
 
+static int has_secret_key(json_t *v)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, x) if (spec_is_secret(k) || has_secret_key(x)) return 1;
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) if (has_secret_key(x)) return 1;
+    }
+    return 0;
+}
+
 static void via_lijson(const uint8_t *data, size_t size)
 {
     char err[256] = "";
@@ -18,9 +31,7 @@ static void via_lijson(const uint8_t *data, size_t size)
         if (!err[0]) __builtin_trap();
         return;
     }
-    char *dump = spec_dump(s);
-    if (!dump || strstr(dump, "\"api_key\"")) __builtin_trap();
-    free(dump);
+    if (has_secret_key(s->root)) __builtin_trap();
     spec_free(s);
 }
 

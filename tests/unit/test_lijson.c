@@ -168,6 +168,12 @@ static void test_details(void)
     CHECK(!s && strstr(err, "must be an object"));
     s = parse_str("[", &info, err, sizeof err);
     CHECK(!s && strstr(err, "invalid JSON"));
+    /* an llm without class_name is spec.c's default, OpenAI, and keeps that */
+    s = parse_str("[{\"class_name\":\"KeywordExtractor\",\"llm\":{\"reuse_client\":true,"
+                  "\"api_version\":\"\",\"model\":\"m\"}}]", &info, err, sizeof err);
+    CHECK(s && !strcmp(json_string_value(json_object_get(spec_get(&s->tf[0], "llm"), "class_name")),
+                       "OpenAI"));
+    spec_free(s);
     /* a null secret is dropped without counting */
     s = parse_str("[{\"class_name\":\"OpenAIEmbedding\",\"api_key\":null}]", &info, err, sizeof err);
     CHECK(s && info.secrets == 0);
