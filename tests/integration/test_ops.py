@@ -223,8 +223,28 @@ def check_wait_through_restart(t, env, data):
             "--output written after the restart")
 
 
+def check_eviction_warning(t, env, data):
+    """A Redis that may evict keys gets a warning at worker start-up; noeviction none."""
+    w = env.start_worker("--exit-when-idle")
+    env.wait_all([w])
+    t.check("redis_eviction_policy" not in open(w.logpath).read(), "noeviction: no warning")
+    env.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    w = env.start_worker("--exit-when-idle")
+    env.wait_all([w])
+    log = open(w.logpath).read()
+    t.check("level=warn event=redis_eviction_policy" in log and 'policy="allkeys-lru"' in log,
+            f"allkeys-lru: warned: {log[:300]}")
+    env.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    env.cli("ACL", "SETUSER", "default", "-config")  # CONFIG refused, as on managed Redis
+    w = env.start_worker("--exit-when-idle")
+    env.wait_all([w])
+    log = open(w.logpath).read()
+    t.check("event=redis_config_unchecked" in log and w.returncode == 0,
+            f"CONFIG refused: said so, went on: {log[:300]}")
+
+
 def main():
-    return run_checks((check_jobs, check_workers, check_events, check_watch_plain, check_watch_tty,
+    return run_checks((check_eviction_warning, check_jobs, check_workers, check_events, check_watch_plain, check_watch_tty,
                        check_dead, check_small_things, check_wait_through_restart), "sample")
 
 
