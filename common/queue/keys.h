@@ -8,7 +8,8 @@
  *   ingest:queue                     list   pending batch refs "<job>:<seq>"
  *   ingest:processing:<worker>       list   refs a worker holds (BLMOVE target)
  *   ingest:workers                   set    worker ids seen
- *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/started/batch/counters
+ *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/version/threads/started/
+ *                                          batch/counters/in-flight/errors/ratelimit_waits
  *   ingest:jobs                      zset   job ids by creation time (ms)
  *   ingest:job:<job>                 hash   state, spec, counters, timestamps
  *   ingest:job:<job>:batch:<seq>     string msgpack batch (documents)
