@@ -341,11 +341,6 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
     walk_list files;
     int rc = walk_paths(paths, (size_t)npaths, &wo, &files, s->err, sizeof s->err);
     if (rc) return rc == ERR_NOTFOUND || rc == ERR_INVAL ? -EXIT_USAGE : -1;
-    if (!files.n) { /* LlamaIndex raises ValueError("No files found in ...") */
-        snprintf(s->err, sizeof s->err, "no documents found in the given paths");
-        walk_list_free(&files);
-        return -EXIT_USAGE;
-    }
     make_job_id(s->job);
     s->batch.job = s->job;
     rc = create_job(s, spec, paths, npaths);

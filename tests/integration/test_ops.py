@@ -198,7 +198,7 @@ def check_small_things(t, env, data):
     empty = os.path.join(env.dir, "empty")
     os.makedirs(empty)
     r = env.coord("submit", empty, check=False)
-    t.check(r.returncode == 2 and "no documents found" in r.stderr, f"empty dir -> exit 2: {r.stderr}")
+    t.check(r.returncode == 2 and "No files found in" in r.stderr, f"empty dir -> exit 2: {r.stderr}")
     t.check(env.cli("ZCARD", "ingest:jobs") == "1", "no job created for it")
 
 
