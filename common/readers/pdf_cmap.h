@@ -16,7 +16,7 @@
 
 #include "pdf_ustr.h"
 
-#define PDF_RAISED 1 /* pypdf raises an exception (message in errbuf) */
+#define PDF_RAISED 3 /* pypdf raises an exception (message in errbuf) */
 
 typedef struct pdf_cmap {
     pdf_map map;      /* code (as pypdf decodes it) -> Unicode text */
