@@ -199,13 +199,11 @@ static int replace_all(buf_t *b, const char *from, const char *to)
     size_t i = 0;
     int rc = 0;
     while (!rc && i < b->len) {
-        if (i + fl <= b->len && !memcmp(b->p + i, from, fl)) {
-            rc = buf_append(&o, to, tl);
-            i += fl;
-        } else {
-            rc = buf_append(&o, b->p + i, 1);
-            i++;
-        }
+        const char *hit = memmem(b->p + i, b->len - i, from, fl);
+        size_t upto = hit ? (size_t)(hit - b->p) : b->len;
+        rc = buf_append(&o, b->p + i, upto - i);
+        if (!rc && hit) rc = buf_append(&o, to, tl);
+        i = hit ? upto + fl : upto;
     }
     if (rc) {
         buf_free(&o);

@@ -62,6 +62,7 @@ void pdf_lex_free(pdf_lexer *lx)
 {
     arena_free(lx);
     free(lx->tmp);
+    free(lx->ops);
 }
 
 static int raise(pdf_lexer *lx, const char *msg)
@@ -75,7 +76,13 @@ static int ws(int c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 
 /* bytes.isspace(): no NUL, but VT */
 static int isspace_b(int c) { return c == 9 || c == 10 || c == 11 || c == 12 || c == 13 || c == 32; }
 /* NameObject.delimiter_pattern: \s+ or one of ()<>[]{}/% */
-static int delim(int c) { return isspace_b(c) || (c && strchr("()<>[]{}/%", c)); }
+static int delim(int c)
+{
+    static const uint8_t t[256] = {['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+                                   ['('] = 1, [')'] = 1, ['<'] = 1, ['>'] = 1, ['['] = 1, [']'] = 1,
+                                   ['{'] = 1, ['}'] = 1, ['/'] = 1, ['%'] = 1};
+    return t[c & 255];
+}
 static int alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static int peekc(pdf_lexer *lx) { return lx->pos < lx->n ? lx->p[lx->pos] : -1; }
@@ -119,6 +126,30 @@ static int read_name(pdf_lexer *lx, pdf_operand *o)
     return 0;
 }
 
+/* float(s) for [sign]digits[.digits]: exact when the digits fit 2^53 and
+ * the scale 10^22 (one correctly rounded division, as strtod gives) */
+static double py_float(const char *s)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *q = s + (*s == '+' || *s == '-');
+    uint64_t m = 0;
+    int nd = 0, frac = -1;
+    for (const char *c = q; *c; c++) {
+        if (*c == '.') {
+            frac = 0;
+            continue;
+        }
+        if (m >= (1ULL << 53) / 10) return strtod(s, NULL);
+        m = m * 10 + (uint64_t)(*c - '0');
+        nd++;
+        if (frac >= 0) frac++;
+    }
+    if (frac > 22) return strtod(s, NULL);
+    double v = frac > 0 ? (double)m / p10[frac] : (double)m;
+    return *s == '-' ? -v : v;
+}
+
 /* NumberObject.read_from_stream: bytes in [+,-./0-9]; a "." makes it a
  * float; what Python's int()/float() reject reads as 0 */
 static int read_number(pdf_lexer *lx, pdf_operand *o)
@@ -146,7 +177,7 @@ static int read_number(pdf_lexer *lx, pdf_operand *o)
             else if (*c >= '0' && *c <= '9') digits++;
             else ok = 0;
         }
-        if (ok && digits && dots <= (dot ? 1 : 0)) v = strtod(tmp, NULL);
+        if (ok && digits && dots <= (dot ? 1 : 0)) v = py_float(tmp);
     }
     *o = (pdf_operand){.kind = PDF_K_NUM, .is_int = !dot, .num = v};
     if (!dot && fabs(v) > 9007199254740992.0) o->num = v; /* big ints: as double */
@@ -267,7 +298,6 @@ static int vfreeze(pdf_lexer *lx, vec *a, pdf_operand **out)
     *out = NULL;
     if (a->n && !(*out = alloc(lx, a->n * sizeof **out))) return ERR_NOMEM;
     if (a->n) memcpy(*out, a->v, a->n * sizeof **out);
-    free(a->v);
     return 0;
 }
 
@@ -299,12 +329,12 @@ static int read_array(pdf_lexer *lx, pdf_operand *o, int depth)
         pdf_operand it;
         if ((rc = read_object(lx, &it, depth + 1)) || (rc = vpush(&a, &it))) break;
     }
-    if (rc) {
-        free(a.v);
-        return rc;
+    if (!rc) {
+        *o = (pdf_operand){.kind = PDF_K_ARRAY, .nitems = a.n};
+        rc = vfreeze(lx, &a, &o->items);
     }
-    *o = (pdf_operand){.kind = PDF_K_ARRAY, .nitems = a.n};
-    return vfreeze(lx, &a, &o->items);
+    free(a.v);
+    return rc;
 }
 
 /* DictionaryObject.read_from_stream (contents are not needed, only where it ends) */
@@ -428,7 +458,7 @@ static int skip_inline_image(pdf_lexer *lx)
 int pdf_lex_next(pdf_lexer *lx, pdf_op *op)
 {
     arena_reset(lx);
-    vec a = {0};
+    vec a = {lx->ops, 0, lx->opcap}; /* the operand list, kept between calls */
     int rc = 0;
     for (;;) {
         int c = skip_ws(lx);
@@ -447,7 +477,9 @@ int pdf_lex_next(pdf_lexer *lx, pdf_op *op)
             op->op = lx->p + s;
             op->oplen = lx->pos - s;
             op->nargs = a.n;
-            return vfreeze(lx, &a, &op->args) ? ERR_NOMEM : 1;
+            rc = vfreeze(lx, &a, &op->args) ? ERR_NOMEM : 1;
+            lx->ops = a.v, lx->opcap = a.cap;
+            return rc;
         }
         if (c == '%') {
             while (lx->pos < lx->n && lx->p[lx->pos] != '\n' && lx->p[lx->pos] != '\r') lx->pos++;
@@ -457,6 +489,6 @@ int pdf_lex_next(pdf_lexer *lx, pdf_op *op)
         pdf_operand o;
         if ((rc = read_object(lx, &o, 0)) || (rc = vpush(&a, &o))) break;
     }
-    free(a.v);
+    lx->ops = a.v, lx->opcap = a.cap;
     return rc;
 }

@@ -49,6 +49,8 @@ typedef struct pdf_lexer {
     size_t n, pos;
     pdf_arena_blk *blk;
     uint8_t *tmp; /* string decoding scratch */
+    pdf_operand *ops; /* operand list scratch */
+    size_t opcap;
     size_t tcap;
     char *eb;
     size_t el;
