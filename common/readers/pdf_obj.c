@@ -68,7 +68,11 @@ int pdfo_stream(pdfo s, unsigned char **p, size_t *n)
         return -1;
     }
     while (qpdf_more_warnings(s.q)) qpdf_next_warning(s.q);
-    return filtered ? 0 : -1;
+    if (filtered) return 0;
+    free(*p); /* raw bytes of a filter qpdf cannot decode: not content */
+    *p = NULL;
+    *n = 0;
+    return -1;
 }
 
 uint64_t pdfo_id(pdfo o)

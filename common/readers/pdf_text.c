@@ -188,7 +188,7 @@ static int crlf_space_check(ext *x, double str_widths)
         if (last_char(x) != '\n') {
             rc = ustr_append(&x->output, x->text.p, x->text.n);
             if (!rc) rc = ustr_push(&x->output, '\n');
-            x->text.n = 0;
+            ustr_clear(&x->text);
         }
     } else if (!empty && mw >= (spacewidth + str_widths) * spx && last_char(x) != ' ') {
         rc = ustr_push(&x->text, ' ');
@@ -201,7 +201,7 @@ static int crlf_space_check(ext *x, double str_widths)
 static int flush(ext *x)
 {
     int rc = ustr_append(&x->output, x->text.p, x->text.n);
-    x->text.n = 0;
+    ustr_clear(&x->text);
     return rc;
 }
 
@@ -225,10 +225,10 @@ static int display_piece(ext *x, const uint32_t *p, size_t n, double *widths)
     if (keeps_order(xx)) {
         rc = x->rtl ? ustr_prepend(&x->text, p, n) : ustr_append(&x->text, p, n);
     } else if (is_rtl(xx)) {
-        if (!x->rtl) x->rtl = 1, x->text.n = 0;
+        if (!x->rtl) x->rtl = 1, ustr_clear(&x->text);
         rc = ustr_prepend(&x->text, p, n);
     } else {
-        if (x->rtl) x->rtl = 0, x->text.n = 0;
+        if (x->rtl) x->rtl = 0, ustr_clear(&x->text);
         rc = ustr_append(&x->text, p, n);
     }
     *widths += (n == 1 && p[0] == ' ') ? x->font->space_width : pdf_font_text_width(x->font, p, n);
@@ -253,7 +253,7 @@ static int show(ext *x, const pdf_operand *a, size_t na, const uint32_t *lit, si
         ustr_free(&tmp);
     } else if (na) {
         if (a[0].kind != PDF_K_STR) return raise(x, "'decode' of a non-string Tj operand");
-        x->tmp.n = 0;
+        ustr_clear(&x->tmp);
         rc = pdf_font_decode(x->font, a[0].s, a[0].n, &x->tmp);
         for (size_t i = 0; !rc && i < x->tmp.n; i++) {
             const pdf_map_ent *e = pdf_map_get(&x->font->cm.map, &x->tmp.p[i], 1);
@@ -431,7 +431,7 @@ static int op_do(ext *x, const pdf_operand *a, size_t na)
             ustr_free(&sub);
         }
     }
-    x->text.n = 0;
+    ustr_clear(&x->text);
     return rc;
 }
 

@@ -8,15 +8,11 @@
 
 static int grow(ustr *s, size_t extra)
 {
-    if (extra > PDF_USTR_MAX || s->n + extra > PDF_USTR_MAX) return ERR_TOOBIG;
-    if (s->n + extra <= s->cap) return 0;
-    size_t nc = s->cap ? s->cap : 16;
-    while (nc < s->n + extra) nc *= 2;
-    uint32_t *np = realloc(s->p, nc * sizeof *np);
-    if (!np) return ERR_NOMEM;
-    s->p = np;
-    s->cap = nc;
-    return 0;
+    if (extra > PDF_USTR_MAX) return ERR_TOOBIG;
+    if (!s->b.max) s->b.max = (size_t)PDF_USTR_MAX * sizeof *s->p;
+    int rc = buf_reserve(&s->b, extra * sizeof *s->p);
+    if (!rc) s->p = (uint32_t *)(void *)s->b.p;
+    return rc;
 }
 
 int ustr_append(ustr *s, const uint32_t *p, size_t n)
@@ -25,6 +21,7 @@ int ustr_append(ustr *s, const uint32_t *p, size_t n)
     if (rc || !n) return rc;
     memcpy(s->p + s->n, p, n * sizeof *p);
     s->n += n;
+    s->b.len = s->n * sizeof *p;
     return 0;
 }
 
@@ -37,14 +34,15 @@ int ustr_prepend(ustr *s, const uint32_t *p, size_t n)
     memmove(s->p + n, s->p, s->n * sizeof *p);
     memcpy(s->p, p, n * sizeof *p);
     s->n += n;
+    s->b.len = s->n * sizeof *p;
     return 0;
 }
 
 void ustr_free(ustr *s)
 {
-    free(s->p);
+    buf_free(&s->b);
     s->p = NULL;
-    s->n = s->cap = 0;
+    s->n = 0;
 }
 
 int ustr_to_utf8(const uint32_t *p, size_t n, buf_t *out)

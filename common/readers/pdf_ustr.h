@@ -20,14 +20,16 @@
 #define PDF_USTR_MAX (64u << 20)
 
 typedef struct ustr {
-    uint32_t *p;
-    size_t n, cap;
+    uint32_t *p; /* view of b's bytes */
+    size_t n;
+    buf_t b;     /* storage: n * 4 bytes */
 } ustr;
 
 int ustr_append(ustr *s, const uint32_t *p, size_t n);
 int ustr_push(ustr *s, uint32_t c);
 int ustr_prepend(ustr *s, const uint32_t *p, size_t n);
 static inline uint32_t ustr_last(const ustr *s) { return s->n ? s->p[s->n - 1] : 0; }
+static inline void ustr_clear(ustr *s) { s->n = s->b.len = 0; }
 void ustr_free(ustr *s);
 /* Appends s as UTF-8 to out; a surrogate (never valid UTF-8) becomes U+FFFD. */
 int ustr_to_utf8(const uint32_t *p, size_t n, buf_t *out);
