@@ -69,8 +69,21 @@ def splitter():
 
 
 def node_texts(sp, texts):
+    """Per page (one Document each, as PDFReader gives), its nodes' texts."""
     from llama_index.core import Document
-    return [n.text for t in texts for n in sp.get_nodes_from_documents([Document(text=t)])]
+    return [[n.text for n in sp.get_nodes_from_documents([Document(text=t)])] for t in texts]
+
+
+def same_nodes(theirs, ours):
+    """(identical, total): nodes compared page by page, so one page that
+    splits differently does not shift the pages after it."""
+    same = total = 0
+    for i in range(max(len(theirs), len(ours))):
+        a = theirs[i] if i < len(theirs) else []
+        b = ours[i] if i < len(ours) else []
+        same += sum(1 for x, y in zip(a, b) if x == y)
+        total += max(len(a), len(b))
+    return same, total
 
 
 def main():
@@ -104,11 +117,10 @@ def main():
         tot_same += same
         line = "%-50s pages %4d/%-4d" % (os.path.basename(f)[:50], same, n)
         if sp:
-            tn, on = node_texts(sp, theirs), node_texts(sp, mine["texts"])
-            ns = sum(1 for x, y in zip(tn, on) if x == y)
-            tot_n += max(len(tn), len(on))
+            ns, nt = same_nodes(node_texts(sp, theirs), node_texts(sp, mine["texts"]))
+            tot_n += nt
             tot_nsame += ns
-            line += "  nodes %4d/%-4d" % (ns, max(len(tn), len(on)))
+            line += "  nodes %4d/%-4d" % (ns, nt)
         print(line)
         if err:
             print("    pypdf raises: %s" % err)
