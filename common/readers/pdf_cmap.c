@@ -10,79 +10,11 @@
 
 #include "buf.h"
 #include "err.h"
+#include "pdf_tables.h"
 
 #define MAP_LIMIT 100000 /* pypdf's MAPPING_DICTIONARY_SIZE_LIMIT */
 #define BIN_ERR 2        /* binascii.Error: caught for bfrange lines */
 #define CM_MAX (64u << 20)
-
-typedef struct pdf_glyph {
-    const char *name;
-    uint32_t cp[2];
-} pdf_glyph;
-typedef struct pdf_named_enc {
-    const char *name;
-    uint32_t cp[256];
-} pdf_named_enc;
-typedef struct pdf_cw {
-    uint32_t cp;
-    int w;
-} pdf_cw;
-typedef struct pdf_core_font {
-    const char *name;
-    int flags, dflt;
-    const pdf_cw *w;
-    int n;
-} pdf_core_font;
-#include "pdf_tables.inc"
-
-#include "pdf_tables.h"
-
-int pdf_glyph_lookup(const char *name, size_t n, uint32_t out[2])
-{
-    size_t lo = 0, hi = sizeof pdf_glyph_tab / sizeof *pdf_glyph_tab;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const char *g = pdf_glyph_tab[mid].name;
-        size_t gl = strlen(g);
-        int c = memcmp(g, name, gl < n ? gl : n);
-        if (!c) c = gl < n ? -1 : gl > n;
-        if (!c) {
-            out[0] = pdf_glyph_tab[mid].cp[0];
-            out[1] = pdf_glyph_tab[mid].cp[1];
-            return out[1] ? 2 : 1;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return 0;
-}
-
-const uint32_t *pdf_tables_encoding(const char *name)
-{
-    for (size_t i = 0; i < sizeof pdf_enc_tab / sizeof *pdf_enc_tab; i++)
-        if (!strcmp(pdf_enc_tab[i].name, name)) return pdf_enc_tab[i].cp;
-    return NULL;
-}
-
-int pdf_tables_core(const char *name, int *flags, int *dflt, const void **w, int *n)
-{
-    for (size_t i = 0; i < sizeof pdf_core_tab / sizeof *pdf_core_tab; i++)
-        if (!strcmp(pdf_core_tab[i].name, name)) {
-            *flags = pdf_core_tab[i].flags;
-            *dflt = pdf_core_tab[i].dflt;
-            *w = pdf_core_tab[i].w;
-            *n = pdf_core_tab[i].n;
-            return 1;
-        }
-    return 0;
-}
-
-int pdf_tables_core_width(const void *w, int i, uint32_t *cp)
-{
-    const pdf_cw *t = w;
-    *cp = t[i].cp;
-    return t[i].w;
-}
 
 /* ---- Python semantics ---- */
 

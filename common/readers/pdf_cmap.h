@@ -37,7 +37,5 @@ void pdf_cmap_free(pdf_cmap *cm);
 int pdf_py_int16(const uint8_t *t, size_t n, uint64_t *v);
 /* int(tok) in base 10 (bytes): 0 or PDF_RAISED. */
 int pdf_py_int10(const uint8_t *t, size_t n, int64_t *v);
-/* Glyph name (no "/") -> up to 2 code points, from pypdf's adobe_glyphs. */
-int pdf_glyph_lookup(const char *name, size_t n, uint32_t out[2]);
 
 #endif

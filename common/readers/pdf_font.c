@@ -75,10 +75,6 @@ static int differences(pdf_font *f, pdfo diff)
 
 static const char *const predefined_utf16[] = {"/Identity-H", "/Identity-V", "/UniCNS-UTF16-H",
                                                 "/UniCNS-UTF16-V"};
-static const char *const predefined_other[] = {
-    "/GB-EUC-H", "/GB-EUC-V", "/GBpc-EUC-H", "/GBpc-EUC-V", "/GBK-EUC-H", "/GBK-EUC-V",
-    "/GBK2K-H", "/GBK2K-V", "/ETen-B5-H", "/ETen-B5-V", "/ETenms-B5-H", "/ETenms-B5-V",
-    "/UniGB-UTF16-H", "/UniGB-UTF16-V"};
 
 static int in_list(const char *s, const char *const *l, size_t n)
 {
@@ -102,8 +98,8 @@ static int parse_encoding(pdfo ft, pdf_font *f)
     if (nm) {
         if ((t = pdf_tables_encoding(nm + 1))) return enc_table(f, t);
         if (in_list(nm, predefined_utf16, 4) || strstr(nm, "-UCS2-")) f->enc = PDF_ENC_UTF16;
-        else f->enc = PDF_ENC_OTHER; /* a CJK codec or an unknown name */
-        (void)predefined_other;
+        else f->enc = PDF_ENC_OTHER; /* pypdf's CJK codecs (GBK, Big5, GB18030...) or
+                                        an unknown name: both decode as Latin-1 here */
         return 0;
     }
     const char *base = pdfo_is_dict(enc) ? pdfo_name(pdfo_key(enc, "/BaseEncoding")) : NULL;
