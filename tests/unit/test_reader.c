@@ -406,7 +406,18 @@ static void test_limits(void)
     CHECK(sp != NULL);
     reader_opts_from_spec(sp, &o);
     CHECK(o.max_pages == 7 && o.html_text == 1 && o.time_budget_ms == 60000 && o.pdf_isolate == 1);
+    CHECK(o.pdf_text == READER_PDF_PYPDF); /* the default: LlamaIndex's text */
     spec_free(sp);
+    const char *pj = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
+                     "\"reader\": {\"pdf_text\": \"poppler\"}}";
+    sp = spec_parse(pj, strlen(pj), err, sizeof err);
+    CHECK(sp != NULL);
+    reader_opts_from_spec(sp, &o);
+    CHECK(o.pdf_text == READER_PDF_POPPLER);
+    spec_free(sp);
+    const char *bj = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
+                     "\"reader\": {\"pdf_text\": \"pdfminer\"}}";
+    CHECK(spec_parse(bj, strlen(bj), err, sizeof err) == NULL && strstr(err, "pdf_text"));
     CHECK(reader_supported_ext(".pdf") && reader_supported_ext(".TXT") &&
           reader_supported_ext(".json") && !reader_supported_ext(".xlsx"));
 }
