@@ -408,29 +408,110 @@ static int read_object(pdf_lexer *lx, pdf_operand *o, int depth)
     return raise(lx, "Invalid Elementary Object");
 }
 
-/* extract_inline_default: image data up to an "EI" that looks like the end */
+/* is_followed_by_binary_data: do the 10 bytes after an "EI" look like
+ * image data rather than the next operator? */
 static int followed_by_binary(const pdf_lexer *lx, size_t at)
 {
     size_t end = at + 10 < lx->n ? at + 10 : lx->n;
     if (at >= end) return 0;
-    int start = -1, stop = -1;
+    long start = -1, stop = -1;
     for (size_t i = at; i < end; i++) {
         int b = lx->p[i];
         if (b < 32 && !ws(b)) return 1;
-        if (start < 0 && !ws(b)) start = (int)(i - at);
+        if (start < 0 && !ws(b)) start = (long)(i - at);
         if (start >= 0 && ws(b)) {
-            stop = (int)(i - at);
+            stop = (long)(i - at);
             break;
         }
     }
     if (start < 0) return 0;
-    if (stop < 0) return 0;
-    return stop - start > 3; /* operators are at most 3 bytes */
+    if (stop < 0) stop = 10; /* pypdf: the requested length, not what was read */
+    const uint8_t *op = lx->p + at + start;
+    long len = stop - start, avail = (long)(end - at) - start, l = len < avail ? len : avail;
+    if (l > 1 && op[0] == '/') return 0;
+    int digits = 0, other = 0;
+    for (long i = 0; i < l; i++) {
+        if (op[i] == '.') continue;
+        if (op[i] >= '0' && op[i] <= '9') digits++;
+        else other = 1;
+    }
+    if (digits && !other) return 0;
+    return len > 3;
 }
 
+/* extract_inline_default: from the image data to just after its "EI" */
+static int inline_default(pdf_lexer *lx)
+{
+    for (size_t i = lx->pos; i + 1 < lx->n; i++) {
+        if (lx->p[i] != 'E' || lx->p[i + 1] != 'I') continue;
+        if (i + 2 >= lx->n || !ws(lx->p[i + 2])) continue;
+        size_t j = i + 2;
+        while (j < lx->n && ws(lx->p[j])) j++;
+        int t3 = j < lx->n ? lx->p[j] : -1;
+        if (!(i > lx->pos && ws(lx->p[i - 1])) && t3 != 'Q' && t3 != 'E') continue;
+        if (followed_by_binary(lx, j < lx->n ? j + 1 : j)) continue;
+        lx->pos = i + 2;
+        return 0;
+    }
+    return raise(lx, "Unexpected end of stream");
+}
+
+/* An inline image's settings that decide how pypdf finds its end. */
+typedef struct iisettings {
+    char filter[32], cs[32];
+    double w, h, bpc;
+    int has_bpc;
+} iisettings;
+
+static void name_of(const pdf_operand *v, char *out, size_t n)
+{
+    if (v->kind == PDF_K_ARRAY && v->nitems) v = &v->items[0];
+    if (v->kind == PDF_K_NAME) snprintf(out, n, "%s", (const char *)v->s);
+}
+
+static void ii_setting(iisettings *st, const pdf_operand *k, const pdf_operand *v)
+{
+    if (k->kind != PDF_K_NAME) return;
+    const char *key = (const char *)k->s;
+    if (!strcmp(key, "/F") || (!strcmp(key, "/Filter") && !st->filter[0]))
+        name_of(v, st->filter, sizeof st->filter);
+    else if (!strcmp(key, "/CS")) name_of(v, st->cs, sizeof st->cs);
+    else if (v->kind == PDF_K_NUM && !strcmp(key, "/W")) st->w = v->num;
+    else if (v->kind == PDF_K_NUM && !strcmp(key, "/H")) st->h = v->num;
+    else if (v->kind == PDF_K_NUM && !strcmp(key, "/BPC")) st->bpc = v->num, st->has_bpc = 1;
+}
+
+/* Bytes of an unfiltered image (pypdf: components from /CS or /BPC), or -1
+ * when pypdf looks for "EI" instead. */
+static double ii_length(const iisettings *st)
+{
+    if (st->filter[0]) return -1;
+    double lcs;
+    if (strstr(st->cs, "RGB")) lcs = 3;
+    else if (strstr(st->cs, "CMYK")) lcs = 4;
+    else {
+        static const char *const gray[] = {"/I", "/G", "/Indexed", "/DeviceGray"};
+        double bits = -1;
+        for (size_t i = 0; i < 4; i++)
+            if (!strcmp(st->cs, gray[i])) bits = 8;
+        if (st->has_bpc) bits = st->bpc;
+        if (bits <= 0) return -1;
+        lcs = bits / 8.0;
+    }
+    return ceil(st->w * lcs) * st->h;
+}
+
+static int at_ei(const pdf_lexer *lx)
+{
+    return lx->pos + 2 < lx->n && lx->p[lx->pos] == 'E' && lx->p[lx->pos + 1] == 'I' &&
+           ws(lx->p[lx->pos + 2]);
+}
+
+/* _read_inline_image: settings up to "ID", then the data: an exact length
+ * for unfiltered images, else (or when no "EI" follows) the EI search. */
 static int skip_inline_image(pdf_lexer *lx)
 {
-    /* settings up to "ID" */
+    iisettings st = {0};
     for (;;) {
         int c = skip_ws(lx);
         if (c < 0) return raise(lx, "Unexpected end of stream");
@@ -439,20 +520,23 @@ static int skip_inline_image(pdf_lexer *lx)
         int rc = read_object(lx, &k, 1);
         if (!rc) skip_ws(lx), rc = read_object(lx, &v, 1);
         if (rc) return rc;
+        ii_setting(&st, &k, &v);
     }
     lx->pos = lx->pos + 3 < lx->n ? lx->pos + 3 : lx->n;
-    for (size_t i = lx->pos; i + 1 < lx->n; i++) {
-        if (lx->p[i] != 'E' || lx->p[i + 1] != 'I') continue;
-        if (i + 2 >= lx->n || !ws(lx->p[i + 2])) continue;
-        size_t j = i + 2;
-        while (j < lx->n && ws(lx->p[j])) j++;
-        int t3 = j < lx->n ? lx->p[j] : -1;
-        if (!(i > 0 && ws(lx->p[i - 1])) && t3 != 'Q' && t3 != 'E') continue;
-        if (followed_by_binary(lx, i + 2)) continue;
-        lx->pos = i + 2;
-        return 0;
+    size_t sav = lx->pos;
+    double len = ii_length(&st);
+    if (len >= 0 && len <= (double)(lx->n - lx->pos)) {
+        lx->pos += (size_t)len;
+        skip_ws(lx);
+        if (at_ei(lx)) {
+            lx->pos += 2;
+            return 0;
+        }
+    } else if (len >= 0) {
+        lx->pos = lx->n;
     }
-    return raise(lx, "Unexpected end of stream");
+    lx->pos = sav;
+    return inline_default(lx);
 }
 
 int pdf_lex_next(pdf_lexer *lx, pdf_op *op)

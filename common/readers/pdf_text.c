@@ -395,6 +395,14 @@ static int op_TJ(ext *x, const pdf_operand *a, size_t na)
             }
         return 0;
     }
+    if (a[0].kind == PDF_K_NAME) { /* iterating a str gives one-character strs */
+        for (size_t i = 0; i < a[0].n; i++) {
+            uint32_t c = a[0].s[i];
+            int rc = show(x, NULL, 0, &c, 1);
+            if (rc) return rc;
+        }
+        return 0;
+    }
     if (a[0].kind != PDF_K_ARRAY) return raise(x, "TJ operand is not iterable");
     for (size_t i = 0; i < a[0].nitems; i++) {
         const pdf_operand *it = &a[0].items[i];
