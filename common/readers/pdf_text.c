@@ -16,6 +16,7 @@
 #include "pdf_content.h"
 #include "pdf_font.h"
 #include "pdf_obj.h"
+#include "pdf_xref.h"
 
 
 #define MAX_STACK 100000
@@ -599,6 +600,11 @@ int pdf_text_open(const uint8_t *data, size_t len, pdf_text_doc **out, char *eb,
         snprintf(eb, el, "%s: %s", enc ? "encrypted PDF" : "cannot open PDF (qpdf)", m);
         pdf_text_close(d);
         return enc ? ERR_ENCRYPTED : ERR_PARSE;
+    }
+    int rc = pdf_xref_pypdf_revisions(d->q, data, len);
+    if (rc < 0) {
+        pdf_text_close(d);
+        return rc;
     }
     *out = d;
     return 0;

@@ -7,7 +7,8 @@
  * rule), form XObjects (each extracted with fresh state from its own
  * /Resources, a newline before it), right-to-left handling, and the
  * character decoding of pdf_font/pdf_cmap are pypdf's, rewritten in C.
- * The object layer is libqpdf (pdf_obj.h).
+ * The object layer is libqpdf (pdf_obj.h), adjusted to the object
+ * revisions pypdf reads in incrementally updated files (pdf_xref.h).
  *
  * pdf_text_page returns 0 with the page's UTF-8 text appended to out, or
  * ERR_PARSE where pypdf's extract_text() would raise (LlamaIndex then loses

@@ -65,6 +65,59 @@ def tounicode(body):
                   b"\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
 
 
+def objstm(objs):
+    """An object stream body holding objs [(num, bytes)]."""
+    offs, body = [], b""
+    for num, o in objs:
+        offs.append(b"%d %d" % (num, len(body)))
+        body += o + b"\n"
+    head = b" ".join(offs) + b"\n"
+    return b"<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n" % (
+        len(objs), len(head), len(head + body)) + head + body + b"\nendstream"
+
+
+def xref_stream(num, entries, size, prev=None):
+    """An xref stream object: entries {objnum: (type, f2, f3)}, /W [1 4 2]."""
+    nums = sorted(entries)
+    data = b"".join(bytes([entries[n][0]]) + entries[n][1].to_bytes(4, "big") +
+                    entries[n][2].to_bytes(2, "big") for n in nums)
+    index = b" ".join(b"%d 1" % n for n in nums)
+    d = b"/Type /XRef /W [1 4 2] /Index [%s] /Size %d /Root 1 0 R" % (index, size)
+    if prev is not None:
+        d += b" /Prev %d" % prev
+    return b"%d 0 obj\n<< " % num + d + b" /Length %d >>\nstream\n" % len(data) + data + \
+        b"\nendstream\nendobj\n"
+
+
+def stale_objstm():
+    """pypdf's stale object-stream read: page 3 and the page tree 2 start in
+    object stream 5; an update puts a new page 3 (new contents 8) in object
+    stream 9.  Resolving 2 from stream 5 caches the old 3 too, so pypdf
+    shows the old text, qpdf alone would show the new."""
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    out = bytearray(b"%PDF-1.7\n")
+    off = {}
+
+    def put(num, body):
+        off[num] = len(out)
+        out.extend(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+    put(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    put(4, stream(b"", b"BT /F1 12 Tf 72 700 Td (old revision) Tj ET"))
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 %s >> >> /Contents %d 0 R >>"
+    put(5, objstm([(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"), (3, page % (font, 4))]))
+    x1 = len(out)
+    out += xref_stream(6, {0: (0, 0, 65535), 1: (1, off[1], 0), 2: (2, 5, 0), 3: (2, 5, 1),
+                           4: (1, off[4], 0), 5: (1, off[5], 0), 6: (1, x1, 0)}, 7)
+    out += b"startxref\n%d\n%%%%EOF\n" % x1
+    put(8, stream(b"", b"BT /F1 12 Tf 72 700 Td (new revision) Tj ET"))
+    put(9, objstm([(3, page % (font, 8))]))
+    x2 = len(out)
+    out += xref_stream(10, {3: (2, 9, 0), 8: (1, off[8], 0), 9: (1, off[9], 0), 10: (1, x2, 0)},
+                       11, prev=x1)
+    out += b"startxref\n%d\n%%%%EOF\n" % x2
+    return bytes(out)
+
+
 def fixtures():
     f = {}
     # positioning: Td/TD/T*/'/" and TL, gaps that make spaces, lines that make newlines
@@ -170,6 +223,8 @@ def fixtures():
         [stream(b"/Length1 %d /Length2 0 /Length3 0" % len(t1), t1),
          b"<< /Type /Font /Subtype /Type1 /BaseFont /Fake /FontDescriptor 7 0 R >>",
          b"<< /Type /FontDescriptor /FontName /Fake /Flags 32 /FontFile 5 0 R >>"])
+    # an incremental update that pypdf reads stale (its object-stream cache)
+    f["stale_objstm.pdf"] = stale_objstm()
     # pypdf raises on a stray ')' in a content stream
     f["raises.pdf"] = one_page(b"BT /F1 12 Tf (ok) Tj ) ET", b"<< /Font << /F1 " + HELV + b" >> >>")
     return f
