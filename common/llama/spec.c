@@ -284,17 +284,29 @@ static int check_root(spec_t *s, char *err, size_t el)
     const char *k;
     json_t *v, *tfs = json_object_get(s->root, "transformations");
     json_object_foreach(s->root, k, v) {
-        if (strcmp(k, "transformations") && strcmp(k, "reader")) {
-            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader)", k);
+        if (strcmp(k, "transformations") && strcmp(k, "reader") && strcmp(k, "cache") &&
+            strcmp(k, "cache_ttl")) {
+            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader, "
+                              "cache, cache_ttl)", k);
             return -1;
         }
+    }
+    json_t *ca = json_object_get(s->root, "cache"), *ttl = json_object_get(s->root, "cache_ttl");
+    if (ca && !json_is_boolean(ca)) {
+        snprintf(err, el, "'cache' must be a boolean (false: LlamaIndex's disable_cache)");
+        return -1;
+    }
+    if (ttl && (!json_is_integer(ttl) || json_integer_value(ttl) < 0 ||
+                json_integer_value(ttl) > 100LL * 365 * 86400)) {
+        snprintf(err, el, "'cache_ttl' must be an integer number of seconds >= 0 (0: no expiry)");
+        return -1;
     }
     json_t *rd = json_object_get(s->root, "reader");
     if (rd && !json_is_object(rd)) {
         snprintf(err, el, "'reader' must be an object");
         return -1;
     }
-    if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > 64) {
+    if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > SPEC_MAX_TF) {
         snprintf(err, el, "'transformations' must be a non-empty array (at most 64 entries)");
         return -1;
     }
@@ -343,6 +355,14 @@ int64_t spec_int(const spec_tf *t, const char *name) { return (int64_t)json_numb
 double spec_num(const spec_tf *t, const char *name) { return json_number_value(spec_get(t, name)); }
 const char *spec_str(const spec_tf *t, const char *name) { return json_string_value(spec_get(t, name)); }
 int spec_bool(const spec_tf *t, const char *name) { return json_is_true(spec_get(t, name)); }
+
+int spec_cache_enabled(const spec_t *s) { return !json_is_false(json_object_get(s->root, "cache")); }
+
+int64_t spec_cache_ttl(const spec_t *s)
+{
+    json_t *v = json_object_get(s->root, "cache_ttl");
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
 
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt)
 {
