@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmds.h"
+#include "cachestat.h"
 #include "err.h"
 #include "jobinfo.h"
 #include "rconn.h"
@@ -37,12 +38,16 @@ int cmd_status(int argc, char **argv)
     }
     jobinfo ji;
     int rc = jobinfo_load(c, argv[optind], &ji, err, sizeof err);
+    json_t *cache = rc ? NULL : cachestat_job(c, argv[optind], NULL, NULL);
     redisFree(c);
     if (rc) {
         fprintf(stderr, "status: %s\n", err);
         return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
+    ji.extra = cache ? json_pack("{s:o}", "cache", cache) : NULL;
     if (json) jobinfo_print_json(stdout, argv[optind], &ji, jobinfo_now_ms());
     else jobinfo_print(stdout, argv[optind], &ji, jobinfo_now_ms());
+    if (!json) cachestat_print(stdout, cache);
+    json_decref(ji.extra);
     return 0;
 }

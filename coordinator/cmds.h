@@ -13,5 +13,6 @@ int cmd_export(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 #endif

@@ -89,6 +89,7 @@ void jobinfo_print_json(FILE *f, const char *job, const jobinfo *ji, int64_t now
         "llm_requests", (json_int_t)ji->llm_requests, "elapsed_seconds",
         jobinfo_elapsed(ji, now_ms));
     if (!o) return;
+    if (ji->extra) json_object_update(o, ji->extra);
     json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', f);
     json_decref(o);

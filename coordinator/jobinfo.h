@@ -15,6 +15,7 @@ typedef struct jobinfo {
     int64_t nodes, embed_requests, llm_requests;
     int64_t created_ms, started_ms, finished_ms;
     int sealed;
+    struct json_t *extra; /* borrowed; NULL or an object merged into --json's output */
 } jobinfo;
 
 int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen);

@@ -16,6 +16,7 @@ static void usage(FILE *f)
         "  cancel JOB       cancel a job: pending batches are dropped\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
+        "  cache stats|clear  the transformation cache: entries, bytes, recent hits; remove entries\n"
         "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
 }
 
@@ -25,7 +26,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
-                {"split", cmd_split},   {"tokens", cmd_tokens}};
+                {"split", cmd_split},   {"tokens", cmd_tokens}, {"cache", cmd_cache}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

@@ -21,6 +21,9 @@ static void usage(FILE *f)
         "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
         "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "  --cache-redis URL    Redis of the transformation cache (default: the queue's);\n"
+        "                       give it its own server or db with maxmemory-policy allkeys-lru\n"
+        "  --cache-ttl S        TTL of cache entries a job's spec does not set (default 0: none)\n"
         "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
         "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
         RURL_DEFAULT);
@@ -42,6 +45,7 @@ int main(int argc, char **argv)
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
+        {"cache-redis", required_argument, 0, 'C'},   {"cache-ttl", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
     const char *url = NULL;
@@ -56,6 +60,8 @@ int main(int argc, char **argv)
         case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'C': o.cache_url = optarg; break;
+        case 'T': if (num(optarg, 0, 100.0 * 365 * 86400, &v)) goto bad; o.cache_ttl = (long long)v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

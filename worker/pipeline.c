@@ -152,7 +152,9 @@ static void advance(pl_batch *b)
         if (tf->role == SPEC_ROLE_PARSER) rc = run_parser(b, tf);
         else if (!strcmp(tf->class_name, "HashEmbedding")) rc = run_hash_embedding(b, tf);
         else {
-            b->job = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b};
+            stage_cache *sc = &b->res.cache[b->tf_next - 1];
+            sc->enabled = spec_cache_enabled(b->spec), sc->ttl = spec_cache_ttl(b->spec);
+            b->job = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, sc};
             rc = remote_start(b->remote, &b->job);
             if (!rc) return; /* resumes in stage_done */
         }

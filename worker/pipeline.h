@@ -29,6 +29,7 @@ typedef struct pl_result {
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */
     stage_stats stats;    /* remote request counters */
+    stage_cache cache[SPEC_MAX_TF]; /* cache use and hits/misses per transformation */
     int fatal;            /* whole batch unusable (bad payload/spec): see fatal_msg */
     char fatal_msg[256];
 } pl_result;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "err.h"
 #include "extract.h"
 #include "log.h"
@@ -39,6 +40,7 @@
 struct remote_ctx {
     struct ev_loop *loop;
     oc_ctx *oc;
+    cache_ctx *cache; /* NULL: no cache */
 };
 
 typedef struct ejob {
@@ -370,12 +372,20 @@ static int embed_start(remote_ctx *r, stage_job *job)
     return 0;
 }
 
-int remote_start(remote_ctx *r, stage_job *job)
+void remote_set_cache(remote_ctx *r, cache_ctx *cache) { r->cache = cache; }
+
+static int start_uncached(void *ud, stage_job *job)
 {
-    if (!r || !job || !job->tf) return ERR_INVAL;
+    remote_ctx *r = ud;
     if (job->tf->role == SPEC_ROLE_EMBEDDING) return embed_start(r, job);
     if (job->tf->role == SPEC_ROLE_EXTRACTOR) return extract_start(r->oc, job);
     return ERR_UNSUPPORTED;
+}
+
+int remote_start(remote_ctx *r, stage_job *job)
+{
+    if (!r || !job || !job->tf) return ERR_INVAL;
+    return cache_stage_start(r->cache, job, start_uncached, r);
 }
 
 void remote_cancel_all(remote_ctx *r)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "err.h"
 #include "keys.h"
 #include "log.h"
@@ -42,6 +43,7 @@ typedef struct worker {
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
     remote_ctx *remote;
+    cache_ctx *cache;
 } worker;
 
 typedef struct flight {
@@ -100,11 +102,28 @@ static void requeue(worker *w, const char *ref, flight *f)
                       w->proc_key, KEYS_QUEUE, ref);
 }
 
+/* Job-hash counters beyond the fixed ones: cache hits and misses per
+ * transformation ("cache_hits:<i>", "cache_misses:<i>"), nonzero only. */
+static size_t ack_counters(const pl_result *res, char (*names)[32], char (*vals)[24])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SPEC_MAX_TF; i++) {
+        const uint64_t v[2] = {res->cache[i].hits, res->cache[i].misses};
+        for (int k = 0; k < 2; k++) {
+            if (!v[k]) continue;
+            snprintf(names[n], 32, "%s:%zu", k ? "cache_misses" : "cache_hits", i);
+            snprintf(vals[n++], 24, "%llu", (unsigned long long)v[k]);
+        }
+    }
+    return n;
+}
+
 /* Sends the ack script: output + counters + errors, atomically. */
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[7][KEYS_MAX], seq[16], n[5][24];
+    char k[7][KEYS_MAX], seq[16], n[6][24];
+    static char cn[2 * SPEC_MAX_TF][32], cv[2 * SPEC_MAX_TF][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -122,7 +141,9 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(n[2], 24, "%zu", res->nodes);
     snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
-    size_t argc = 19 + 2 * res->err_ids.n;
+    size_t nc = ack_counters(res, cn, cv);
+    snprintf(n[5], 24, "%zu", nc);
+    size_t fixed_n = 20, argc = fixed_n + 2 * nc + 2 * res->err_ids.n;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *lens = calloc(argc, sizeof *lens);
     if (!argv || !lens) {
@@ -133,12 +154,17 @@ static void send_ack(flight *f, pl_result *res, int dead)
     }
     const char *fixed[] = {"EVAL", SCRIPT_ACK, "7", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
                            f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
-                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4]};
-    for (size_t i = 0; i < 19; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
+                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4], n[5]};
+    for (size_t i = 0; i < fixed_n; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
     lens[12] = dead ? 0 : res->out.len;
+    size_t a = fixed_n;
+    for (size_t i = 0; i < nc; i++) {
+        argv[a] = cn[i], lens[a++] = strlen(cn[i]);
+        argv[a] = cv[i], lens[a++] = strlen(cv[i]);
+    }
     for (size_t i = 0; i < res->err_ids.n; i++) {
-        argv[19 + 2 * i] = res->err_ids.v[i], lens[19 + 2 * i] = strlen(res->err_ids.v[i]);
-        argv[20 + 2 * i] = res->err_msgs.v[i], lens[20 + 2 * i] = strlen(res->err_msgs.v[i]);
+        argv[a] = res->err_ids.v[i], lens[a++] = strlen(res->err_ids.v[i]);
+        argv[a] = res->err_msgs.v[i], lens[a++] = strlen(res->err_msgs.v[i]);
     }
     redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
     free(argv);
@@ -519,6 +545,9 @@ static int setup(worker *w, const worker_opts *o)
     w->loop = EV_DEFAULT;
     w->started_ms = now_ms();
     if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    if (!(w->cache = cache_new(w->loop, o->cache_url ? o->cache_url : o->url, o->cache_ttl)))
+        return -1;
+    remote_set_cache(w->remote, w->cache); /* metrics: cache_get_totals(w->cache) */
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
     ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
@@ -580,6 +609,13 @@ int worker_run(const worker_opts *o)
         if (w.stopping) break;
         delay = delay * 2 > 5 ? 5 : delay * 2;
     }
+    const cache_totals *ct = w.cache ? cache_get_totals(w.cache) : NULL;
+    if (ct)
+        log_kv("info", "cache_totals", "worker=%s hits=%llu misses=%llu bad_values=%llu writes=%llu write_errors=%llu",
+               w.id, (unsigned long long)ct->hits, (unsigned long long)ct->misses,
+               (unsigned long long)ct->bad_values, (unsigned long long)ct->writes,
+               (unsigned long long)ct->write_errors);
+    cache_free(w.cache);
     remote_free(w.remote);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -22,6 +22,8 @@ typedef struct worker_opts {
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
+    const char *cache_url; /* transformation cache Redis; NULL: the queue's */
+    long long cache_ttl;   /* default cache entry TTL in seconds; 0: none */
 } worker_opts;
 
 int worker_run(const worker_opts *o);

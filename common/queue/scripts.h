@@ -12,7 +12,8 @@
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
+ *                      nodes, embed_requests, llm_requests, ncounters,
+ *                      [job-hash field, increment] x ncounters, [doc_id, msg]...
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
