@@ -14,5 +14,6 @@ int cmd_cancel(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static void usage(FILE *f)
         "  status JOB       job state and counters (--json for one JSON object)\n"
         "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
         "  cancel JOB       cancel a job: pending batches are dropped\n"
+        "  retry JOB        re-run a finished job's failed documents and dead batches\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
         "  cache stats|clear  the transformation cache: entries, bytes, recent hits; remove entries\n"
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
-                {"split", cmd_split},   {"tokens", cmd_tokens}, {"cache", cmd_cache}};
+                {"split", cmd_split},   {"tokens", cmd_tokens}, {"cache", cmd_cache}, {"retry", cmd_retry}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

@@ -122,7 +122,7 @@ static size_t ack_counters(const pl_result *res, char (*names)[32], char (*vals)
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[7][KEYS_MAX], seq[16], n[6][24];
+    char k[8][KEYS_MAX], seq[16], n[6][24];
     static char cn[2 * SPEC_MAX_TF][32], cv[2 * SPEC_MAX_TF][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
@@ -135,6 +135,7 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(k[4], KEYS_MAX, "%s", w->proc_key);
     snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
     keys_batch(k[6], f->job, f->seq);
+    keys_job_sub(k[7], f->job, "retry");
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
@@ -143,7 +144,7 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
     size_t nc = ack_counters(res, cn, cv);
     snprintf(n[5], 24, "%zu", nc);
-    size_t fixed_n = 20, argc = fixed_n + 2 * nc + 2 * res->err_ids.n;
+    size_t fixed_n = 21, argc = fixed_n + 2 * nc + 2 * res->err_ids.n;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *lens = calloc(argc, sizeof *lens);
     if (!argv || !lens) {
@@ -152,11 +153,11 @@ static void send_ack(flight *f, pl_result *res, int dead)
         flight_end(f);
         return;
     }
-    const char *fixed[] = {"EVAL", SCRIPT_ACK, "7", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
+    const char *fixed[] = {"EVAL", SCRIPT_ACK, "8", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7],
                            f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
                            dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4], n[5]};
     for (size_t i = 0; i < fixed_n; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[12] = dead ? 0 : res->out.len;
+    lens[13] = dead ? 0 : res->out.len;
     size_t a = fixed_n;
     for (size_t i = 0; i < nc; i++) {
         argv[a] = cn[i], lens[a++] = strlen(cn[i]);

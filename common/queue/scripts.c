@@ -6,12 +6,13 @@
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
     "local function finalize(job)\n"                                                      \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
-    "                       'batches_dead', 'state')\n"                                   \
+    "                       'batches_dead', 'state', 'docs_failed')\n"                    \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
     "    return end\n"                                                                    \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
+    "  local bad = dead > 0 or tonumber(h[6] or '0') > 0\n"                                 \
     "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
-    "    redis.call('HSET', job, 'state', dead > 0 and 'failed' or 'done',\n"             \
+    "    redis.call('HSET', job, 'state', bad and 'failed' or 'done',\n"                  \
     "               'finished_ms', now_ms())\n"                                           \
     "  end\n"                                                                             \
     "end\n"
@@ -54,7 +55,11 @@ const char SCRIPT_ACK[] = FINALIZE
     "  local nc = tonumber(ARGV[10])\n"
     "  for i = 11, 10 + 2 * nc, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
     "  for i = 11 + 2 * nc, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
-    "  redis.call('DEL', KEYS[7])\n"
+    "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
+    "    redis.call('SADD', KEYS[8], ARGV[2])\n" /* payload kept for `retry` */
+    "  else\n"
+    "    redis.call('DEL', KEYS[7])\n"
+    "  end\n"
     "  finalize(KEYS[1])\n"
     "end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
@@ -101,3 +106,29 @@ const char SCRIPT_RECLAIM[] =
     "local n = 0\n"
     "while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end\n"
     "return n\n";
+
+const char SCRIPT_RETRY[] =
+    "local h = redis.call('HMGET', KEYS[1], 'state', 'batches_total')\n"
+    "if (h[1] ~= 'done' and h[1] ~= 'failed') or h[2] ~= ARGV[1] then return -1 end\n"
+    "local nb = tonumber(ARGV[2])\n"
+    "for b = 0, nb - 1 do\n"
+    "  if redis.call('SISMEMBER', KEYS[4], ARGV[3 + 4 * b]) == 0 then return -2 end\n"
+    "end\n"
+    "for b = 0, nb - 1 do\n"
+    "  local a = 3 + 4 * b\n"
+    "  redis.call('SREM', KEYS[4], ARGV[a])\n"
+    "  redis.call('DEL', KEYS[5 + 2 * b])\n"
+    "  redis.call('SET', KEYS[6 + 2 * b], ARGV[a + 2])\n"
+    "  if ARGV[a + 3] == '1' then\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_dead', -1)\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
+    "  end\n"
+    "  redis.call('HINCRBY', KEYS[1], 'batches_total', 1)\n"
+    "  redis.call('RPUSH', KEYS[2], ARGV[a + 1])\n"
+    "end\n"
+    "local nd = 0\n"
+    "for i = 3 + 4 * nb, #ARGV do nd = nd + redis.call('HDEL', KEYS[3], ARGV[i]) end\n"
+    "redis.call('HINCRBY', KEYS[1], 'docs_failed', -nd)\n"
+    "redis.call('HSET', KEYS[1], 'state', 'running')\n"
+    "redis.call('HDEL', KEYS[1], 'finished_ms')\n"
+    "return nd\n";

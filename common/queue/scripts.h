@@ -10,11 +10,19 @@
  * SCRIPT_SEAL    KEYS: job                     ARGV: -
  * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
  *                -> {state|nil, payload|nil, spec|nil, attempts}
- * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, retry
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, ncounters,
  *                      [job-hash field, increment] x ncounters, [doc_id, msg]...
+ *                A dead batch or one with failed documents keeps its payload
+ *                and its seq goes into the retry set; any other is deleted.
  *                -> 1 if recorded now, 0 if it had been recorded before
+ * SCRIPT_RETRY   KEYS: job, queue, errors, retry, [old batch, new batch]...
+ *                ARGV: batches_total as read, n, [old seq, new ref, new payload,
+ *                      old was dead (0|1)] x n, failed doc ids to forget...
+ *                Requeues a finished job's failed documents as new batches
+ *                -> documents forgotten, -1 job not finished or changed
+ *                meanwhile, -2 a batch is not (any more) retryable
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
  * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
@@ -29,6 +37,7 @@ extern const char SCRIPT_SUBMIT[];
 extern const char SCRIPT_SEAL[];
 extern const char SCRIPT_CLAIM[];
 extern const char SCRIPT_ACK[];
+extern const char SCRIPT_RETRY[];
 extern const char SCRIPT_REAP[];
 extern const char SCRIPT_REQUEUE[];
 extern const char SCRIPT_CANCEL[];

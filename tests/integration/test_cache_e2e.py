@@ -199,6 +199,48 @@ def check_concurrent_and_kill(t, env, data):
         fake.close()
 
 
+def check_retry(t, env, data):
+    """A job whose new documents failed with 401 (bad key) ends failed; retry
+    with the right key re-runs only them, paying only for their chunks."""
+    fake = Fake(env.dir, "--require-key", SECRET)
+    try:
+        corpus = make_corpus(os.path.join(env.dir, "docs"), 8)
+        spec = spec_of(env, fake)
+        job_run(env, corpus, spec)
+        make_corpus(corpus, 10)  # two more documents, the first 8 unchanged
+        counts(fake)
+        job = env.coord("submit", "--batch-docs", "3", "--pipeline", spec, corpus).stdout.strip()
+        env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": "sk-wrong"})])
+        st = env.status(job)
+        errs = env.cli_lines("HGETALL", f"ingest:job:{job}:errors")
+        t.check(st["state"] == "failed" and st["documents_failed"] == 2,
+                f"API errors: job failed with its 2 new documents failed: {st}")
+        t.check(any("401" in e for e in errs[1::2]), f"the API's 401 recorded: {errs}")
+        r = env.coord("retry", job)
+        t.check("2 documents requeued" in r.stdout, f"retry requeues the 2: {r.stdout}")
+        t.check(env.status(job)["state"] == "running", "retried job is running again")
+        counts(fake)
+        env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})])
+        e, _, inputs = counts(fake)
+        st = env.status(job)
+        out = env.export(job)
+        mine = [n for n in out if n["metadata"]["file_name"] in ("doc08.txt", "doc09.txt")]
+        t.check(st["state"] == "done" and st["documents_failed"] == 0 and
+                st["documents_done"] == 10, f"after retry: done, nothing failed {st}")
+        t.check(inputs == len(mine) and e >= 1, f"retry paid only for the 2 documents' chunks "
+                                                f"({inputs} inputs, {len(mine)} chunks)")
+        fresh, _ = job_run(env, corpus, spec)
+        t.check(by_id(out) == by_id(env.export(fresh)) and all(exact(n) for n in out),
+                "after retry: the job's nodes are a clean run's")
+        t.check(not env.cli_lines("--scan", "--pattern", f"ingest:job:{job}:batch:*"),
+                "retried payloads released")
+        r = env.coord("retry", job)
+        t.check("0 documents requeued" in r.stdout, f"nothing left to retry: {r.stdout}")
+        t.check(env.coord("retry", "no-such-job", check=False).returncode == 2, "unknown job")
+    finally:
+        fake.close()
+
+
 def check_separate_redis_and_commands(t, env, data):
     fake = Fake(env.dir)
     other = Env.__new__(Env)  # a second private redis-server for the cache
@@ -243,5 +285,5 @@ def check_separate_redis_and_commands(t, env, data):
 
 
 if __name__ == "__main__":
-    sys.exit(run_checks([check_cold_warm, check_corrupt, check_concurrent_and_kill,
+    sys.exit(run_checks([check_cold_warm, check_corrupt, check_concurrent_and_kill, check_retry,
                          check_separate_redis_and_commands], "sample"))

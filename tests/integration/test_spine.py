@@ -81,7 +81,7 @@ def check_bad_documents(t, env, data):
     job = env.coord("submit", bad).stdout.strip()
     env.wait_all([env.start_worker("--exit-when-idle")])
     st = env.status(job)
-    t.check(st["state"] == "done" and st["documents_failed"] == 2, f"2 bad documents: {st}")
+    t.check(st["state"] == "failed" and st["documents_failed"] == 2, f"2 bad documents: {st}")
     errs = env.cli_lines("HGETALL", f"ingest:job:{job}:errors")
     t.check("latin1.txt" in errs and "binary.txt" in errs, f"errors recorded: {errs}")
     ids = {n["relationships"]["1"]["node_id"] for n in env.export(job)}
