@@ -134,7 +134,7 @@ static void print_recent(redisContext *q)
         int64_t h, m;
         json_t *a = cachestat_job(q, r->element[i]->str, &h, &m);
         printf("  %-40s %lld hits, %lld misses%s\n", r->element[i]->str, (long long)h, (long long)m,
-               a ? "" : " (no cached stages)");
+               json_object_get(a, "cache") ? "" : " (no cached stages)");
         json_decref(a);
     }
     freeReplyObject(r);

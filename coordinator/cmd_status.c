@@ -44,7 +44,7 @@ int cmd_status(int argc, char **argv)
         fprintf(stderr, "status: %s\n", err);
         return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
-    ji.extra = cache ? json_pack("{s:o}", "cache", cache) : NULL;
+    ji.extra = cache;
     if (json) jobinfo_print_json(stdout, argv[optind], &ji, jobinfo_now_ms());
     else jobinfo_print(stdout, argv[optind], &ji, jobinfo_now_ms());
     if (!json) cachestat_print(stdout, cache);

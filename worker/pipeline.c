@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "docstore.h"
 #include "err.h"
 #include "hashembed.h"
 #include "mdparse.h"
@@ -24,6 +25,9 @@ struct pl_batch {
     char **doc_err;     /* per file: NULL or failure message */
     size_t tf_next;     /* next transformation to run */
     stage_job job;      /* the remote stage in flight */
+    strv_t ds_ids, ds_hashes; /* docstore: every document read, its hash ... */
+    int *ds_doc;        /* ... its file ... */
+    ds_state *ds_st;    /* ... and what the docstore says */
     pl_result res;
     pl_done_fn *done;
     void *ud;
@@ -129,6 +133,53 @@ static int run_hash_embedding(pl_batch *b, const spec_tf *tf)
 static void finish(pl_batch *b);
 static void advance(pl_batch *b);
 
+/* --- docstore (docstore.h): documents' hashes before the first
+ * transformation, unchanged ones dropped, the rest recorded at the ack --- */
+
+static int ds_prepare(pl_batch *b)
+{
+    size_t n = b->nodes.n ? b->nodes.n : 1;
+    if (!(b->ds_doc = calloc(n, sizeof *b->ds_doc)) || !(b->ds_st = calloc(n, sizeof *b->ds_st)))
+        return ERR_NOMEM;
+    for (size_t i = 0; i < b->nodes.n; i++) {
+        char h[65];
+        int rc = node_hash(b->nodes.v[i], 1, h);
+        if (!rc) rc = strv_push(&b->ds_ids, b->nodes.v[i]->id);
+        if (!rc) rc = strv_push(&b->ds_hashes, h);
+        if (rc) return rc;
+        b->ds_doc[i] = b->nodes.v[i]->doc_index;
+    }
+    return 0;
+}
+
+static void ds_looked_up(void *ud)
+{
+    pl_batch *b = ud;
+    size_t kept = 0;
+    for (size_t i = 0; i < b->nodes.n; i++) {
+        if (b->ds_st[i] == DS_UNCHANGED) node_free(b->nodes.v[i]);
+        else b->nodes.v[kept++] = b->nodes.v[i];
+    }
+    b->nodes.n = kept;
+    advance(b);
+}
+
+static void ds_record(pl_batch *b)
+{
+    const char *strategy, *coll = b->ds_doc ? spec_docstore(b->spec, &strategy) : NULL;
+    if (coll) {
+        b->res.ds_mode = strcmp(strategy, "upserts_and_delete") ? 'k' : 'd';
+        snprintf(b->res.ds_coll, sizeof b->res.ds_coll, "%s", coll);
+    }
+    for (size_t i = 0; b->ds_doc && !b->res.fatal && i < b->ds_ids.n; i++) {
+        int d = b->ds_doc[i];
+        if (d >= 0 && (size_t)d < b->wb.n && b->doc_err[d]) continue;
+        b->res.ds_count[b->ds_st[i]]++;
+        if (strv_push(&b->res.ds_ids, b->ds_ids.v[i]) || strv_push(&b->res.ds_hashes, b->ds_hashes.v[i]))
+            fatal(b, "out of memory");
+    }
+}
+
 static void stage_fail(void *ud, size_t i, const char *msg)
 {
     pl_batch *b = ud;
@@ -173,6 +224,7 @@ static void finish(pl_batch *b)
         else b->nodes.v[kept++] = n;
     }
     b->nodes.n = kept;
+    ds_record(b);
     for (size_t i = 0; !b->res.fatal && i < b->wb.n; i++) {
         if (!b->doc_err[i]) continue;
         b->res.docs_failed++;
@@ -196,11 +248,16 @@ void pl_run(pl_batch *b)
         int rc = read_docs(b);
         if (rc) fatal(b, err_str(rc));
     }
+    const char *strategy, *coll = b->res.fatal ? NULL : spec_docstore(b->spec, &strategy);
+    if (coll && ds_prepare(b)) fatal(b, "out of memory");
     if (b->res.fatal) {
         finish(b);
         return;
     }
-    advance(b);
+    if (coll)
+        docstore_lookup(remote_redis(b->remote), coll, strategy, (const char *const *)b->ds_ids.v,
+                        (const char *const *)b->ds_hashes.v, b->ds_ids.n, b->ds_st, ds_looked_up, b);
+    else advance(b);
 }
 
 double pl_cpu_budget_s(const pl_batch *b)
@@ -227,5 +284,11 @@ void pl_free(pl_batch *b)
     buf_free(&b->res.out);
     strv_free(&b->res.err_ids);
     strv_free(&b->res.err_msgs);
+    strv_free(&b->res.ds_ids);
+    strv_free(&b->res.ds_hashes);
+    strv_free(&b->ds_ids);
+    strv_free(&b->ds_hashes);
+    free(b->ds_doc);
+    free(b->ds_st);
     free(b);
 }

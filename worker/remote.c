@@ -40,6 +40,7 @@
 struct remote_ctx {
     struct ev_loop *loop;
     oc_ctx *oc;
+    struct redisAsyncContext *redis; /* the queue's command connection */
     cache_ctx *cache; /* NULL: no cache */
 };
 
@@ -76,13 +77,20 @@ typedef struct ebatch {
     size_t idx[];
 } ebatch;
 
-void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis) { oc_set_redis(r->oc, redis); }
+void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis)
+{
+    r->redis = redis;
+    oc_set_redis(r->oc, redis);
+}
+
+struct redisAsyncContext *remote_redis(const remote_ctx *r) { return r->redis; }
 
 remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis, const char *worker_id)
 {
     remote_ctx *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->loop = loop;
+    r->redis = redis;
     if (!(r->oc = oc_new(loop, redis))) {
         free(r);
         return NULL;

@@ -62,6 +62,8 @@ remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
                        const char *worker_id);
 /* The command connection changed (reconnect) or is gone (NULL). */
 void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis);
+/* The current command connection (NULL while disconnected). */
+struct redisAsyncContext *remote_redis(const remote_ctx *r);
 struct cache_ctx;
 /* Puts the transformation cache (cache.h) in front of the stages of jobs
  * whose stage_job.cache says so; NULL: none. */

@@ -103,27 +103,44 @@ static void requeue(worker *w, const char *ref, flight *f)
 }
 
 /* Job-hash counters beyond the fixed ones: cache hits and misses per
- * transformation ("cache_hits:<i>", "cache_misses:<i>"), nonzero only. */
+ * transformation ("cache_hits:<i>", "cache_misses:<i>") and the docstore's
+ * document counts, nonzero only. */
 static size_t ack_counters(const pl_result *res, char (*names)[32], char (*vals)[24])
 {
+    static const char *const ds_names[] = {"docstore_new", "docstore_changed", "docstore_unchanged"};
     size_t n = 0;
-    for (size_t i = 0; i < SPEC_MAX_TF; i++) {
-        const uint64_t v[2] = {res->cache[i].hits, res->cache[i].misses};
-        for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; i < SPEC_MAX_TF + 1; i++) {
+        const uint64_t v[3] = {i < SPEC_MAX_TF ? res->cache[i].hits : res->ds_count[0],
+                               i < SPEC_MAX_TF ? res->cache[i].misses : res->ds_count[1],
+                               i < SPEC_MAX_TF ? 0 : res->ds_count[2]};
+        for (int k = 0; k < 3; k++) {
             if (!v[k]) continue;
-            snprintf(names[n], 32, "%s:%zu", k ? "cache_misses" : "cache_hits", i);
+            if (i < SPEC_MAX_TF) snprintf(names[n], 32, "%s:%zu", k ? "cache_misses" : "cache_hits", i);
+            else snprintf(names[n], 32, "%s", ds_names[k]);
             snprintf(vals[n++], 24, "%llu", (unsigned long long)v[k]);
         }
     }
     return n;
 }
 
-/* Sends the ack script: output + counters + errors, atomically. */
+typedef struct argvb {
+    const char **v;
+    size_t *l, n, cap;
+} argvb;
+
+static void arg(argvb *a, const char *s, size_t len)
+{
+    if (a->n < a->cap) a->v[a->n] = s, a->l[a->n++] = len;
+}
+
+static void arg_s(argvb *a, const char *s) { arg(a, s, strlen(s)); }
+
+/* Sends the ack script: output + counters + docstore records + errors, atomically. */
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[8][KEYS_MAX], seq[16], n[6][24];
-    static char cn[2 * SPEC_MAX_TF][32], cv[2 * SPEC_MAX_TF][24];
+    char k[12][KEYS_MAX], seq[16], n[7][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
+    static char cn[2 * SPEC_MAX_TF + 3][32], cv[2 * SPEC_MAX_TF + 3][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -136,6 +153,9 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
     keys_batch(k[6], f->job, f->seq);
     keys_job_sub(k[7], f->job, "retry");
+    int nkeys = res->ds_mode && !keys_docstore_all(k + 8, res->ds_coll, f->job) ? 12 : 8;
+    if (nkeys == 8) mode[0] = '-';
+    size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n;
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
@@ -144,32 +164,29 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
     size_t nc = ack_counters(res, cn, cv);
     snprintf(n[5], 24, "%zu", nc);
-    size_t fixed_n = 21, argc = fixed_n + 2 * nc + 2 * res->err_ids.n;
-    const char **argv = calloc(argc, sizeof *argv);
-    size_t *lens = calloc(argc, sizeof *lens);
-    if (!argv || !lens) {
-        free(argv), free(lens);
+    snprintf(n[6], 24, "%zu", nrec);
+    argvb a = {.cap = 3 + 12 + 12 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
+    a.v = calloc(a.cap, sizeof *a.v);
+    a.l = calloc(a.cap, sizeof *a.l);
+    if (!a.v || !a.l) {
+        free(a.v), free(a.l);
         log_kv("error", "ack_failed", "worker=%s ref=%s msg=\"out of memory\"", w->id, f->ref);
         flight_end(f);
         return;
     }
-    const char *fixed[] = {"EVAL", SCRIPT_ACK, "8", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7],
-                           f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
-                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4], n[5]};
-    for (size_t i = 0; i < fixed_n; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[13] = dead ? 0 : res->out.len;
-    size_t a = fixed_n;
-    for (size_t i = 0; i < nc; i++) {
-        argv[a] = cn[i], lens[a++] = strlen(cn[i]);
-        argv[a] = cv[i], lens[a++] = strlen(cv[i]);
-    }
-    for (size_t i = 0; i < res->err_ids.n; i++) {
-        argv[a] = res->err_ids.v[i], lens[a++] = strlen(res->err_ids.v[i]);
-        argv[a] = res->err_msgs.v[i], lens[a++] = strlen(res->err_msgs.v[i]);
-    }
-    redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
-    free(argv);
-    free(lens);
+    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 12 ? "12" : "8");
+    for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
+    arg_s(&a, f->ref), arg_s(&a, seq);
+    arg(&a, dead || !res->out.p ? "" : res->out.p, dead ? 0 : res->out.len);
+    arg_s(&a, dead ? "1" : "0");
+    for (int i = 0; i < 6; i++) arg_s(&a, n[i]);
+    for (size_t i = 0; i < nc; i++) arg_s(&a, cn[i]), arg_s(&a, cv[i]);
+    arg_s(&a, mode), arg_s(&a, n[6]);
+    for (size_t i = 0; i < nrec; i++) arg_s(&a, res->ds_ids.v[i]), arg_s(&a, res->ds_hashes.v[i]);
+    for (size_t i = 0; i < res->err_ids.n; i++) arg_s(&a, res->err_ids.v[i]), arg_s(&a, res->err_msgs.v[i]);
+    redisAsyncCommandArgv(w->cmd, on_ack, f, (int)a.n, a.v, a.l);
+    free(a.v);
+    free(a.l);
     buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 

@@ -52,6 +52,9 @@ json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
  * "cache_ttl" in seconds (-1 when absent: the worker's default; 0: none). */
 int spec_cache_enabled(const spec_t *s);
 int64_t spec_cache_ttl(const spec_t *s);
+/* Top-level "docstore": its collection (NULL when none) and strategy
+ * ("upserts" | "duplicates_only" | "upserts_and_delete"). */
+const char *spec_docstore(const spec_t *s, const char **strategy);
 /* Reader option from the top-level "reader" object, or dflt. */
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt);
 

@@ -8,13 +8,31 @@
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
     "                       'batches_dead', 'state', 'docs_failed')\n"                    \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
-    "    return end\n"                                                                    \
+    "    return false end\n"                                                              \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
     "  local bad = dead > 0 or tonumber(h[6] or '0') > 0\n"                                 \
     "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
     "    redis.call('HSET', job, 'state', bad and 'failed' or 'done',\n"                  \
     "               'finished_ms', now_ms())\n"                                           \
+    "    return true\n"                                                                   \
     "  end\n"                                                                             \
+    "  return false\n"                                                                    \
+    "end\n"
+
+/* upserts_and_delete, once the job finished: documents of the collection
+ * this job did not see are removed (K: job, collection, hashes, seen, deleted). */
+#define DS_DELETE                                                                          \
+    "local function ds_delete(job, coll, hashes, seen, deleted)\n"                         \
+    "  local n = 0\n"                                                                      \
+    "  for _, id in ipairs(redis.call('HKEYS', coll)) do\n"                                \
+    "    if redis.call('SISMEMBER', seen, id) == 0 then\n"                                 \
+    "      redis.call('SREM', hashes, redis.call('HGET', coll, id))\n"                     \
+    "      redis.call('HDEL', coll, id)\n"                                                 \
+    "      redis.call('SADD', deleted, id)\n"                                              \
+    "      n = n + 1\n"                                                                    \
+    "    end\n"                                                                            \
+    "  end\n"                                                                              \
+    "  redis.call('HINCRBY', job, 'docstore_deleted', n)\n"                                \
     "end\n"
 
 const char SCRIPT_SUBMIT[] =
@@ -24,9 +42,11 @@ const char SCRIPT_SUBMIT[] =
     "redis.call('RPUSH', KEYS[3], ARGV[2])\n"
     "return 1\n";
 
-const char SCRIPT_SEAL[] = FINALIZE
+const char SCRIPT_SEAL[] = FINALIZE DS_DELETE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
-    "finalize(KEYS[1])\n"
+    "if finalize(KEYS[1]) and ARGV[1] == 'd' then\n"
+    "  ds_delete(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])\n"
+    "end\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
@@ -37,7 +57,7 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
     "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
 
-const char SCRIPT_ACK[] = FINALIZE
+const char SCRIPT_ACK[] = FINALIZE DS_DELETE
     "local fresh = redis.call('SADD', KEYS[2], ARGV[2]) == 1\n"
     "if fresh then\n"
     "  if ARGV[4] == '1' then\n"
@@ -52,15 +72,28 @@ const char SCRIPT_ACK[] = FINALIZE
     "  redis.call('HINCRBY', KEYS[1], 'nodes', ARGV[7])\n"
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
-    "  local nc = tonumber(ARGV[10])\n"
-    "  for i = 11, 10 + 2 * nc, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
-    "  for i = 11 + 2 * nc, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
+    "  local a = 11 + 2 * tonumber(ARGV[10])\n"
+    "  for i = 11, a - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+    "  local mode, e = ARGV[a], a + 2 + 2 * tonumber(ARGV[a + 1])\n"
+    "  for i = a + 2, e - 1, 2 do\n" /* docstore: record after the nodes, same script */
+    "    local old = redis.call('HGET', KEYS[9], ARGV[i])\n"
+    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[10], old) end\n"
+    "    redis.call('HSET', KEYS[9], ARGV[i], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[10], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[11], ARGV[i])\n"
+    "  end\n"
+    "  for i = e, #ARGV - 1, 2 do\n"
+    "    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])\n"
+    "    if mode ~= '-' then redis.call('SADD', KEYS[11], ARGV[i]) end\n"
+    "  end\n"
     "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
     "    redis.call('SADD', KEYS[8], ARGV[2])\n" /* payload kept for `retry` */
     "  else\n"
     "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
-    "  finalize(KEYS[1])\n"
+    "  if finalize(KEYS[1]) and mode == 'd' then\n"
+    "    ds_delete(KEYS[1], KEYS[9], KEYS[10], KEYS[11], KEYS[12])\n"
+    "  end\n"
     "end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "return fresh and 1 or 0\n";

@@ -7,13 +7,20 @@
  * scripts assume a single Redis, not Redis Cluster.
  *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
- * SCRIPT_SEAL    KEYS: job                     ARGV: -
+ * SCRIPT_SEAL    KEYS: job [, docstore, docstore hashes, job docs, job deleted]
+ *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
  * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, retry
+ *                      [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, ncounters,
- *                      [job-hash field, increment] x ncounters, [doc_id, msg]...
+ *                      [job-hash field, increment] x ncounters,
+ *                      docstore mode ('-' none, 'k' keep, 'd' upserts_and_delete),
+ *                      nrecords, [doc id, doc hash] x nrecords, [doc_id, msg]...
+ *                Records the documents in the docstore with the nodes, and
+ *                the failed ones as seen; upserts_and_delete then deletes the
+ *                unseen ones when this ack finishes the job.
  *                A dead batch or one with failed documents keeps its payload
  *                and its seq goes into the retry set; any other is deleted.
  *                -> 1 if recorded now, 0 if it had been recorded before

@@ -11,7 +11,7 @@ reads nor writes; corrupted values planted in Redis are misses (a warning
 each) and the output stays right; two workers writing the same entries at
 once; a worker killed with SIGKILL while working leaves only valid entries;
 --cache-redis puts the entries in another Redis; `cache stats` and
-`cache clear [--older-than]`."""
+`cache clear [--older-than]`; retry after 401s; the docstore strategies."""
 import json
 import os
 import subprocess
@@ -241,6 +241,59 @@ def check_retry(t, env, data):
         fake.close()
 
 
+def check_docstore(t, env, data):
+    """LlamaIndex's docstore strategies: unchanged documents skipped and
+    counted, changed ones re-processed, absent ones deleted; a document whose
+    processing failed is not recorded, so the next run processes it."""
+    fake = Fake(env.dir, "--require-key", SECRET)
+    try:
+        corpus = make_corpus(os.path.join(env.dir, "docs"), 6)
+
+        def ds_run(coll, strategy="upserts", key=SECRET):
+            spec = spec_of(env, fake, extra={"docstore": {"collection": coll, "strategy": strategy}})
+            job = env.coord("submit", "--batch-docs", "2", "--pipeline", spec, corpus).stdout.strip()
+            env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": key})])
+            st = env.status(job)
+            return job, st, st.get("docstore", {}), env.export(job)
+
+        job, st, ds, out = ds_run("nightly", key="sk-wrong")
+        t.check(st["documents_failed"] == 6 and env.cli("HLEN", "ingest:docstore:nightly") == "0",
+                f"failed documents are not recorded ({st['documents_failed']} failed)")
+        job, st, ds, out = ds_run("nightly")
+        t.check(ds == {"new": 6, "changed": 0, "unchanged": 0, "deleted": 0} and len(out) > 10,
+                f"first run: 6 new {ds}")
+        t.check(env.cli("HLEN", "ingest:docstore:nightly") == "6", "6 documents recorded")
+        counts(fake)
+        job, st, ds, out = ds_run("nightly")
+        e, _, _ = counts(fake)
+        t.check(ds.get("unchanged") == 6 and ds.get("new") == 0 and out == [] and e == 0
+                and st["state"] == "done", f"same folder again: 6 unchanged, skipped {ds}")
+        p = os.path.join(corpus, "doc02.txt")
+        txt = open(p).read()
+        open(p, "w").write("Revised. " + txt)
+        job, st, ds, out = ds_run("nightly")
+        t.check(ds.get("changed") == 1 and ds.get("unchanged") == 5 and out and
+                {n["metadata"]["file_name"] for n in out} == {"doc02.txt"},
+                f"one file changed: re-processed alone {ds}")
+        text = env.coord("status", job).stdout
+        t.check("docstore:       0 new, 1 changed, 5 unchanged (skipped)" in text,
+                f"status text shows the docstore counters:\n{text}")
+        job, st, ds, out = ds_run("dups", "duplicates_only")
+        job, st, ds, out = ds_run("dups", "duplicates_only")
+        t.check(ds.get("unchanged") == 6 and out == [], f"duplicates_only: seen hashes skipped {ds}")
+        job, st, ds, out = ds_run("mirror", "upserts_and_delete")
+        os.unlink(os.path.join(corpus, "doc04.txt"))
+        job, st, ds, out = ds_run("mirror", "upserts_and_delete")
+        t.check(ds.get("deleted") == 1 and ds.get("unchanged") == 5,
+                f"upserts_and_delete: the removed file counted as deleted {ds}")
+        t.check(env.cli_lines("SMEMBERS", f"ingest:job:{job}:deleted") == ["doc04.txt"] and
+                env.cli("HEXISTS", "ingest:docstore:mirror", "doc04.txt") == "0" and
+                env.cli("HLEN", "ingest:docstore:mirror") == "5",
+                "its record is gone from the collection")
+    finally:
+        fake.close()
+
+
 def check_separate_redis_and_commands(t, env, data):
     fake = Fake(env.dir)
     other = Env.__new__(Env)  # a second private redis-server for the cache
@@ -286,4 +339,4 @@ def check_separate_redis_and_commands(t, env, data):
 
 if __name__ == "__main__":
     sys.exit(run_checks([check_cold_warm, check_corrupt, check_concurrent_and_kill, check_retry,
-                         check_separate_redis_and_commands], "sample"))
+                         check_docstore, check_separate_redis_and_commands], "sample"))

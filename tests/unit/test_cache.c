@@ -136,6 +136,18 @@ static void test_spec(void)
                          "{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"cache_ttl\":-1}",
                          "{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"cache_ttl\":\"1h\"}"};
     for (size_t i = 0; i < 3; i++) CHECK(spec_parse(bad[i], strlen(bad[i]), err, sizeof err) == NULL);
+#define DS(x) "{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"docstore\":" x "}"
+    const char *st = NULL;
+    s = parse(DS("{\"collection\":\"nightly\"}"));
+    CHECK(s && !strcmp(spec_docstore(s, &st), "nightly") && !strcmp(st, "upserts"));
+    spec_free(s);
+    s = parse(DS("{\"collection\":\"n\",\"strategy\":\"upserts_and_delete\"}"));
+    CHECK(s && !strcmp(spec_docstore(s, &st), "n") && !strcmp(st, "upserts_and_delete"));
+    spec_free(s);
+    const char *bad_ds[] = {DS("{\"collection\":\"a:b\"}"), DS("{\"strategy\":\"upserts\"}"),
+                            DS("{\"collection\":\"n\",\"strategy\":\"sometimes\"}"),
+                            DS("{\"collection\":\"n\",\"store\":1}"), DS("\"n\"")};
+    for (size_t i = 0; i < 5; i++) CHECK(spec_parse(bad_ds[i], strlen(bad_ds[i]), err, sizeof err) == NULL);
 }
 
 int main(void)
