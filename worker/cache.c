@@ -46,20 +46,24 @@ typedef struct cunit {
     ustate st;
 } cunit;
 
-typedef struct cjob {
-    cache_ctx *c;
-    stage_job job, sub;
-    cache_start_fn *start;
-    void *start_ud;
-    char kind;  /* 'e' embedding per node, 'd' document */
+struct cache_plan {
+    char kind;       /* 'e' embedding per node, 'd' document */
     cunit *u;
     size_t nu;
     size_t *unit_of; /* node -> unit */
     node_t **subn;   /* the sub-job's nodes ... */
     size_t *map;     /* ... and their indices in job */
+    uint32_t dims;   /* expected embedding size; 0: any */
+};
+
+typedef struct cjob {
+    cache_ctx *c;
+    stage_job job, sub;
+    cache_start_fn *start;
+    void *start_ud;
+    cache_plan *p;
     size_t replies;  /* MGETs outstanding */
     int64_t ttl;
-    uint32_t dims;   /* expected embedding size; 0: any */
 } cjob;
 
 typedef struct chunk {
@@ -139,10 +143,7 @@ void cache_free(cache_ctx *c)
 static void cjob_end(cjob *j, int rc)
 {
     stage_job job = j->job;
-    free(j->u);
-    free(j->unit_of);
-    free(j->subn);
-    free(j->map);
+    cache_plan_free(j->p);
     free(j);
     job.done(job.ud, rc);
 }
@@ -155,41 +156,76 @@ static int embed_input(const node_t *n, buf_t *tmp, buf_t *in)
     return rc ? rc : oai_embed_input(tmp->p ? tmp->p : "", tmp->len, in);
 }
 
-/* One unit per node (embeddings) or per run of nodes of one document. */
-static int make_units(cjob *j)
+static char eligible(const spec_tf *tf)
 {
-    const stage_job *job = &j->job;
-    size_t n = job->n ? job->n : 1;
-    if (!(j->u = calloc(n, sizeof *j->u)) || !(j->unit_of = calloc(n, sizeof *j->unit_of)) ||
-        !(j->subn = calloc(n, sizeof *j->subn)) || !(j->map = calloc(n, sizeof *j->map)))
-        return ERR_NOMEM;
-    for (size_t i = 0; i < job->n; i++) {
-        if (j->kind == 'e' || !j->nu || job->nodes[i]->doc_index != job->nodes[i - 1]->doc_index)
-            j->u[j->nu++] = (cunit){.first = i};
-        j->u[j->nu - 1].n++;
-        j->unit_of[i] = j->nu - 1;
+    if (tf->role == SPEC_ROLE_EMBEDDING) return strcmp(tf->class_name, "HashEmbedding") ? 'e' : 0;
+    if (tf->role != SPEC_ROLE_EXTRACTOR) return 0;
+    if (!strcmp(tf->class_name, "SummaryExtractor")) {
+        json_t *sm = spec_get(tf, "summaries");
+        for (size_t k = 0; k < json_array_size(sm); k++)
+            if (strcmp(json_string_value(json_array_get(sm, k)), "self")) return 0;
+    }
+    return 'd';
+}
+
+void cache_plan_free(cache_plan *p)
+{
+    if (!p) return;
+    free(p->u);
+    free(p->unit_of);
+    free(p->subn);
+    free(p->map);
+    free(p);
+}
+
+/* The keys: one per node (embeddings) or per run of nodes of one document. */
+static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p->kind == 'e' || !p->nu || nodes[i]->doc_index != nodes[i - 1]->doc_index)
+            p->u[p->nu++] = (cunit){.first = i};
+        p->u[p->nu - 1].n++;
+        p->unit_of[i] = p->nu - 1;
     }
     int rc = 0;
-    if (j->kind == 'e') {
+    if (p->kind == 'e') {
         sha256_ctx st;
         buf_t tmp, in;
         buf_init(&tmp, 0);
         buf_init(&in, 0);
-        cachekey_embed_init(job->tf, &st);
-        for (size_t i = 0; !rc && i < job->n; i++) {
-            rc = embed_input(job->nodes[i], &tmp, &in);
-            if (!rc) cachekey_embed(&st, in.p ? in.p : "", in.len, &j->u[i].k);
+        cachekey_embed_init(tf, &st);
+        for (size_t i = 0; !rc && i < n; i++) {
+            rc = embed_input(nodes[i], &tmp, &in);
+            if (!rc) cachekey_embed(&st, in.p ? in.p : "", in.len, &p->u[i].k);
         }
         buf_free(&tmp);
         buf_free(&in);
         return rc;
     }
-    char *params = cachekey_params(job->tf);
+    char *params = cachekey_params(tf);
     if (!params) return ERR_NOMEM;
-    for (size_t k = 0; !rc && k < j->nu; k++)
-        rc = cachekey_doc(job->tf, params, job->nodes + j->u[k].first, j->u[k].n, &j->u[k].k);
+    for (size_t k = 0; !rc && k < p->nu; k++)
+        rc = cachekey_doc(tf, params, nodes + p->u[k].first, p->u[k].n, &p->u[k].k);
     free(params);
     return rc;
+}
+
+cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n)
+{
+    char kind = eligible(tf);
+    cache_plan *p = kind ? calloc(1, sizeof *p) : NULL;
+    size_t m = n ? n : 1;
+    if (!p) return NULL;
+    p->kind = kind;
+    json_t *d = spec_get(tf, "dimensions");
+    p->dims = kind == 'e' && json_is_integer(d) ? (uint32_t)json_integer_value(d) : 0;
+    if (!(p->u = calloc(m, sizeof *p->u)) || !(p->unit_of = calloc(m, sizeof *p->unit_of)) ||
+        !(p->subn = calloc(m, sizeof *p->subn)) || !(p->map = calloc(m, sizeof *p->map)) ||
+        plan_keys(p, tf, nodes, n)) {
+        cache_plan_free(p);
+        return NULL;
+    }
+    return p;
 }
 
 /* Moves the decoded node's content into the pipeline's node (which keeps
@@ -219,7 +255,7 @@ static int apply_doc(cjob *j, cunit *u, const char *p, size_t len)
 
 static int apply_embed(cjob *j, cunit *u, const char *p, size_t len)
 {
-    if (!len || len % 4 || len / 4 > 65536 || (j->dims && len / 4 != j->dims)) return ERR_PARSE;
+    if (!len || len % 4 || len / 4 > 65536 || (j->p->dims && len / 4 != j->p->dims)) return ERR_PARSE;
     uint32_t dim = (uint32_t)(len / 4);
     float *e = malloc(len);
     if (!e) return ERR_NOMEM;
@@ -240,8 +276,8 @@ static void apply(cjob *j, cunit *u, const char *v, size_t vlen)
 {
     const char *p;
     size_t len;
-    int rc = cacheval_decode(v, vlen, j->kind, u->k.tag, &p, &len);
-    if (!rc) rc = j->kind == 'e' ? apply_embed(j, u, p, len) : apply_doc(j, u, p, len);
+    int rc = cacheval_decode(v, vlen, j->p->kind, u->k.tag, &p, &len);
+    if (!rc) rc = j->p->kind == 'e' ? apply_embed(j, u, p, len) : apply_doc(j, u, p, len);
     if (!rc) {
         u->st = U_HIT;
         return;
@@ -255,8 +291,8 @@ static void sub_fail(void *ud, size_t i, const char *msg)
 {
     cjob *j = ud;
     if (i >= j->sub.n) return;
-    size_t node = j->map[i];
-    j->u[j->unit_of[node]].st = U_FAILED;
+    size_t node = j->p->map[i];
+    j->p->u[j->p->unit_of[node]].st = U_FAILED;
     j->job.fail(j->job.ud, node, msg);
 }
 
@@ -278,7 +314,7 @@ static void on_set(redisAsyncContext *ac, void *rv, void *priv)
 static int encode_unit(cjob *j, const cunit *u, buf_t *payload)
 {
     buf_reset(payload);
-    if (j->kind == 'd') return wire_nodes_encode(j->job.nodes + u->first, u->n, payload);
+    if (j->p->kind == 'd') return wire_nodes_encode(j->job.nodes + u->first, u->n, payload);
     const node_t *n = j->job.nodes[u->first];
     if (!n->embedding || !n->dim) return ERR_STATE;
     int rc = buf_reserve(payload, (size_t)n->dim * 4);
@@ -303,12 +339,12 @@ static void write_misses(cjob *j)
     char ttl[24];
     snprintf(ttl, sizeof ttl, "%lld", (long long)j->ttl);
     int64_t now = (int64_t)time(NULL);
-    for (size_t k = 0; k < j->nu; k++) {
-        cunit *u = &j->u[k];
+    for (size_t k = 0; k < j->p->nu; k++) {
+        cunit *u = &j->p->u[k];
         if (u->st != U_MISS) continue;
         buf_reset(&val);
         if (encode_unit(j, u, &payload) ||
-            cacheval_encode(j->kind, u->k.tag, now, payload.p ? payload.p : "", payload.len, &val))
+            cacheval_encode(j->p->kind, u->k.tag, now, payload.p ? payload.p : "", payload.len, &val))
             continue;
         const char *argv[5] = {"SET", u->k.key, val.p, "EX", ttl};
         size_t lens[5] = {3, strlen(u->k.key), val.len, 2, strlen(ttl)};
@@ -330,26 +366,26 @@ static void run_misses(cjob *j)
 {
     size_t m = 0;
     uint64_t hits = 0;
-    for (size_t k = 0; k < j->nu; k++) {
-        if (j->u[k].st == U_HIT) {
+    for (size_t k = 0; k < j->p->nu; k++) {
+        if (j->p->u[k].st == U_HIT) {
             hits++;
             continue;
         }
-        for (size_t i = 0; i < j->u[k].n; i++) {
-            j->subn[m] = j->job.nodes[j->u[k].first + i];
-            j->map[m++] = j->u[k].first + i;
+        for (size_t i = 0; i < j->p->u[k].n; i++) {
+            j->p->subn[m] = j->job.nodes[j->p->u[k].first + i];
+            j->p->map[m++] = j->p->u[k].first + i;
         }
     }
     j->job.cache->hits += hits;
-    j->job.cache->misses += j->nu - hits;
+    j->job.cache->misses += j->p->nu - hits;
     j->c->tot.hits += hits;
-    j->c->tot.misses += j->nu - hits;
+    j->c->tot.misses += j->p->nu - hits;
     if (j->c->closing || !m) {
         cjob_end(j, j->c->closing ? ERR_STATE : 0);
         return;
     }
     j->sub = j->job;
-    j->sub.nodes = j->subn, j->sub.n = m, j->sub.fail = sub_fail, j->sub.done = sub_done;
+    j->sub.nodes = j->p->subn, j->sub.n = m, j->sub.fail = sub_fail, j->sub.done = sub_done;
     j->sub.ud = j, j->sub.cache = NULL;
     int rc = j->start(j->start_ud, &j->sub);
     if (rc) cjob_end(j, rc);
@@ -364,7 +400,7 @@ static void on_mget(redisAsyncContext *ac, void *rv, void *priv)
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == ch->n) {
         for (size_t k = 0; k < ch->n; k++)
             if (r->element[k]->type == REDIS_REPLY_STRING)
-                apply(j, &j->u[ch->from + k], r->element[k]->str, r->element[k]->len);
+                apply(j, &j->p->u[ch->from + k], r->element[k]->str, r->element[k]->len);
     } else if (r && r->type == REDIS_REPLY_ERROR) {
         char q[300];
         log_kv("warn", "cache_lookup_failed", "msg=%s", log_quote(r->str, q, sizeof q));
@@ -382,7 +418,7 @@ static int send_mget(cjob *j, redisAsyncContext *ac, size_t from, size_t n)
     if (!rc) {
         *ch = (chunk){j, from, n};
         argv[0] = "MGET", lens[0] = 4;
-        for (size_t k = 0; k < n; k++) argv[k + 1] = j->u[from + k].k.key, lens[k + 1] = strlen(argv[k + 1]);
+        for (size_t k = 0; k < n; k++) argv[k + 1] = j->p->u[from + k].k.key, lens[k + 1] = strlen(argv[k + 1]);
         rc = redisAsyncCommandArgv(ac, on_mget, ch, (int)n + 1, argv, lens) == REDIS_OK ? 0 : ERR_REDIS;
     }
     if (rc) free(ch);
@@ -392,38 +428,27 @@ static int send_mget(cjob *j, redisAsyncContext *ac, size_t from, size_t n)
     return rc;
 }
 
-static char eligible(const stage_job *job)
-{
-    const spec_tf *tf = job->tf;
-    if (tf->role == SPEC_ROLE_EMBEDDING) return strcmp(tf->class_name, "HashEmbedding") ? 'e' : 0;
-    if (tf->role != SPEC_ROLE_EXTRACTOR) return 0;
-    if (!strcmp(tf->class_name, "SummaryExtractor")) {
-        json_t *sm = spec_get(tf, "summaries");
-        for (size_t k = 0; k < json_array_size(sm); k++)
-            if (strcmp(json_string_value(json_array_get(sm, k)), "self")) return 0;
-    }
-    return 'd';
-}
-
 int cache_stage_start(cache_ctx *c, stage_job *job, cache_start_fn *start, void *ud)
 {
-    char kind = job->cache && job->cache->enabled && c ? eligible(job) : 0;
-    if (!kind) return start(ud, job);
-    cjob *j = calloc(1, sizeof *j);
-    if (!j) return ERR_NOMEM;
-    *j = (cjob){.c = c, .job = *job, .start = start, .start_ud = ud, .kind = kind};
-    j->ttl = job->cache->ttl >= 0 ? job->cache->ttl : c->default_ttl;
-    json_t *d = spec_get(job->tf, "dimensions");
-    j->dims = kind == 'e' && json_is_integer(d) ? (uint32_t)json_integer_value(d) : 0;
-    int rc = make_units(j);
-    if (rc) {
-        free(j->u), free(j->unit_of), free(j->subn), free(j->map), free(j);
-        return rc;
+    stage_cache *sc = job->cache;
+    cache_plan *p = sc ? sc->plan : NULL;
+    if (sc) sc->plan = NULL; /* ours now */
+    if (!c || !sc || !sc->enabled || !eligible(job->tf)) {
+        cache_plan_free(p);
+        return start(ud, job);
     }
+    if (!p && !(p = cache_plan_new(job->tf, job->nodes, job->n))) return ERR_NOMEM;
+    cjob *j = calloc(1, sizeof *j);
+    if (!j) {
+        cache_plan_free(p);
+        return ERR_NOMEM;
+    }
+    *j = (cjob){.c = c, .job = *job, .start = start, .start_ud = ud, .p = p};
+    j->ttl = sc->ttl >= 0 ? sc->ttl : c->default_ttl;
     redisAsyncContext *ac = conn(c);
     j->replies = 1; /* guard while sending */
-    for (size_t at = 0; ac && at < j->nu; at += MGET_KEYS)
-        if (send_mget(j, ac, at, j->nu - at < MGET_KEYS ? j->nu - at : MGET_KEYS)) break;
+    for (size_t at = 0; ac && at < p->nu; at += MGET_KEYS)
+        if (send_mget(j, ac, at, p->nu - at < MGET_KEYS ? p->nu - at : MGET_KEYS)) break;
     if (--j->replies == 0) run_misses(j);
     return 0;
 }

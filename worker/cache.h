@@ -16,7 +16,10 @@
  * value that does not decode (one warning line each) just costs the
  * request.  The cache has its own connection (the queue's URL or
  * --cache-redis), reconnected lazily at most once a second.
- * Runs on the loop thread; key hashing is the only CPU work it adds. */
+ * Lookups and writes run on the loop thread; the keys (the CPU work: embed
+ * strings and SHA-256) are computed on a pool thread beforehand with
+ * cache_plan_new() and handed over in stage_cache.plan (computed inline
+ * when absent). */
 #ifndef INGEST_CACHE_H
 #define INGEST_CACHE_H
 
@@ -27,6 +30,7 @@
 struct ev_loop;
 
 typedef struct cache_ctx cache_ctx;
+typedef struct cache_plan cache_plan;
 
 /* Worker-wide counters (for logs and metrics). */
 typedef struct cache_totals {
@@ -36,6 +40,12 @@ typedef struct cache_totals {
 } cache_totals;
 
 typedef int cache_start_fn(void *ud, stage_job *job);
+
+/* The units and keys of a stage over nodes[0..n), for any thread (pure CPU).
+ * NULL when the stage is not cached (local, SummaryExtractor prev/next) or
+ * on ENOMEM.  nodes must be the array the stage will get. */
+cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n);
+void cache_plan_free(cache_plan *p); /* accepts NULL */
 
 /* url: a Redis URL (rurl.h); default_ttl seconds, 0 = none.  NULL on a bad
  * URL or allocation failure. */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "docstore.h"
 #include "err.h"
 #include "hashembed.h"
@@ -320,7 +321,13 @@ static void cpu_run(pool_job *j)
         if (b->ds_wait) return; /* cpu_done looks the documents up */
     }
     if (!b->res.err) run_local(b);
-    if (b->res.err || b->tf_next >= b->spec->n) encode(b);
+    if (b->res.err || b->tf_next >= b->spec->n) {
+        encode(b);
+        return;
+    }
+    stage_cache *sc = &b->res.cache[b->tf_next]; /* the remote stage's cache keys, here */
+    sc->enabled = spec_cache_enabled(b->spec), sc->ttl = spec_cache_ttl(b->spec);
+    if (sc->enabled) sc->plan = cache_plan_new(&b->spec->tf[b->tf_next], b->nodes.v, b->nodes.n);
 }
 
 static void cpu_done(pool_job *j);
@@ -368,7 +375,6 @@ static void cpu_done(pool_job *j)
         return;
     }
     stage_cache *sc = &b->res.cache[b->tf_next];
-    sc->enabled = spec_cache_enabled(b->spec), sc->ttl = spec_cache_ttl(b->spec);
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     stage_begin(b, remote_stage_name(tf));
     b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, sc};
@@ -398,6 +404,7 @@ void pl_free(pl_batch *b)
     strv_free(&b->res.ds_hashes);
     strv_free(&b->ds_ids);
     strv_free(&b->ds_hashes);
+    for (size_t i = 0; i < SPEC_MAX_TF; i++) cache_plan_free(b->res.cache[i].plan);
     free(b->ds_doc);
     free(b->ds_st);
     free(b);

@@ -37,6 +37,7 @@ typedef struct stage_cache {
     int64_t ttl;      /* seconds; -1: the worker's default; 0: none */
     uint64_t hits;    /* entries found: nodes (embeddings) or documents (extractors) */
     uint64_t misses;  /* entries computed by the stage */
+    struct cache_plan *plan; /* keys computed off the loop (cache.h), or NULL */
 } stage_cache;
 
 typedef struct stage_job {
