@@ -11,7 +11,6 @@
 #include "cache.h"
 
 #include <ev.h>
-#include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "err.h"
 #include "log.h"
 #include "oai.h"
+#include "rasync.h"
 #include "rurl.h"
 #include "wire.h"
 
@@ -95,21 +95,12 @@ static redisAsyncContext *conn(cache_ctx *c)
 {
     if (c->ac || c->closing || ev_now(c->loop) < c->next_try) return c->ac;
     c->next_try = ev_now(c->loop) + 1.0;
-    const rurl *u = &c->url;
-    redisAsyncContext *ac = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
-                                            : redisAsyncConnect(u->host, u->port);
-    if (!ac || ac->err) {
-        log_kv("warn", "cache_connect_failed", "msg=\"%s\"", ac ? ac->errstr : "out of memory");
-        if (ac) redisAsyncFree(ac);
+    char err[256], q[300];
+    redisAsyncContext *ac = rasync_connect(c->loop, &c->url, c, on_connect, on_disconnect, err, sizeof err);
+    if (!ac) {
+        log_kv("warn", "cache_connect_failed", "msg=%s", log_quote(err, q, sizeof q));
         return NULL;
     }
-    ac->data = c;
-    redisLibevAttach(c->loop, ac);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    if (u->pass[0] && u->user[0]) redisAsyncCommand(ac, NULL, NULL, "AUTH %s %s", u->user, u->pass);
-    else if (u->pass[0]) redisAsyncCommand(ac, NULL, NULL, "AUTH %s", u->pass);
-    if (u->db) redisAsyncCommand(ac, NULL, NULL, "SELECT %d", u->db);
     return c->ac = ac;
 }
 

@@ -20,7 +20,6 @@
 #include "worker.h"
 
 #include <ev.h>
-#include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -36,6 +35,7 @@
 #include "keys.h"
 #include "log.h"
 #include "pipeline.h"
+#include "rasync.h"
 #include "pool.h"
 #include "rurl.h"
 #include "scripts.h"
@@ -523,21 +523,11 @@ static void on_connect(const redisAsyncContext *c, int status)
 
 static redisAsyncContext *connect_one(worker *w, const rurl *u)
 {
-    redisAsyncContext *c = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
-                                           : redisAsyncConnect(u->host, u->port);
-    if (!c || c->err) {
-        log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=\"%s\"", w->id,
-               u->unix_path[0] ? u->unix_path : u->host, c ? c->errstr : "out of memory");
-        if (c) redisAsyncFree(c);
-        return NULL;
-    }
-    c->data = w;
-    redisLibevAttach(w->loop, c);
-    redisAsyncSetConnectCallback(c, on_connect);
-    redisAsyncSetDisconnectCallback(c, on_disconnect);
-    if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
-    else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
-    if (u->db) redisAsyncCommand(c, NULL, NULL, "SELECT %d", u->db);
+    char err[256], q[300];
+    redisAsyncContext *c = rasync_connect(w->loop, u, w, on_connect, on_disconnect, err, sizeof err);
+    if (!c)
+        log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=%s", w->id,
+               u->unix_path[0] ? u->unix_path : u->host, log_quote(err, q, sizeof q));
     return c;
 }
 

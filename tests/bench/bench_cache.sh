@@ -9,7 +9,8 @@
 # usage: tests/bench/bench_cache.sh [BUILD_DIR]
 #   env: CORPUS (default /work/shared/corpus/financebench-seed/text)
 #        MOCK   (default /work/shared/tools/mock-openai/server.mjs)
-#        TITLES ("0 1": without and with TitleExtractor)
+#        VARIANTS ("plain title docstore": split+embed, + TitleExtractor,
+#        split+embed with a docstore collection, strategy upserts)
 # Prints one JSON line per run: pipeline, run (cold|warm|one_changed), wall_s
 # (submit to worker exit), job_s (the job's elapsed time), requests (embedding,
 # chat), inputs, cache hits/misses, and ratio = wall_s / cold wall_s.
@@ -18,35 +19,8 @@ set -euo pipefail
 BUILD=${1:-build}
 CORPUS=${CORPUS:-/work/shared/corpus/financebench-seed/text}
 MOCK=${MOCK:-/work/shared/tools/mock-openai/server.mjs}
-COORD="$BUILD/coordinator/ingest-coordinator"
-WORKER="$BUILD/worker/ingest-worker"
-for f in "$COORD" "$WORKER" "$MOCK"; do
-    [ -e "$f" ] || { echo "missing $f" >&2; exit 2; }
-done
-[ -d "$CORPUS" ] || { echo "missing corpus $CORPUS" >&2; exit 2; }
-
-DIR=$(mktemp -d /tmp/ingest-bench-cache-XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-SOCK="$DIR/redis.sock"
-redis-server --port 0 --unixsocket "$SOCK" --dir "$DIR" --save "" --appendonly no \
-    --logfile "$DIR/redis.log" &
-PIDS+=($!)
-node "$MOCK" --port 0 --port-file "$DIR/mock.port" >"$DIR/mock.out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 200); do
-    [ -S "$SOCK" ] && [ -s "$DIR/mock.port" ] && break
-    sleep 0.05
-done
-PORT=$(cat "$DIR/mock.port")
-URL="unix://$SOCK"
-BASE="http://127.0.0.1:$PORT/v1"
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 export OPENAI_API_KEY=sk-bench-not-a-real-key
 
 run() { # $1 pipeline name, $2 run name, $3 cold wall (or 0)
@@ -71,22 +45,27 @@ print(json.dumps({"pipeline": name, "run": run, "wall_s": round(wall, 3),
                   "chat_requests": s.get("requests", {}).get("chat_completions", 0),
                   "inputs": s.get("embedding_inputs"),
                   "cache": {e["class_name"]: [e["hits"], e["misses"]] for e in c},
+                  "docstore": st.get("docstore"),
                   "ratio": round(wall / float(cold), 3) if float(cold) else 1.0}))
 PYEOF
 }
 
-for title in ${TITLES:-0 1}; do
-    EXTRACT="" NAME="split+embed"
-    if [ "$title" = 1 ]; then
+for variant in ${VARIANTS:-plain title docstore}; do
+    EXTRACT="" NAME="split+embed" DOCSTORE=""
+    if [ "$variant" = title ]; then
         EXTRACT="{\"class_name\": \"TitleExtractor\", \"llm\": {\"api_base\": \"$BASE\"}},"
         NAME="split+title+embed"
+    fi
+    if [ "$variant" = docstore ]; then
+        DOCSTORE=', "docstore": {"collection": "bench", "strategy": "upserts"}'
+        NAME="split+embed+docstore"
     fi
     cat >"$DIR/spec.json" <<JSON
 {"transformations": [
   {"class_name": "SentenceSplitter", "chunk_size": 1024, "chunk_overlap": 20},
   $EXTRACT
   {"class_name": "OpenAIEmbedding", "api_base": "$BASE", "embed_batch_size": 100}
-]}
+]$DOCSTORE}
 JSON
     rm -rf "$DIR/docs"
     cp -r "$CORPUS" "$DIR/docs"
