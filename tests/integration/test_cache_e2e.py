@@ -328,6 +328,10 @@ def check_separate_redis_and_commands(t, env, data):
         r = env.coord("cache", "clear", *cr).stdout
         t.check(f"removed {len(theirs)} entries" in r and
                 not other.cli_lines("--scan", "--pattern", "ingest:cache:*"), f"cache clear: {r}")
+        gone = "unix://" + os.path.join(env.dir, "no-such.sock")
+        j, ws = job_run(env, corpus, spec, wargs=("--cache-redis", gone))
+        t.check(env.status(j)["state"] == "done" and all(exact(n) for n in env.export(j)) and
+                "cache_connect_failed" in logs(ws), "cache Redis unreachable: misses, right output")
         bad = env.coord("cache", "clear", "--older-than", "soon", check=False)
         t.check(bad.returncode == 2, "bad duration is a usage error")
         t.check(env.coord("cache", "bogus", check=False).returncode == 2, "unknown subcommand")
