@@ -55,6 +55,8 @@ int64_t spec_cache_ttl(const spec_t *s);
 /* Top-level "docstore": its collection (NULL when none) and strategy
  * ("upserts" | "duplicates_only" | "upserts_and_delete"). */
 const char *spec_docstore(const spec_t *s, const char **strategy);
+/* 1 for a parameter name that holds a secret (api_key, ...): never in a spec. */
+int spec_is_secret(const char *key);
 /* Reader option from the top-level "reader" object, or dflt. */
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt);
 

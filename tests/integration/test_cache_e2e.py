@@ -286,10 +286,11 @@ def check_docstore(t, env, data):
         job, st, ds, out = ds_run("mirror", "upserts_and_delete")
         t.check(ds.get("deleted") == 1 and ds.get("unchanged") == 5,
                 f"upserts_and_delete: the removed file counted as deleted {ds}")
-        t.check(env.cli_lines("SMEMBERS", f"ingest:job:{job}:deleted") == ["doc04.txt"] and
-                env.cli("HEXISTS", "ingest:docstore:mirror", "doc04.txt") == "0" and
+        gone = env.cli_lines("SMEMBERS", f"ingest:job:{job}:deleted")
+        t.check(len(gone) == 1 and gone[0].endswith("doc04.txt") and
+                env.cli("HEXISTS", "ingest:docstore:mirror", gone[0]) == "0" and
                 env.cli("HLEN", "ingest:docstore:mirror") == "5",
-                "its record is gone from the collection")
+                f"its record is gone from the collection ({gone})")
     finally:
         fake.close()
 
