@@ -35,7 +35,8 @@ PER_INPUT_MS=${PER_INPUT_MS:-10}
 BATCH=${BATCH:-100}
 CONCURRENCY=${CONCURRENCY:-8}
 # shellcheck source=bench_lib.sh
-source "$(dirname "$0")/bench_lib.sh" --latency-ms "$LATENCY_MS" --per-input-ms "$PER_INPUT_MS" ${MOCK_ARGS:-}
+MOCK_FLAGS="--latency-ms $LATENCY_MS --per-input-ms $PER_INPUT_MS ${MOCK_ARGS:-}"
+source "$(dirname "$0")/bench_lib.sh"
 
 EMBED="{\"class_name\": \"OpenAIEmbedding\", \"api_base\": \"$BASE\", \"embed_batch_size\": $BATCH, \"tpm\": ${TPM:-0}, \"rpm\": ${RPM:-0}}"
 [ "${LOCAL:-0}" = 1 ] && EMBED='{"class_name": "HashEmbedding", "dim": 1536}'

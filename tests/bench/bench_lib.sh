@@ -1,8 +1,8 @@
 # bench_lib.sh - sourced by the bench scripts: checks the binaries, the mock
 # and the corpus, makes a temp dir, starts a private redis-server (unix
-# socket) and the shared mock OpenAI server with "$@" as its flags, and
-# stops both on exit.  Sets DIR, SOCK, URL, PORT, BASE, COORD, WORKER.
-# Needs BUILD, CORPUS and MOCK set.
+# socket) and the shared mock OpenAI server with $MOCK_FLAGS (word-split)
+# as its flags, and stops both on exit.  Sets DIR, SOCK, URL, PORT, BASE,
+# COORD, WORKER.  Needs BUILD, CORPUS and MOCK set.
 COORD="$BUILD/coordinator/ingest-coordinator"
 WORKER="$BUILD/worker/ingest-worker"
 for f in "$COORD" "$WORKER" "$MOCK"; do
@@ -23,7 +23,8 @@ SOCK="$DIR/redis.sock"
 redis-server --port 0 --unixsocket "$SOCK" --dir "$DIR" --save "" --appendonly no \
     --logfile "$DIR/redis.log" &
 PIDS+=($!)
-node "$MOCK" --port 0 --port-file "$DIR/mock.port" "$@" >"$DIR/mock.out" 2>&1 &
+# shellcheck disable=SC2086
+node "$MOCK" --port 0 --port-file "$DIR/mock.port" ${MOCK_FLAGS:-} >"$DIR/mock.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do
     [ -S "$SOCK" ] && [ -s "$DIR/mock.port" ] && break
