@@ -241,6 +241,38 @@ def check_retry(t, env, data):
         fake.close()
 
 
+def check_retry_dead(t, env, data):
+    """A dead batch (its worker killed, --max-attempts 1) keeps its payload;
+    retry re-runs it and the job ends done."""
+    fake = Fake(env.dir, "--faults", "slow:30000")
+    try:
+        corpus = make_corpus(os.path.join(env.dir, "docs"), 3)
+        spec = spec_of(env, fake)
+        job = env.coord("submit", "--batch-docs", "10", "--pipeline", spec, corpus).stdout.strip()
+        w = env.start_worker("--id", "doomed", env={"OPENAI_API_KEY": SECRET})
+        deadline = time.time() + 30
+        while time.time() < deadline and fake.call("/stats")["in_flight"] < 1:
+            time.sleep(0.02)
+        w.kill()
+        w.wait()
+        w2 = env.start_worker("--id", "doomed", "--max-attempts", "1", "--exit-when-idle",
+                              env={"OPENAI_API_KEY": SECRET})
+        env.wait_all([w2])
+        st = env.status(job)
+        t.check(st["state"] == "failed" and st["batches_dead"] == 1 and st["documents_failed"] == 3,
+                f"killed twice over the limit: the batch is dead {st}")
+        r = env.coord("retry", job)
+        t.check("3 documents requeued in 1 batches" in r.stdout, f"retry takes the dead batch: {r.stdout}")
+        env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})])
+        st = env.status(job)
+        out = env.export(job)
+        t.check(st["state"] == "done" and st["batches_dead"] == 0 and st["documents_failed"] == 0
+                and len({n["metadata"]["file_name"] for n in out}) == 3 and all(exact(n) for n in out),
+                f"after retry: done with every document {st}")
+    finally:
+        fake.close()
+
+
 def check_docstore(t, env, data):
     """LlamaIndex's docstore strategies: unchanged documents skipped and
     counted, changed ones re-processed, absent ones deleted; a document whose
@@ -344,4 +376,4 @@ def check_separate_redis_and_commands(t, env, data):
 
 if __name__ == "__main__":
     sys.exit(run_checks([check_cold_warm, check_corrupt, check_concurrent_and_kill, check_retry,
-                         check_docstore, check_separate_redis_and_commands], "sample"))
+                         check_retry_dead, check_docstore, check_separate_redis_and_commands], "sample"))
