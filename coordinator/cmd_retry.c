@@ -2,7 +2,8 @@
  * job's failed documents and dead batches.
  *
  * The ack script keeps the payload of every batch that was dead or had a
- * failed document and lists its seq in ingest:job:<job>:retry.  Retry reads
+ * failed document and records its seq in the hash ingest:job:<job>:retry
+ * (seq -> "dead" | "failed").  Retry reads
  * those payloads, keeps the documents still recorded as failed (the job's
  * errors hash), packs them into new batches (seqs after the last one) and,
  * in one script (SCRIPT_RETRY), stores them, forgets the old payloads and
@@ -58,7 +59,7 @@ static int load_failed(retry *r)
 }
 
 /* Builds the new batch of one kept payload: its documents still failed. */
-static int add_batch(retry *r, uint32_t seq)
+static int add_batch(retry *r, uint32_t seq, int dead)
 {
     rbatch *b = &r->b[r->nb];
     memset(b, 0, sizeof *b);
@@ -80,11 +81,7 @@ static int add_batch(retry *r, uint32_t seq)
     buf_init(&b->payload, 0);
     rc = !nw.docs ? ERR_NOMEM : nw.n ? wire_batch_encode(&nw, &b->payload) : 0;
     if (!rc && nw.n) {
-        char ref[KEYS_MAX];
-        keys_ref(ref, r->job, seq);
-        redisReply *d = rconn_cmd(r->c, r->err, sizeof r->err, "LPOS %s %s", KEYS_DEAD, ref);
-        b->dead = d && d->type == REDIS_REPLY_INTEGER;
-        if (d) freeReplyObject(d);
+        b->dead = dead;
         b->old_seq = seq;
         snprintf(b->seq, sizeof b->seq, "%u", seq);
         keys_batch(b->new_key, r->job, nw.seq);
@@ -113,10 +110,12 @@ static int collect(retry *r)
     freeReplyObject(h);
     if (!fin) return ok ? -1 : ERR_NOTFOUND;
     keys_job_sub(key, r->job, "retry");
-    redisReply *s = load_failed(r) ? NULL : rconn_cmd(r->c, r->err, sizeof r->err, "SMEMBERS %s", key);
+    redisReply *s = load_failed(r) ? NULL : rconn_cmd(r->c, r->err, sizeof r->err, "HGETALL %s", key);
     if (!s) return -1;
-    int rc = s->type == REDIS_REPLY_ARRAY && (r->b = calloc(s->elements + 1, sizeof *r->b)) ? 0 : -1;
-    for (size_t i = 0; !rc && i < s->elements; i++) rc = add_batch(r, (uint32_t)strtoul(s->element[i]->str, NULL, 10));
+    int rc = s->type == REDIS_REPLY_ARRAY && (r->b = calloc(s->elements / 2 + 1, sizeof *r->b)) ? 0 : -1;
+    for (size_t i = 0; !rc && i + 1 < s->elements; i += 2)
+        rc = add_batch(r, (uint32_t)strtoul(s->element[i]->str, NULL, 10),
+                       !strcmp(s->element[i + 1]->str, "dead"));
     freeReplyObject(s);
     return rc;
 }

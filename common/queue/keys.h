@@ -16,7 +16,7 @@
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
  *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
- *   ingest:job:<job>:retry           set    seqs whose payload is kept for `retry`
+ *   ingest:job:<job>:retry           hash   seq -> dead|failed: payload kept for `retry`
  *   ingest:dead                      list   refs that exceeded max attempts
  *   ingest:cache:e:<hex>, :d:<hex>   string transformation cache entries (cachekey.h)
  *   ingest:docstore:<coll>           hash   document id -> document hash (spec "docstore")

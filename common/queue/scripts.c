@@ -87,7 +87,7 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE
     "    if mode ~= '-' then redis.call('SADD', KEYS[11], ARGV[i]) end\n"
     "  end\n"
     "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
-    "    redis.call('SADD', KEYS[8], ARGV[2])\n" /* payload kept for `retry` */
+    "    redis.call('HSET', KEYS[8], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
     "  else\n"
     "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
@@ -145,11 +145,11 @@ const char SCRIPT_RETRY[] =
     "if (h[1] ~= 'done' and h[1] ~= 'failed') or h[2] ~= ARGV[1] then return -1 end\n"
     "local nb = tonumber(ARGV[2])\n"
     "for b = 0, nb - 1 do\n"
-    "  if redis.call('SISMEMBER', KEYS[4], ARGV[3 + 4 * b]) == 0 then return -2 end\n"
+    "  if redis.call('HEXISTS', KEYS[4], ARGV[3 + 4 * b]) == 0 then return -2 end\n"
     "end\n"
     "for b = 0, nb - 1 do\n"
     "  local a = 3 + 4 * b\n"
-    "  redis.call('SREM', KEYS[4], ARGV[a])\n"
+    "  redis.call('HDEL', KEYS[4], ARGV[a])\n"
     "  redis.call('DEL', KEYS[5 + 2 * b])\n"
     "  redis.call('SET', KEYS[6 + 2 * b], ARGV[a + 2])\n"
     "  if ARGV[a + 3] == '1' then\n"

@@ -22,7 +22,8 @@
  *                the failed ones as seen; upserts_and_delete then deletes the
  *                unseen ones when this ack finishes the job.
  *                A dead batch or one with failed documents keeps its payload
- *                and its seq goes into the retry set; any other is deleted.
+ *                and its seq goes into the retry hash (seq -> dead|failed);
+ *                any other is deleted.
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_RETRY   KEYS: job, queue, errors, retry, [old batch, new batch]...
  *                ARGV: batches_total as read, n, [old seq, new ref, new payload,
