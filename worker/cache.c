@@ -369,6 +369,8 @@ static void run_misses(cjob *j)
     }
     j->job.cache->hits += hits;
     j->job.cache->misses += j->p->nu - hits;
+    /* metrics hook (worker/metrics.h, when it lands): mx_add(MX_CACHE_HITS / MX_CACHE_MISSES,
+     * kind == 'e' ? MX_CACHE_EMBEDDING : MX_CACHE_TRANSFORM, 0, n) next to these two lines */
     j->c->tot.hits += hits;
     j->c->tot.misses += j->p->nu - hits;
     if (j->c->closing || !m) {
