@@ -109,6 +109,13 @@ def check_cold_warm(t, env, data):
             e, c, _ = counts(fake)
             t.check(e == 0 and c == 0 and env.export(j) == a,
                     f"--batch-docs {bd}: zero requests ({e}, {c}) and the same nodes")
+        # the same files named one by one in reverse order: the same entries
+        files = sorted((os.path.join(corpus, f) for f in os.listdir(corpus)), reverse=True)
+        j = env.coord("submit", "--batch-docs", "5", "--pipeline", spec, *files).stdout.strip()
+        env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})])
+        e, c, _ = counts(fake)
+        t.check(e == 0 and c == 0 and by_id(env.export(j)) == by_id(a),
+                f"files in another order: zero requests ({e}, {c}) and the same nodes")
         # one file changed of many: only its new embed strings are sent
         p = os.path.join(corpus, "doc05.txt")
         open(p, "a").write("A new closing sentence about revenue.\n")
