@@ -25,6 +25,7 @@
 #include "rconn.h"
 #include "rurl.h"
 #include "scripts.h"
+#include "watch.h"
 #include "wire.h"
 
 typedef struct rbatch {
@@ -200,7 +201,9 @@ int cmd_retry(int argc, char **argv)
     }
     printf("retry: %zu documents requeued in %zu batches\n", r.ids.n, r.nb);
     jobinfo ji;
-    if (wait && r.nb && progress_wait(r.c, r.job, &ji, r.err, sizeof r.err) == 0 && ji.docs_failed)
+    watch_opts wo = {.fd = 2, .mode = VIEW_INLINE, .interval_s = 5};
+    if (wait && r.nb && !watch_follow(rurl_pick(url), &r.c, r.job, &wo, &ji, r.err, sizeof r.err) &&
+        ji.docs_failed)
         rc = progress_print_errors(r.c, r.job, stderr) ? EXIT_DOCS_FAILED : 0;
     retry_free(&r);
     return rc;

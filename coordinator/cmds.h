@@ -13,6 +13,10 @@ int cmd_export(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_workers(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_dead(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
 

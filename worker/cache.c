@@ -21,6 +21,7 @@
 #include "cacheval.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "oai.h"
 #include "rasync.h"
 #include "rurl.h"
@@ -369,8 +370,9 @@ static void run_misses(cjob *j)
     }
     j->job.cache->hits += hits;
     j->job.cache->misses += j->p->nu - hits;
-    /* metrics hook (worker/metrics.h, when it lands): mx_add(MX_CACHE_HITS / MX_CACHE_MISSES,
-     * kind == 'e' ? MX_CACHE_EMBEDDING : MX_CACHE_TRANSFORM, 0, n) next to these two lines */
+    int label = j->p->kind == 'e' ? MX_CACHE_EMBEDDING : MX_CACHE_TRANSFORM;
+    mx_add(MX_CACHE_HITS, label, 0, (long long)hits);
+    mx_add(MX_CACHE_MISSES, label, 0, (long long)(j->p->nu - hits));
     j->c->tot.hits += hits;
     j->c->tot.misses += j->p->nu - hits;
     if (j->c->closing || !m) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "reader.h"
 #include "rurl.h"
 #include "worker.h"
@@ -51,6 +52,11 @@ static void usage(FILE *f)
         "  --cache-ttl S        TTL of cache entries a job's spec does not set (default 0: none)\n"
         "  --threads N          CPU threads for reading, parsing, encoding (default: online\n"
         "                       CPUs, here %ld)\n"
+        "  --metrics-listen A:P serve Prometheus /metrics and /healthz on ADDR:PORT\n"
+        "                       (e.g. 0.0.0.0:9464, 127.0.0.1:0 = any free port)\n"
+        "  --log-format F       logfmt (default) or json\n"
+        "  --log-level L        debug, info (default), warn or error\n"
+        "  --version            print the version and exit\n"
         "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
         "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
         RURL_DEFAULT, online_cpus());
@@ -72,8 +78,10 @@ int main(int argc, char **argv)
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, 'n'},       {"metrics-listen", required_argument, 0, 'M'},
+        {"log-format", required_argument, 0, 'F'},    {"log-level", required_argument, 0, 'L'},
+        {"version", no_argument, 0, 'V'},
         {"cache-redis", required_argument, 0, 'C'},   {"cache-ttl", required_argument, 0, 'T'},
-        {"threads", required_argument, 0, 'n'},
         {0, 0, 0, 0}};
     worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
                      .threads = (int)online_cpus()};
@@ -92,6 +100,10 @@ int main(int argc, char **argv)
         case 'C': o.cache_url = optarg; break;
         case 'T': if (num(optarg, 0, 100.0 * 365 * 86400, &v)) goto bad; o.cache_ttl = (long long)v; break;
         case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;
+        case 'M': o.metrics_listen = optarg; break;
+        case 'F': if (log_set_format(optarg)) goto bad; break;
+        case 'L': if (log_set_level(optarg)) goto bad; break;
+        case 'V': printf("ingest-worker %s\n", INGEST_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -52,6 +52,7 @@ typedef struct stage_job {
      * negative code that fails the whole batch */
     void (*done)(void *ud, int rc);
     void *ud;
+    const char *tag;       /* "worker=... job=... ref=..." for log lines (NULL: none); borrowed */
     stage_cache *cache;    /* NULL: no cache for this stage; borrowed */
 } stage_job;
 

@@ -34,6 +34,9 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "opscheck.h"
 #include "pipeline.h"
 #include "rasync.h"
 #include "pool.h"
@@ -61,6 +64,7 @@ typedef struct worker {
     remote_ctx *remote;
     cache_ctx *cache;
     pool_t *pool;
+    mhttp *metrics;        /* --metrics-listen, or NULL */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
 } worker;
@@ -72,6 +76,7 @@ typedef struct flight {
     uint32_t seq;
     pl_batch *pl;
     int claiming;
+    char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
 } flight;
 
 static void pop_next(worker *w);
@@ -128,16 +133,20 @@ static void requeue(worker *w, const char *ref, flight *f)
  * document counts, nonzero only. */
 static size_t ack_counters(const pl_result *res, char (*names)[32], char (*vals)[24])
 {
-    static const char *const ds_names[] = {"docstore_new", "docstore_changed", "docstore_unchanged"};
+    static const char *const names2[2][3] = {
+        {"docstore_new", "docstore_changed", "docstore_unchanged"},
+        {"cache_hits", "cache_misses", ""}}; /* the totals `status` shows */
+    uint64_t th = 0, tm = 0;
+    for (size_t i = 0; i < SPEC_MAX_TF; i++) th += res->cache[i].hits, tm += res->cache[i].misses;
     size_t n = 0;
-    for (size_t i = 0; i < SPEC_MAX_TF + 1; i++) {
-        const uint64_t v[3] = {i < SPEC_MAX_TF ? res->cache[i].hits : res->ds_count[0],
-                               i < SPEC_MAX_TF ? res->cache[i].misses : res->ds_count[1],
-                               i < SPEC_MAX_TF ? 0 : res->ds_count[2]};
+    for (size_t i = 0; i < SPEC_MAX_TF + 2; i++) {
+        const uint64_t v[3] = {i < SPEC_MAX_TF ? res->cache[i].hits : i == SPEC_MAX_TF ? res->ds_count[0] : th,
+                               i < SPEC_MAX_TF ? res->cache[i].misses : i == SPEC_MAX_TF ? res->ds_count[1] : tm,
+                               i == SPEC_MAX_TF ? res->ds_count[2] : 0};
         for (int k = 0; k < 3; k++) {
             if (!v[k]) continue;
             if (i < SPEC_MAX_TF) snprintf(names[n], 32, "%s:%zu", k ? "cache_misses" : "cache_hits", i);
-            else snprintf(names[n], 32, "%s", ds_names[k]);
+            else snprintf(names[n], 32, "%s", names2[i - SPEC_MAX_TF][k]);
             snprintf(vals[n++], 24, "%llu", (unsigned long long)v[k]);
         }
     }
@@ -160,8 +169,8 @@ static void arg_s(argvb *a, const char *s) { arg(a, s, strlen(s)); }
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[12][KEYS_MAX], seq[16], n[7][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
-    static char cn[2 * SPEC_MAX_TF + 3][32], cv[2 * SPEC_MAX_TF + 3][24];
+    char k[13][KEYS_MAX], seq[16], n[8][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
+    static char cn[2 * SPEC_MAX_TF + 5][32], cv[2 * SPEC_MAX_TF + 5][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -173,9 +182,10 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(k[4], KEYS_MAX, "%s", w->proc_key);
     snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
     keys_batch(k[6], f->job, f->seq);
-    keys_job_sub(k[7], f->job, "retry");
-    int nkeys = res->ds_mode && !keys_docstore_all(k + 8, res->ds_coll, f->job) ? 12 : 8;
-    if (nkeys == 8) mode[0] = '-';
+    keys_job_sub(k[7], f->job, "events");
+    keys_job_sub(k[8], f->job, "retry");
+    int nkeys = res->ds_mode && !keys_docstore_all(k + 9, res->ds_coll, f->job) ? 13 : 9;
+    if (nkeys == 9) mode[0] = '-';
     size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n;
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
@@ -183,26 +193,27 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(n[2], 24, "%zu", res->nodes);
     snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
+    snprintf(n[5], 24, "%llu", (unsigned long long)res->stats.tokens);
     size_t nc = ack_counters(res, cn, cv);
-    snprintf(n[5], 24, "%zu", nc);
-    snprintf(n[6], 24, "%zu", nrec);
-    argvb a = {.cap = 3 + 12 + 12 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
+    snprintf(n[6], 24, "%zu", nc);
+    snprintf(n[7], 24, "%zu", nrec);
+    argvb a = {.cap = 3 + 13 + 13 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
     a.v = calloc(a.cap, sizeof *a.v);
     a.l = calloc(a.cap, sizeof *a.l);
     if (!a.v || !a.l) {
         free(a.v), free(a.l);
-        log_kv("error", "ack_failed", "worker=%s ref=%s msg=\"out of memory\"", w->id, f->ref);
+        log_kv("error", "ack_failed", "%s msg=\"out of memory\"", f->tag);
         flight_end(f);
         return;
     }
-    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 12 ? "12" : "8");
+    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 13 ? "13" : "9");
     for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
     arg_s(&a, f->ref), arg_s(&a, seq);
     arg(&a, dead || !res->out.p ? "" : res->out.p, dead ? 0 : res->out.len);
     arg_s(&a, dead ? "1" : "0");
-    for (int i = 0; i < 6; i++) arg_s(&a, n[i]);
+    for (int i = 0; i < 7; i++) arg_s(&a, n[i]);
     for (size_t i = 0; i < nc; i++) arg_s(&a, cn[i]), arg_s(&a, cv[i]);
-    arg_s(&a, mode), arg_s(&a, n[6]);
+    arg_s(&a, mode), arg_s(&a, n[7]);
     for (size_t i = 0; i < nrec; i++) arg_s(&a, res->ds_ids.v[i]), arg_s(&a, res->ds_hashes.v[i]);
     for (size_t i = 0; i < res->err_ids.n; i++) arg_s(&a, res->err_ids.v[i]), arg_s(&a, res->err_msgs.v[i]);
     redisAsyncCommandArgv(w->cmd, on_ack, f, (int)a.n, a.v, a.l);
@@ -230,13 +241,14 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     worker *w = f->w;
     char q[300];
     if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
-        log_kv("info", "batch_requeued", "worker=%s ref=%s msg=%s", w->id, f->ref,
+        log_kv("info", "batch_requeued", "%s msg=%s", f->tag,
                log_quote(res->msg, q, sizeof q));
+        mx_inc(MX_BATCHES, MX_OUT_REQUEUED, 0);
         requeue(w, f->ref, f);
         return;
     }
     if (res->err) {
-        log_kv("error", "batch_dead", "worker=%s ref=%s code=%d msg=%s", w->id, f->ref, res->err,
+        log_kv("error", "batch_dead", "%s code=%d msg=%s", f->tag, res->err,
                log_quote(res->msg, q, sizeof q));
         res->docs_failed = res->docs; /* reported per file below when decodable */
     }
@@ -244,8 +256,12 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     w->docs += res->docs;
     w->failed_docs += res->docs_failed;
     w->nodes += res->nodes;
-    log_kv("info", "batch_done", "worker=%s ref=%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu",
-           w->id, f->ref, res->docs, res->docs_failed, res->nodes,
+    mx_inc(MX_BATCHES, res->err ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
+    mx_add(MX_DOCUMENTS, MX_DOC_OK, 0, (long long)(res->docs - res->docs_failed));
+    mx_add(MX_DOCUMENTS, MX_DOC_FAILED, 0, (long long)res->docs_failed);
+    mx_add(MX_NODES, 0, 0, (long long)res->nodes);
+    log_kv("info", "batch_done", "%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu",
+           f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
     send_ack(f, res, res->err != 0);
@@ -261,7 +277,8 @@ static void dead_batch(flight *f, const char *payload, size_t plen, long long at
         fail_all(&res, &wb, msg);
         wire_batch_free(&wb);
     }
-    log_kv("error", "batch_dead", "worker=%s ref=%s attempts=%lld", f->w->id, f->ref, attempts);
+    log_kv("error", "batch_dead", "%s attempts=%lld", f->tag, attempts);
+    mx_inc(MX_BATCHES, MX_OUT_DEAD, 0);
     send_ack(f, &res, 1);
     strv_free(&res.err_ids);
     strv_free(&res.err_msgs);
@@ -273,7 +290,8 @@ static void drop(flight *f, const char *why)
         flight_end(f);
         return;
     }
-    log_kv("warn", "batch_dropped", "worker=%s ref=%s reason=%s", f->w->id, f->ref, why);
+    log_kv("warn", "batch_dropped", "%s reason=%s", f->tag, why);
+    mx_inc(MX_BATCHES, MX_OUT_DROPPED, 0);
     redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
 
@@ -296,10 +314,8 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
     if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
-    char tag[KEYS_MAX + KEYS_ID_MAX + 16];
-    snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
     int has_spec = spec->type == REDIS_REPLY_STRING;
-    f->pl = pl_new(&w->env, tag, payload->str, payload->len, has_spec ? spec->str : "",
+    f->pl = pl_new(&w->env, f->tag, payload->str, payload->len, has_spec ? spec->str : "",
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
@@ -320,15 +336,18 @@ static void start_batch(worker *w, const char *ref, size_t len)
     }
     memcpy(f->ref, ref, len);
     f->w = w;
+    snprintf(f->tag, sizeof f->tag, "worker=%s job=%s ref=%s", w->id, f->job, f->ref);
     f->claiming = 1;
     w->claiming++;
     w->inflight++;
-    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], seq[16];
+    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], ek[KEYS_MAX], seq[16];
     keys_job(jk, f->job);
+    keys_job_sub(ek, f->job, "events");
     keys_batch(bk, f->job, f->seq);
     keys_job_sub(ak, f->job, "attempts");
     snprintf(seq, sizeof seq, "%u", f->seq);
-    redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 3 %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, seq);
+    redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 4 %s %s %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, ek,
+                      seq, f->ref);
 }
 
 /* --exit-when-idle: stop only when no work is left anywhere - nothing queued
@@ -392,10 +411,13 @@ static void send_heartbeat(worker *w, redisCallbackFn *cb)
     gethostname(host, sizeof host - 1);
     redisAsyncCommand(w->cmd, NULL, NULL,
                       "HSET %s host %s pid %d started_ms %lld last_ms %lld batch %s inflight %d "
-                      "batches %llu docs %llu failed_docs %llu nodes %llu",
+                      "batches %llu docs %llu failed_docs %llu nodes %llu version %s threads %d "
+                      "http_inflight %llu errors %llu ratelimit_waits %lld",
                       w->hb_key, host, (int)getpid(), w->started_ms, now_ms(),
                       w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs,
-                      w->failed_docs, w->nodes);
+                      w->failed_docs, w->nodes, INGEST_VERSION, pool_threads(w->pool),
+                      (unsigned long long)remote_in_flight(w->remote), log_errors(),
+                      mx_get(MX_RATELIMIT_WAITS, MX_EP_EMBED, 0) + mx_get(MX_RATELIMIT_WAITS, MX_EP_CHAT, 0));
     redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key, w->o.heartbeat_ttl);
     redisAsyncCommand(w->cmd, cb, NULL, "SADD %s %s", KEYS_WORKERS, w->id);
 }
@@ -433,7 +455,8 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, NULL);
-    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE);
+    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 3 %s %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE,
+                      KEYS_WORKERS_DEAD);
 }
 
 static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
@@ -561,9 +584,17 @@ static void on_pool_round(void *ud)
 }
 
 /* Everything that lives as long as the process. */
+/* Before each /metrics scrape: the gauges. */
+static void collect_gauges(void *ud)
+{
+    worker *w = ud;
+    mx_set(MX_INFLIGHT_BATCHES, 0, 0, w->inflight);
+    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)remote_in_flight(w->remote));
+}
+
 static int setup(worker *w, const worker_opts *o)
 {
-    char err[256];
+    char err[256], q[300];
     w->o = *o;
     make_id(w);
     if (keys_processing(w->proc_key, w->id) || keys_worker(w->hb_key, w->id)) {
@@ -599,6 +630,12 @@ static int setup(worker *w, const worker_opts *o)
     ev_signal_start(w->loop, &w->sig_int);
     ev_signal_start(w->loop, &w->sig_term);
     signal(SIGPIPE, SIG_IGN);
+    mx_set(MX_UP_SINCE, 0, 0, w->started_ms / 1000);
+    if (o->metrics_listen && !(w->metrics = mhttp_start(w->loop, o->metrics_listen, w->id, INGEST_VERSION,
+                                                        collect_gauges, w, err, sizeof err))) {
+        log_kv("error", "metrics_listen_failed", "worker=%s msg=%s", w->id, log_quote(err, q, sizeof q));
+        return -1;
+    }
     return 0;
 }
 
@@ -617,6 +654,7 @@ static void session(worker *w)
      * for a TTL: what is still in flight here will ack idempotently. */
     redisAsyncCommand(w->cmd, on_reclaim, NULL, "EVAL %s 2 %s %s", SCRIPT_RECLAIM, w->proc_key,
                       KEYS_QUEUE);
+    opscheck_redis(w->cmd, w->id);
     send_heartbeat(w, on_first_heartbeat);
     ev_run(w->loop, 0);
 }
@@ -642,6 +680,7 @@ int worker_run(const worker_opts *o)
         drop_connections(&w);
         if (!lost) break;
         log_kv("warn", "redis_reconnecting", "worker=%s in_s=%.2f", w.id, delay);
+        mx_inc(MX_REDIS_RECONNECTS, 0, 0);
         ev_timer_set(&w.retry_timer, delay, 0.);
         ev_timer_start(w.loop, &w.retry_timer);
         ev_run(w.loop, 0); /* the retry timer or a signal ends the wait */
@@ -651,6 +690,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
+    mhttp_stop(w.metrics);
     const cache_totals *ct = w.cache ? cache_get_totals(w.cache) : NULL;
     if (ct)
         log_kv("info", "cache_totals", "worker=%s hits=%llu misses=%llu bad_values=%llu writes=%llu write_errors=%llu",

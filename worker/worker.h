@@ -26,6 +26,7 @@ typedef struct worker_opts {
     const char *cache_url; /* transformation cache Redis; NULL: the queue's */
     long long cache_ttl;   /* default cache entry TTL in seconds; 0: none */
     int threads;         /* CPU pool threads (default: online CPUs) */
+    const char *metrics_listen; /* "ADDR:PORT" for /metrics, or NULL */
     /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */
     const char *test_gate_prefix, *test_gate_path;
 } worker_opts;

@@ -1,19 +1,26 @@
 /* scripts.c - Lua sources of the atomic Redis operations (see scripts.h). */
 #include "scripts.h"
 
-#define FINALIZE                                                                          \
+/* Job events: a capped stream per job; `ev` is nil for callers that pass no
+ * events key (then nothing is written). */
+#define EVENT                                                                             \
+    "local function event(ev, ...)\n"                                                     \
+    "  if ev then redis.call('XADD', ev, 'MAXLEN', '~', '1000', '*', ...) end end\n"
+
+#define FINALIZE EVENT                                                                    \
     "local function now_ms() local t = redis.call('TIME')\n"                              \
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
-    "local function finalize(job)\n"                                                      \
+    "local function finalize(job, ev)\n"                                                  \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
     "                       'batches_dead', 'state', 'docs_failed')\n"                    \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
     "    return false end\n"                                                              \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
-    "  local bad = dead > 0 or tonumber(h[6] or '0') > 0\n"                                 \
     "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
-    "    redis.call('HSET', job, 'state', bad and 'failed' or 'done',\n"                  \
-    "               'finished_ms', now_ms())\n"                                           \
+    "    local bad = dead > 0 or tonumber(h[6] or '0') > 0\n"                             \
+    "    local st = bad and 'failed' or 'done'\n"                                         \
+    "    redis.call('HSET', job, 'state', st, 'finished_ms', now_ms())\n"                 \
+    "    event(ev, 'type', 'finished', 'state', st)\n"                                    \
     "    return true\n"                                                                   \
     "  end\n"                                                                             \
     "  return false\n"                                                                    \
@@ -44,15 +51,16 @@ const char SCRIPT_SUBMIT[] =
 
 const char SCRIPT_SEAL[] = FINALIZE DS_DELETE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
-    "if finalize(KEYS[1]) and ARGV[1] == 'd' then\n"
-    "  ds_delete(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])\n"
+    "if finalize(KEYS[1], KEYS[2]) and ARGV[1] == 'd' then\n"
+    "  ds_delete(KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])\n"
     "end\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
     "local st = redis.call('HGET', KEYS[1], 'state')\n"
     "if not st then return {false, false, false, 0} end\n"
-    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running' end\n"
+    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running'\n"
+    "  event(KEYS[4], 'type', 'started', 'ref', ARGV[2] or '') end\n"
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
     "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
@@ -72,38 +80,56 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE
     "  redis.call('HINCRBY', KEYS[1], 'nodes', ARGV[7])\n"
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
-    "  local a = 11 + 2 * tonumber(ARGV[10])\n"
-    "  for i = 11, a - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+    "  redis.call('HINCRBY', KEYS[1], 'embed_tokens', ARGV[10])\n"
+    "  local a = 12 + 2 * tonumber(ARGV[11])\n"
+    "  for i = 12, a - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
     "  local mode, e = ARGV[a], a + 2 + 2 * tonumber(ARGV[a + 1])\n"
     "  for i = a + 2, e - 1, 2 do\n" /* docstore: record after the nodes, same script */
-    "    local old = redis.call('HGET', KEYS[9], ARGV[i])\n"
-    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[10], old) end\n"
-    "    redis.call('HSET', KEYS[9], ARGV[i], ARGV[i + 1])\n"
-    "    redis.call('SADD', KEYS[10], ARGV[i + 1])\n"
-    "    redis.call('SADD', KEYS[11], ARGV[i])\n"
+    "    local old = redis.call('HGET', KEYS[10], ARGV[i])\n"
+    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[11], old) end\n"
+    "    redis.call('HSET', KEYS[10], ARGV[i], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[11], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[12], ARGV[i])\n"
     "  end\n"
     "  for i = e, #ARGV - 1, 2 do\n"
     "    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])\n"
-    "    if mode ~= '-' then redis.call('SADD', KEYS[11], ARGV[i]) end\n"
+    "    if mode ~= '-' then redis.call('SADD', KEYS[12], ARGV[i]) end\n"
     "  end\n"
     "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
-    "    redis.call('HSET', KEYS[8], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
+    "    redis.call('HSET', KEYS[9], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
     "  else\n"
     "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
-    "  if finalize(KEYS[1]) and mode == 'd' then\n"
-    "    ds_delete(KEYS[1], KEYS[9], KEYS[10], KEYS[11], KEYS[12])\n"
+    "  event(KEYS[8], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
+    "        'worker', string.sub(KEYS[5], 19), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
+    "  if finalize(KEYS[1], KEYS[8]) and mode == 'd' then\n"
+    "    ds_delete(KEYS[1], KEYS[10], KEYS[11], KEYS[12], KEYS[13])\n"
     "  end\n"
     "end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "return fresh and 1 or 0\n";
 
-const char SCRIPT_REAP[] =
+const char SCRIPT_REAP[] = EVENT
     "local moved = 0\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
     "  if redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then\n"
-    "    local pl = 'ingest:processing:' .. w\n"
-    "    while redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
+    "    local pl, jobs, n = 'ingest:processing:' .. w, {}, 0\n"
+    "    while true do\n"
+    "      local ref = redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT')\n"
+    "      if not ref then break end\n"
+    "      local j = string.match(ref, '^(.+):%d+$')\n"
+    "      if j then jobs[j] = (jobs[j] or 0) + 1 end\n"
+    "      n = n + 1\n"
+    "    end\n"
+    "    moved = moved + n\n"
+    "    for j, c in pairs(jobs) do\n"
+    "      event('ingest:job:' .. j .. ':events', 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
+    "    if KEYS[3] then\n"
+    "      local t = redis.call('TIME')\n"
+    "      redis.call('LPUSH', KEYS[3], cjson.encode({id = w, requeued = n,\n"
+    "        ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}))\n"
+    "      redis.call('LTRIM', KEYS[3], 0, 99)\n"
+    "    end\n"
     "    redis.call('SREM', KEYS[1], w)\n"
     "  end\n"
     "end\n"
@@ -120,6 +146,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "if not st then return false end\n"
     "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
     "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
+    "event(KEYS[3], 'type', 'finished', 'state', 'cancelled')\n"
     "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
     "for i = 0, total - 1 do\n"
     "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"

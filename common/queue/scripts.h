@@ -6,15 +6,22 @@
  * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
  * scripts assume a single Redis, not Redis Cluster.
  *
+ * Job events: scripts that change a job append to its capped stream
+ * ingest:job:<job>:events (XADD MAXLEN ~ 1000) when the caller passes that
+ * key (the optional last KEYS entry, "[events]" below): started (first
+ * claim), batch_done / batch_dead (ack; worker = the processing list's id),
+ * worker_lost (reaper, one per job with the number requeued), finished
+ * (state done, failed or cancelled).  Fields: type, then key/value pairs.
+ *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
- * SCRIPT_SEAL    KEYS: job [, docstore, docstore hashes, job docs, job deleted]
+ * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
- * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
+ * SCRIPT_CLAIM   KEYS: job, batch, attempts, [events]   ARGV: seq, [ref]
  *                -> {state|nil, payload|nil, spec|nil, attempts}
- * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, retry
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, events, retry
  *                      [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, ncounters,
+ *                      nodes, embed_requests, llm_requests, embed_tokens, ncounters,
  *                      [job-hash field, increment] x ncounters,
  *                      docstore mode ('-' none, 'k' keep, 'd' upserts_and_delete),
  *                      nrecords, [doc id, doc hash] x nrecords, [doc_id, msg]...
@@ -23,7 +30,7 @@
  *                unseen ones when this ack finishes the job.
  *                A dead batch or one with failed documents keeps its payload
  *                and its seq goes into the retry hash (seq -> dead|failed);
- *                any other is deleted.
+ *                any other is deleted.  A job with failed documents ends failed.
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_RETRY   KEYS: job, queue, errors, retry, [old batch, new batch]...
  *                ARGV: batches_total as read, n, [old seq, new ref, new payload,
@@ -31,12 +38,13 @@
  *                Requeues a finished job's failed documents as new batches
  *                -> documents forgotten, -1 job not finished or changed
  *                meanwhile, -2 a batch is not (any more) retryable
- * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
+ * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]   -> refs moved back to the queue;
+ *                records each dead worker on workers:dead (JSON, capped at 100)
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
  * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
- * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
+ * SCRIPT_CANCEL  KEYS: job, queue, [events]    ARGV: job id
  *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H
