@@ -313,7 +313,7 @@ static int seal(submitter *s, const spec_t *spec)
     const char *strategy, *coll = spec_docstore(spec, &strategy);
     int del = coll && !strcmp(strategy, "upserts_and_delete") && !keys_docstore_all(key + 2, coll, s->job);
     const char *argv[] = {"EVAL", SCRIPT_SEAL, del ? "6" : "2", key[0], key[1], key[2], key[3], key[4], key[5], "d"};
-    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? 11 : 5, argv, NULL);
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? (int)(sizeof argv / sizeof *argv) : 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
     return 0;
