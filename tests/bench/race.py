@@ -12,7 +12,8 @@ Scenarios (README "Performance" explains the bounds):
   e  warm re-run of a and c with the cache (same Redis, nothing flushed)
   f  local HashEmbedding pipeline on the text corpus (pure CPU)
 
-Ours: a private redis-server, long-running workers already registered (as in
+Both read the same files: the peer's required_exts ([".txt"] or [".pdf"])
+is our --ext.  Ours: a private redis-server, long-running workers already registered (as in
 production), then `ingest-coordinator submit --wait --output FILE`; wall time
 is that command's, from start to the last node written.  LlamaIndex: the
 shared peer harness (../shared/peers/llamaindex-py/run.sh), all four seed
@@ -203,7 +204,7 @@ def ours_once(env, sc, args, corpus, flush=True):
     cpu0 = [proc_cpu_rss(w.pid)[0] for w in ws]
     out = os.path.join(env.dir, f"nodes-{sc}.jsonl")
     cmd = [args.coordinator, "submit", "--redis", env.url, "--pipeline", spec_for(env, sc, args),
-           "--wait", "--output", out, corpus]
+           "--ext", ".pdf" if sc == "c" else ".txt", "--wait", "--output", out, corpus]
     with open(os.path.join(env.dir, "submit.log"), "a") as log:
         rc, wall, ccpu, crss = run_child(cmd, stdout=subprocess.DEVNULL, stderr=log)
     wstat = stop_workers(ws)
