@@ -1,15 +1,17 @@
 /* cmd_cancel.c - `ingest-coordinator cancel JOB`: mark a job cancelled and
- * take its pending batches off the queue.  Batches already in a worker's
- * hands finish or are dropped at claim time; nothing more is recorded. */
+ * remove its pending payloads in bounded steps (jobkeys.c).  Batches already
+ * in a worker's hands are dropped at ack time (nothing more is recorded);
+ * its refs still on the queue are dropped by the workers that pop them. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cmds.h"
-#include "keys.h"
+#include "err.h"
+#include "jobkeys.h"
 #include "rconn.h"
 #include "rurl.h"
-#include "scripts.h"
+
+#define CANCEL_USAGE "usage: ingest-coordinator cancel JOB [--redis URL]\n"
 
 int cmd_cancel(int argc, char **argv)
 {
@@ -21,34 +23,26 @@ int cmd_cancel(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (ch == 'r') url = optarg;
         else {
-            fprintf(ch == 'h' ? stdout : stderr, "usage: ingest-coordinator cancel JOB [--redis URL]\n");
+            fputs(CANCEL_USAGE, ch == 'h' ? stdout : stderr);
             return ch == 'h' ? 0 : EXIT_USAGE;
         }
     }
-    char key[KEYS_MAX], err[512];
-    if (optind + 1 != argc || keys_job(key, argv[optind])) {
-        fprintf(stderr, "usage: ingest-coordinator cancel JOB [--redis URL]\n");
+    if (optind + 1 != argc) {
+        fputs(CANCEL_USAGE, stderr);
         return EXIT_USAGE;
     }
+    char err[512], state[16];
     redisContext *c = rconn_open(rurl_pick(url), err, sizeof err);
     if (!c) {
         fprintf(stderr, "cancel: %s\n", err);
         return 1;
     }
-    const char *av[] = {"EVAL", SCRIPT_CANCEL, "2", key, KEYS_QUEUE, argv[optind]};
-    redisReply *r = rconn_argv(c, err, sizeof err, 6, av, NULL);
+    int rc = jobkeys_cancel(c, argv[optind], state, err, sizeof err);
     redisFree(c);
-    if (!r) {
+    if (rc) {
         fprintf(stderr, "cancel: %s\n", err);
-        return 1;
+        return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
-    int rc = 0;
-    if (r->type != REDIS_REPLY_STRING) {
-        fprintf(stderr, "cancel: no such job '%s'\n", argv[optind]);
-        rc = EXIT_USAGE;
-    } else {
-        printf("%s\n", r->str);
-    }
-    freeReplyObject(r);
-    return rc;
+    printf("%s\n", state);
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include "cmds.h"
 #include "err.h"
 #include "export.h"
+#include "follow.h"
 #include "jobinfo.h"
 #include "keys.h"
 #include "rconn.h"
@@ -16,8 +17,8 @@
 #include "textnode.h"
 #include "wire.h"
 
-static int write_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count,
-                       long *missing, char *err, int errlen)
+int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
+                 char *err, int errlen)
 {
     char key[KEYS_MAX];
     keys_out(key, job, seq);
@@ -59,7 +60,7 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
     long count = 0;
     *missing = 0;
     for (int64_t s = 0; s < ji.batches_total; s++) {
-        rc = write_batch(c, job, (uint32_t)s, out, &count, missing, err, errlen);
+        rc = export_batch(c, job, (uint32_t)s, out, &count, missing, err, errlen);
         if (rc) return rc;
     }
     if (fflush(out)) {
@@ -71,9 +72,26 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ingest-coordinator export JOB [-o FILE] [--format jsonl] [--redis URL]\n"
+    fprintf(f, "usage: ingest-coordinator export JOB [-o FILE] [--format jsonl] [--follow] [--redis URL]\n"
                "Writes the job's nodes as LlamaIndex TextNode JSON, one per line\n"
-               "(TextNode.from_dict() loads each line).\n");
+               "(TextNode.from_dict() loads each line).\n"
+               "  --follow   stream: write each batch as it completes, then delete its output from\n"
+               "             Redis; runs until the job finishes.  Run again with the same -o FILE\n"
+               "             to resume after an interruption (nothing lost or repeated).\n");
+}
+
+static int follow_main(redisContext *c, const char *job, const char *outpath)
+{
+    char err[512];
+    long missing = 0, n = follow_run(c, job, outpath, &missing, err, sizeof err);
+    redisFree(c);
+    if (n < 0) {
+        fprintf(stderr, "export: %s\n", err);
+        return n == ERR_NOTFOUND || n == ERR_STATE ? EXIT_USAGE : 1;
+    }
+    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead or cancelled)\n", missing);
+    fprintf(stderr, "export: %ld nodes\n", n);
+    return 0;
 }
 
 int cmd_export(int argc, char **argv)
@@ -81,10 +99,11 @@ int cmd_export(int argc, char **argv)
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"format", required_argument, 0, 'f'},
                                          {"redis", required_argument, 0, 'r'},
+                                         {"follow", no_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *outpath = NULL, *url = NULL;
-    int ch;
+    int ch, follow = 0;
     while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': outpath = optarg; break;
@@ -95,6 +114,7 @@ int cmd_export(int argc, char **argv)
             }
             break;
         case 'r': url = optarg; break;
+        case 'F': follow = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -109,6 +129,7 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "export: %s\n", err);
         return 1;
     }
+    if (follow) return follow_main(c, argv[optind], outpath);
     FILE *out = outpath ? fopen(outpath, "w") : stdout;
     if (!out) {
         perror(outpath);

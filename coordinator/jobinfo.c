@@ -13,7 +13,7 @@
 static const char *const fields[] = {
     "state", "docs_total", "docs_done", "docs_failed", "batches_total", "batches_done",
     "batches_dead", "nodes", "embed_requests", "llm_requests", "created_ms", "started_ms",
-    "finished_ms", "sealed"};
+    "finished_ms", "submit_ms", "sealed"};
 #define NFIELDS (sizeof fields / sizeof *fields)
 
 int64_t jobinfo_now_ms(void)
@@ -43,7 +43,8 @@ int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int e
     snprintf(ji->state, sizeof ji->state, "%s", r->element[0]->str);
     int64_t *dst[] = {&ji->docs_total, &ji->docs_done, &ji->docs_failed, &ji->batches_total,
                       &ji->batches_done, &ji->batches_dead, &ji->nodes, &ji->embed_requests,
-                      &ji->llm_requests, &ji->created_ms, &ji->started_ms, &ji->finished_ms};
+                      &ji->llm_requests, &ji->created_ms, &ji->started_ms, &ji->finished_ms,
+                      &ji->submit_ms};
     for (size_t i = 1; i < NFIELDS - 1; i++)
         if (r->element[i]->type == REDIS_REPLY_STRING) *dst[i - 1] = strtoll(r->element[i]->str, NULL, 10);
     ji->sealed = r->element[NFIELDS - 1]->type == REDIS_REPLY_STRING && r->element[NFIELDS - 1]->str[0] == '1';
@@ -63,10 +64,21 @@ double jobinfo_elapsed(const jobinfo *ji, int64_t now_ms)
     return ji->created_ms ? (double)(end - ji->created_ms) / 1000.0 : 0.0;
 }
 
+int jobinfo_submitting(const jobinfo *ji) { return !ji->sealed && !jobinfo_finished(ji); }
+
+double jobinfo_submit_idle(const jobinfo *ji, int64_t now_ms)
+{
+    return ji->submit_ms ? (double)(now_ms - ji->submit_ms) / 1000.0 : jobinfo_elapsed(ji, now_ms);
+}
+
 void jobinfo_print(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms)
 {
     fprintf(f, "job:            %s\n", job);
-    fprintf(f, "state:          %s\n", ji->state);
+    if (jobinfo_submitting(ji))
+        fprintf(f, "state:          submitting (last progress of the submitter %.1f s ago)\n",
+                jobinfo_submit_idle(ji, now_ms));
+    else
+        fprintf(f, "state:          %s\n", ji->state);
     fprintf(f, "documents:      %lld total, %lld done, %lld failed\n", (long long)ji->docs_total,
             (long long)ji->docs_done, (long long)ji->docs_failed);
     fprintf(f, "batches:        %lld total, %lld done, %lld dead\n", (long long)ji->batches_total,
@@ -89,6 +101,10 @@ void jobinfo_print_json(FILE *f, const char *job, const jobinfo *ji, int64_t now
         "llm_requests", (json_int_t)ji->llm_requests, "elapsed_seconds",
         jobinfo_elapsed(ji, now_ms));
     if (!o) return;
+    if (jobinfo_submitting(ji)) {
+        json_object_set_new(o, "state", json_string("submitting"));
+        json_object_set_new(o, "submitter_idle_seconds", json_real(jobinfo_submit_idle(ji, now_ms)));
+    }
     json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', f);
     json_decref(o);

@@ -14,6 +14,7 @@ static void usage(FILE *f)
         "  status JOB       job state and counters (--json for one JSON object)\n"
         "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
         "  cancel JOB       cancel a job: pending batches are dropped\n"
+        "  delete JOB       cancel a job if running and remove every key of it\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
         "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
+                {"delete", cmd_delete},
                 {"split", cmd_split},   {"tokens", cmd_tokens}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);

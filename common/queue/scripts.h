@@ -6,25 +6,27 @@
  * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
  * scripts assume a single Redis, not Redis Cluster.
  *
- * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
  * SCRIPT_SEAL    KEYS: job                     ARGV: -
  * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
- *                -> 1 if recorded now, 0 if it had been recorded before
+ *                -> 1 if recorded now, 0 if it had been recorded before (or the job
+ *                is cancelled or gone: then nothing is recorded, the payload is deleted)
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
  * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
- * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
- *                -> the job's state afterwards, nil if there is no such job */
+ * SCRIPT_CANCEL  KEYS: job                     ARGV: -
+ *                -> the job's state afterwards, nil if there is no such job.  O(1): the
+ *                caller removes the payloads in chunks, workers drop the refs they pop.
+ * A finished or cancelled job's hash, done, errors and attempts keys get the job's
+ * `retention_s` as TTL (outputs get it when written), so nothing of it outlives that. */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H
 
-extern const char SCRIPT_SUBMIT[];
 extern const char SCRIPT_SEAL[];
 extern const char SCRIPT_CLAIM[];
 extern const char SCRIPT_ACK[];
