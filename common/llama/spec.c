@@ -5,6 +5,7 @@
  * so what is stored in Redis is the complete pipeline.  Errors name the
  * transformation index, class and parameter.  Pure: no I/O. */
 #include "spec.h"
+#include "vstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -284,11 +285,13 @@ static int check_root(spec_t *s, char *err, size_t el)
     const char *k;
     json_t *v, *tfs = json_object_get(s->root, "transformations");
     json_object_foreach(s->root, k, v) {
-        if (strcmp(k, "transformations") && strcmp(k, "reader")) {
-            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader)", k);
+        if (strcmp(k, "transformations") && strcmp(k, "reader") && strcmp(k, "vector_store")) {
+            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader, vector_store)", k);
             return -1;
         }
     }
+    json_t *vs = json_object_get(s->root, "vector_store");
+    if (vs && vstore_check(vs, err, el)) return -1;
     json_t *rd = json_object_get(s->root, "reader");
     if (rd && !json_is_object(rd)) {
         snprintf(err, el, "'reader' must be an object");

@@ -96,3 +96,5 @@ int textnode_json(const node_t *n, buf_t *out)
     }
     return 0;
 }
+
+json_t *textnode_object(const node_t *n) { return node_json(n); }
