@@ -1,15 +1,29 @@
 /* worker.c - the worker daemon's event loop glue (see worker.h).
  *
- * Ownership: the worker owns both Redis contexts, the remote context and
- * every in-flight batch (struct flight).  Each Redis callback fires exactly
- * once (hiredis guarantees it, with a NULL reply on disconnect), and every
- * flight ends in exactly one of: ack, requeue, drop. */
+ * Threads: this file runs on the loop thread only.  The loop does I/O -
+ * both Redis connections, curl multi (remote stages), timers, signals -
+ * and hands every batch's CPU stages to the pool (pool.h, pipeline.h).
+ * The loop is ev_loop_new(), not libev's default loop: the default loop
+ * reaps every child with waitpid(-1) on SIGCHLD, which would steal the PDF
+ * reader's sandbox child from the pool thread that waits for it.
+ *
+ * Admission: a batch is popped only when the pool has a free thread (jobs
+ * queued + running + batches being claimed < threads) and fewer than
+ * --concurrency batches are in flight, so a busy worker does not hoard
+ * batches other workers could take.  Heartbeats run on a loop timer, so
+ * they are on time whatever the CPU load.
+ *
+ * Ownership: the worker owns both Redis contexts, the remote context, the
+ * pool and every in-flight batch (struct flight).  Each Redis callback fires
+ * exactly once (hiredis guarantees it, with a NULL reply on disconnect), and
+ * every flight ends in exactly one of: ack, requeue, drop. */
 #include "worker.h"
 
 #include <ev.h>
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +35,7 @@
 #include "keys.h"
 #include "log.h"
 #include "pipeline.h"
+#include "pool.h"
 #include "rurl.h"
 #include "scripts.h"
 #include "stage.h"
@@ -34,6 +49,7 @@ typedef struct worker {
     char proc_key[KEYS_MAX], hb_key[KEYS_MAX];
     char current[KEYS_MAX];
     int inflight, popping, stopping, shutting_down, started;
+    int claiming;          /* batches popped whose claim has not answered yet */
     int lost;              /* the Redis connection broke: reconnect */
     rurl url;
     ev_timer retry_timer;  /* backoff between reconnection attempts */
@@ -42,6 +58,9 @@ typedef struct worker {
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
     remote_ctx *remote;
+    pool_t *pool;
+    atomic_int abandon;    /* grace expired: CPU stages stop early */
+    pl_env env;
 } worker;
 
 typedef struct flight {
@@ -50,6 +69,7 @@ typedef struct flight {
     char job[KEYS_ID_MAX + 1];
     uint32_t seq;
     pl_batch *pl;
+    int claiming;
 } flight;
 
 static void pop_next(worker *w);
@@ -75,6 +95,7 @@ static void flight_end(flight *f)
 {
     worker *w = f->w;
     pl_free(f->pl);
+    if (f->claiming) w->claiming--;
     free(f);
     w->inflight--;
     pop_next(w);
@@ -163,15 +184,16 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
 {
     flight *f = ud;
     worker *w = f->w;
-    if (res->fatal && w->stopping && !strcmp(res->fatal_msg, "remote stage aborted")) {
-        log_kv("info", "batch_requeued", "worker=%s ref=%s", w->id, f->ref);
+    char q[300];
+    if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
+        log_kv("info", "batch_requeued", "worker=%s ref=%s msg=%s", w->id, f->ref,
+               log_quote(res->msg, q, sizeof q));
         requeue(w, f->ref, f);
         return;
     }
-    char q[300];
-    if (res->fatal) {
-        log_kv("error", "batch_dead", "worker=%s ref=%s msg=%s", w->id, f->ref,
-               log_quote(res->fatal_msg, q, sizeof q));
+    if (res->err) {
+        log_kv("error", "batch_dead", "worker=%s ref=%s code=%d msg=%s", w->id, f->ref, res->err,
+               log_quote(res->msg, q, sizeof q));
         res->docs_failed = res->docs; /* reported per file below when decodable */
     }
     w->batches++;
@@ -182,7 +204,7 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            w->id, f->ref, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
-    send_ack(f, res, res->fatal);
+    send_ack(f, res, res->err != 0);
 }
 
 static void dead_batch(flight *f, const char *payload, size_t plen, long long attempts)
@@ -211,24 +233,14 @@ static void drop(flight *f, const char *why)
     redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
 
-/* The loop is about to block in synchronous work that may take up to
- * `secs` (slow PDFs): stretch the heartbeat's TTL to cover it and flush the
- * command now, so the reapers do not take this worker for dead meanwhile.
- * The next regular heartbeat sets the TTL back. */
-static void keep_alive_for(worker *w, double secs)
-{
-    if (secs <= 0 || !w->cmd) return;
-    redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key,
-                      w->o.heartbeat_ttl + (int)(secs + 1));
-    redisAsyncHandleWrite(w->cmd);
-}
-
 static void on_claim(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)c;
     flight *f = priv;
     worker *w = f->w;
     redisReply *r = rv;
+    f->claiming = 0;
+    w->claiming--;
     if (!reply_ok(w, r, "claim")) {
         flight_end(f);
         return;
@@ -240,20 +252,14 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
     if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
-    f->pl = pl_new(w->remote, payload->str, payload->len,
-                   spec->type == REDIS_REPLY_STRING ? spec->str : "", spec->type == REDIS_REPLY_STRING ? spec->len : 0,
-                   on_batch_done, f);
+    char tag[KEYS_MAX + KEYS_ID_MAX + 16];
+    snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
+    int has_spec = spec->type == REDIS_REPLY_STRING;
+    f->pl = pl_new(&w->env, tag, payload->str, payload->len, has_spec ? spec->str : "",
+                   has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    keep_alive_for(w, pl_cpu_budget_s(f->pl));
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    char ref[KEYS_MAX];
-    snprintf(ref, sizeof ref, "%s", f->ref);
-    pl_run(f->pl); /* may end the flight; f must not be used after this */
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    log_kv("info", "batch_cpu", "worker=%s ref=%s ms=%.1f", w->id, ref,
-           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    pl_run(f->pl); /* hands the batch to the pool; may end the flight: f is not used after */
     pop_next(w);
 }
 
@@ -270,6 +276,8 @@ static void start_batch(worker *w, const char *ref, size_t len)
     }
     memcpy(f->ref, ref, len);
     f->w = w;
+    f->claiming = 1;
+    w->claiming++;
     w->inflight++;
     char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], seq[16];
     keys_job(jk, f->job);
@@ -305,9 +313,8 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     if (!reply_ok(w, r, "blmove")) return;
     if (r->type == REDIS_REPLY_STRING) {
         if (!w->stopping) {
-            /* the next pop waits until this batch's CPU work has run (on_claim),
-             * so a CPU-bound worker does not hoard batches other workers could take */
             start_batch(w, r->str, r->len);
+            pop_next(w); /* another one if a pool thread is still free */
             return;
         }
         requeue(w, r->str, NULL);
@@ -321,9 +328,16 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     maybe_shutdown(w);
 }
 
+/* Admission: a free pool thread and room under --concurrency (no hoarding). */
+static int has_room(const worker *w)
+{
+    return w->inflight < w->o.concurrency &&
+           pool_load(w->pool) + (size_t)w->claiming < (size_t)pool_threads(w->pool);
+}
+
 static void pop_next(worker *w)
 {
-    if (!w->pop || w->shutting_down || w->stopping || w->popping || w->inflight >= w->o.concurrency || !w->started) return;
+    if (!w->pop || w->shutting_down || w->stopping || w->popping || !w->started || !has_room(w)) return;
     w->popping = 1;
     redisAsyncCommand(w->pop, on_pop, NULL, "BLMOVE %s %s LEFT RIGHT 1", KEYS_QUEUE, w->proc_key);
 }
@@ -348,7 +362,8 @@ static void on_first_heartbeat(redisAsyncContext *c, void *r, void *priv)
     worker *w = c->data;
     if (!reply_ok(w, r, "heartbeat")) return;
     w->started = 1;
-    log_kv("info", "worker_started", "worker=%s concurrency=%d", w->id, w->o.concurrency);
+    log_kv("info", "worker_started", "worker=%s concurrency=%d threads=%d", w->id,
+           w->o.concurrency, pool_threads(w->pool));
     pop_next(w);
 }
 
@@ -407,6 +422,7 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
     (void)loop, (void)ev;
     worker *w = t->data;
     log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
+    atomic_store(&w->abandon, 1);
     remote_cancel_all(w->remote);
 }
 
@@ -502,6 +518,14 @@ static void on_retry(struct ev_loop *loop, ev_timer *t, int ev)
     ev_break(loop, EVBREAK_ALL);
 }
 
+/* After each round of pool completions: a thread may be free again. */
+static void on_pool_round(void *ud)
+{
+    worker *w = ud;
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
 /* Everything that lives as long as the process. */
 static int setup(worker *w, const worker_opts *o)
 {
@@ -516,9 +540,17 @@ static int setup(worker *w, const worker_opts *o)
         log_kv("error", "bad_redis_url", "msg=\"%s\"", err);
         return -1;
     }
-    w->loop = EV_DEFAULT;
+    /* not EV_DEFAULT: see the top of this file (SIGCHLD) */
+    if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
     if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    int threads = o->threads > 0 ? o->threads : 1;
+    if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
+                             on_pool_round, w))) {
+        log_kv("error", "pool_failed", "worker=%s threads=%d", w->id, threads);
+        return -1;
+    }
+    w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
     ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
@@ -580,7 +612,10 @@ int worker_run(const worker_opts *o)
         if (w.stopping) break;
         delay = delay * 2 > 5 ? 5 : delay * 2;
     }
+    atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
+    pool_free(w.pool);
     remote_free(w.remote);
+    if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     log_kv("info", "worker_exit", "worker=%s code=%d batches=%llu nodes=%llu max_rss_kb=%ld cpu_s=%.3f",
