@@ -40,6 +40,7 @@ int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint
     f->err = err;
     f->errlen = errlen;
     f->last_beat_ms = f->last_progress_ms = jobinfo_now_ms();
+    f->out_ratio = 1.0;
     f->win = calloc((size_t)max_batches + 1, sizeof *f->win);
     return f->win ? 0 : ERR_NOMEM;
 }
@@ -80,7 +81,6 @@ int feed_beat(feed *f)
 
 static void slot_drop(feed *f, size_t i)
 {
-    f->pending_bytes -= (long long)f->win[i].bytes;
     f->win[i] = f->win[--f->n];
     f->last_progress_ms = jobinfo_now_ms();
 }
@@ -131,7 +131,8 @@ static int refresh(feed *f)
             slot_drop(f, i);
             continue;
         }
-        f->pending_bytes += olen[i] - (long long)f->win[i].bytes;
+        double r = f->win[i].bytes ? (double)olen[i] / (double)f->win[i].bytes : 1.0;
+        if (r > f->out_ratio) f->out_ratio = r;
         f->win[i].bytes = (size_t)olen[i];
         f->win[i].out = 1;
         f->last_progress_ms = jobinfo_now_ms();
@@ -150,15 +151,24 @@ int feed_seed(feed *f)
         redisReply *r = rconn_cmd(f->c, f->err, f->errlen, "STRLEN %s", key);
         if (!r) return ERR_REDIS;
         f->win[f->n++] = (feed_slot){s, r->type == REDIS_REPLY_INTEGER ? (size_t)r->integer : 0, 0};
-        f->pending_bytes += r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
         freeReplyObject(r);
     }
     return refresh(f);
 }
 
+/* Bytes the window's batches hold or will hold in Redis: a streaming job's
+ * unacknowledged batch counts as its expected output (the largest
+ * output/input ratio seen so far), so outputs never overshoot the window. */
+static long long pending(const feed *f, size_t extra)
+{
+    double sum = (double)extra * f->out_ratio;
+    for (size_t i = 0; i < f->n; i++) sum += (double)f->win[i].bytes * (f->win[i].out ? 1.0 : f->out_ratio);
+    return (long long)sum;
+}
+
 static int full(const feed *f, size_t len)
 {
-    return f->n > 0 && ((long)f->n + 1 > f->max_batches || f->pending_bytes + (long long)len > f->max_bytes);
+    return f->n > 0 && ((long)f->n + 1 > f->max_batches || pending(f, len) > f->max_bytes);
 }
 
 static void say_waiting(feed *f, int64_t now)
@@ -168,7 +178,7 @@ static void say_waiting(feed *f, int64_t now)
     fprintf(stderr,
             "submit: job %s is waiting for workers: %zu batches (%lld bytes) pending, window "
             "%ld batches / %lld bytes, none finished for %.0f s\n",
-            f->job, f->n, f->pending_bytes, f->max_batches, f->max_bytes,
+            f->job, f->n, pending(f, 0), f->max_batches, f->max_bytes,
             (double)(now - f->last_progress_ms) / 1000.0);
 }
 
@@ -212,7 +222,6 @@ int feed_push(feed *f, const char *payload, size_t len, size_t ndocs)
     }
     freeReplyObject(r);
     f->win[f->n++] = (feed_slot){f->next_seq, len, 0};
-    f->pending_bytes += (long long)len;
     f->next_seq++;
     f->last_beat_ms = jobinfo_now_ms();
     return 0;

@@ -43,7 +43,7 @@ typedef struct feed {
     long long max_bytes;
     feed_slot *win;
     size_t n;
-    long long pending_bytes;
+    double out_ratio; /* largest output/input size ratio seen (streaming jobs) */
     int64_t last_beat_ms, last_progress_ms, last_msg_ms;
     char *err;
     int errlen;

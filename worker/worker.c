@@ -38,6 +38,7 @@
 #include "pool.h"
 #include "rurl.h"
 #include "scripts.h"
+#include "sink.h"
 #include "stage.h"
 #include "wire.h"
 
@@ -59,6 +60,7 @@ typedef struct worker {
     ev_signal sig_int, sig_term;
     remote_ctx *remote;
     pool_t *pool;
+    sink_ctx *sink;        /* vector-store writes (on the pool) */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
 } worker;
@@ -70,6 +72,12 @@ typedef struct flight {
     uint32_t seq;
     pl_batch *pl;
     int claiming;
+    long long attempts;  /* deliveries so far, this one included */
+    char *spec;          /* the job spec, kept when it names a vector store */
+    pl_result *res;      /* while the sink writes it */
+    sink_op *sink;
+    int sunk;            /* written to the vector store: ack without output */
+    ev_timer retry;      /* backoff before requeueing after a sink failure */
 } flight;
 
 static void pop_next(worker *w);
@@ -95,6 +103,9 @@ static void flight_end(flight *f)
 {
     worker *w = f->w;
     pl_free(f->pl);
+    free(f->spec);
+    sink_op_free(f->sink);
+    ev_timer_stop(w->loop, &f->retry);
     if (f->claiming) w->claiming--;
     free(f);
     w->inflight--;
@@ -152,11 +163,12 @@ static void send_ack(flight *f, pl_result *res, int dead)
         flight_end(f);
         return;
     }
+    int bare = dead || f->sunk; /* no output stored in Redis */
     const char *fixed[] = {"EVAL", SCRIPT_ACK, "7", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
-                           f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
-                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4]};
+                           f->ref, seq, bare ? "" : (res->out.p ? res->out.p : ""),
+                           dead ? "1" : f->sunk ? "s" : "0", n[0], n[1], n[2], n[3], n[4]};
     for (size_t i = 0; i < 19; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[12] = dead ? 0 : res->out.len;
+    lens[12] = bare ? 0 : res->out.len;
     for (size_t i = 0; i < res->err_ids.n; i++) {
         argv[19 + 2 * i] = res->err_ids.v[i], lens[19 + 2 * i] = strlen(res->err_ids.v[i]);
         argv[20 + 2 * i] = res->err_msgs.v[i], lens[20 + 2 * i] = strlen(res->err_msgs.v[i]);
@@ -178,6 +190,46 @@ static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
         if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
             res->docs_failed++;
     res->nodes = 0;
+}
+
+static void on_retry_sink(struct ev_loop *loop, ev_timer *t, int ev)
+{
+    (void)loop, (void)ev;
+    flight *f = t->data;
+    requeue(f->w, f->ref, f);
+}
+
+/* The batch's rows are not in the store: retry later, or give up with the
+ * database's message on every document that had nodes. */
+static void sink_failed(flight *f, pl_result *res, int rc, const char *msg, const strv_t *ids)
+{
+    worker *w = f->w;
+    char q[600];
+    int last = rc == ERR_INVAL || f->attempts >= w->o.max_attempts;
+    log_kv(last ? "error" : "warn", "sink_failed", "worker=%s ref=%s attempt=%lld code=%d final=%d msg=%s",
+           w->id, f->ref, f->attempts, rc, last, log_quote(msg, q, sizeof q));
+    if (!last) {
+        double delay = 0.5 * (double)(1LL << (f->attempts < 5 ? f->attempts - 1 : 4));
+        ev_timer_init(&f->retry, on_retry_sink, delay, 0.);
+        f->retry.data = f;
+        ev_timer_start(w->loop, &f->retry);
+        return;
+    }
+    char m[700];
+    snprintf(m, sizeof m, "%s (attempt %lld of %d)", msg, f->attempts, w->o.max_attempts);
+    for (size_t i = 0; i < ids->n; i++)
+        if (!strv_push(&res->err_ids, ids->v[i]) && !strv_push(&res->err_msgs, m)) res->docs_failed++;
+    res->nodes = 0;
+    send_ack(f, res, 1);
+}
+
+static void on_sink_done(sink_op *op, int rc, const char *msg, const strv_t *ids, void *ud)
+{
+    flight *f = ud;
+    (void)op;
+    if (rc < 0) return sink_failed(f, f->res, rc, msg, ids);
+    f->sunk = rc == 0;
+    send_ack(f, f->res, 0);
 }
 
 static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
@@ -204,6 +256,12 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            w->id, f->ref, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
+    if (!res->err && f->spec) { /* into the vector store first; the ack says it is there */
+        f->res = res;
+        int rc = sink_start(w->sink, f->spec, strlen(f->spec), &res->out, on_sink_done, f, &f->sink);
+        if (!rc) return;
+        return sink_failed(f, res, rc, "vector store: cannot queue the write", &(strv_t){0});
+    }
     send_ack(f, res, res->err != 0);
 }
 
@@ -252,6 +310,9 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
     if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
+    f->attempts = attempts;
+    if (spec->type == REDIS_REPLY_STRING && sink_wants(spec->str) && !(f->spec = strdup(spec->str)))
+        return drop(f, "out_of_memory");
     char tag[KEYS_MAX + KEYS_ID_MAX + 16];
     snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
     int has_spec = spec->type == REDIS_REPLY_STRING;
@@ -550,6 +611,7 @@ static int setup(worker *w, const worker_opts *o)
         log_kv("error", "pool_failed", "worker=%s threads=%d", w->id, threads);
         return -1;
     }
+    if (!(w->sink = sink_new(w->pool))) return -1;
     w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
@@ -614,6 +676,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
+    sink_free(w.sink);
     remote_free(w.remote);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;

@@ -48,6 +48,9 @@ const char SCRIPT_ACK[] = FINALIZE
     "  if ARGV[4] == '1' then\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_dead', 1)\n"
     "    redis.call('RPUSH', KEYS[6], ARGV[1])\n"
+    "  elseif ARGV[4] == 's' then\n" /* written to the job's vector store: no output here */
+    "    redis.call('HINCRBY', KEYS[1], 'batches_sunk', 1)\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
     "  else\n"
     "    local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention_s') or '0')\n"
     "    if ttl and ttl > 0 then redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)\n"

@@ -10,8 +10,10 @@
  * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
- *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
+ *                ARGV: ref, seq, payload, mode, docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
+ *                mode: 0 output stored, 1 dead, s written to the job's vector store
+ *                (counted in batches_sunk; nothing stored here)
  *                -> 1 if recorded now, 0 if it had been recorded before (or the job
  *                is cancelled or gone: then nothing is recorded, the payload is deleted)
  * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
