@@ -16,6 +16,7 @@
 #define POLL_MAX_MS 500
 #define BEAT_MS 1000
 #define WAIT_MSG_MS 3000
+#define FEED_RATIO_GUESS 4.0 /* output/input bytes before any output was seen */
 
 void feed_make_token(char *out, size_t len)
 {
@@ -40,7 +41,6 @@ int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint
     f->err = err;
     f->errlen = errlen;
     f->last_beat_ms = f->last_progress_ms = jobinfo_now_ms();
-    f->out_ratio = 1.0;
     f->win = calloc((size_t)max_batches + 1, sizeof *f->win);
     return f->win ? 0 : ERR_NOMEM;
 }
@@ -107,6 +107,7 @@ static int refresh(feed *f)
     uint32_t cursor;
     int rc = read_cursor(f, &cursor);
     if (rc) return rc;
+    f->streaming = cursor != UINT32_MAX;
     for (size_t i = f->n; i-- > 0;)
         if (cursor != UINT32_MAX && f->win[i].seq < cursor) slot_drop(f, i);
     char done[KEYS_MAX], out[KEYS_MAX];
@@ -161,8 +162,9 @@ int feed_seed(feed *f)
  * output/input ratio seen so far), so outputs never overshoot the window. */
 static long long pending(const feed *f, size_t extra)
 {
-    double sum = (double)extra * f->out_ratio;
-    for (size_t i = 0; i < f->n; i++) sum += (double)f->win[i].bytes * (f->win[i].out ? 1.0 : f->out_ratio);
+    double ratio = !f->streaming ? 1.0 : f->out_ratio > 0 ? f->out_ratio : FEED_RATIO_GUESS;
+    double sum = (double)extra * ratio;
+    for (size_t i = 0; i < f->n; i++) sum += (double)f->win[i].bytes * (f->win[i].out ? 1.0 : ratio);
     return (long long)sum;
 }
 

@@ -11,7 +11,10 @@
  * in Redis.  A batch is pending until a worker acknowledges it; when the job
  * streams (`stream` in the job hash, set by `submit --stream` or by an
  * `export --follow` that attached) it stays pending, counted by its output's
- * size, until the follower's cursor is past it.  A single batch larger than
+ * size, until the follower's cursor is past it; before its output exists it
+ * counts as its size times the largest output/input ratio seen so far (4
+ * before the first output): embeddings make outputs several times their
+ * text, and the window bounds what Redis will hold.  A single batch larger than
  * the window is still sent alone.  Waiting polls the job's own keys (one
  * pipelined round trip of O(window) commands, backing off to 0.5 s), beats
  * the heartbeat (`submit_ms`) every second and says on stderr when the job is
@@ -43,7 +46,8 @@ typedef struct feed {
     long long max_bytes;
     feed_slot *win;
     size_t n;
-    double out_ratio; /* largest output/input size ratio seen (streaming jobs) */
+    double out_ratio; /* largest output/input size ratio seen (0: none yet) */
+    int streaming;    /* the job's outputs count in the window */
     int64_t last_beat_ms, last_progress_ms, last_msg_ms;
     char *err;
     int errlen;

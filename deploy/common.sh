@@ -10,7 +10,7 @@ PACKAGES=(
   libhiredis-dev libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
   libutf8proc-dev libpoppler-glib-dev libxml2-dev libzip-dev libssl-dev
   poppler-utils redis-server redis-tools python3
-  libpq-dev postgresql-client
+  libpq-dev postgresql-client postgresql
 )
 
 # Test-only: PostgreSQL + pgvector (PGlite, npm packages pinned in

@@ -3,8 +3,9 @@
 pgvector (PGlite over the wire protocol, tests/pg/server.mjs): rows in
 LlamaIndex's layout equal to the export's nodes, a batch written twice
 leaves one row per node, a database that is down makes the batch retry then
-fail with a clear error, a wrong embed_dim fails at once with nothing
-written, secrets in the spec are refused."""
+fail with a clear error, a server that refuses the password (Debian's own
+postgresql: PGlite does not authenticate) the same, a wrong embed_dim fails
+at once with nothing written, secrets in the spec are refused."""
 import json
 import os
 import shutil
@@ -159,6 +160,65 @@ def check_database_down(t, env, data, pg):
     t.check(log.count("event=sink_failed") == 2, "one retry, then the failure")
 
 
+class DebianPG:
+    """Debian's postgresql in a temp dir, password (scram) authentication.
+    As root it runs as the postgres user (initdb refuses root)."""
+
+    def __init__(self, d, password):
+        self.dir = os.path.join(d, "pgdata")
+        self.port = socket_free_port()
+        bindir = "/usr/lib/postgresql/15/bin"
+        pw = os.path.join(d, "pw")
+        open(pw, "w").write(password)
+        os.makedirs(self.dir)
+        pre = []
+        if os.geteuid() == 0:
+            pre = ["runuser", "-u", "postgres", "--"]
+            os.chmod(d, 0o755)
+            shutil.chown(self.dir, "postgres")
+            shutil.chown(pw, "postgres")
+        subprocess.run(pre + [f"{bindir}/initdb", "-D", self.dir, "-U", "ingest", "--auth=scram-sha-256",
+                              f"--pwfile={pw}"], check=True, capture_output=True)
+        self.p = subprocess.Popen(pre + [f"{bindir}/postgres", "-D", self.dir, "-p", str(self.port), "-k",
+                                         self.dir, "-c", "listen_addresses=127.0.0.1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ok = wait_for(lambda: subprocess.run([f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p",
+                                              str(self.port)], capture_output=True).returncode == 0, 60)
+        if not ok:
+            raise Failure("postgres did not start")
+
+    def close(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+def check_password_refused(t, env, data, pg):
+    db = DebianPG(env.dir, "right-secret")
+    try:
+        spec = spec_file(env, "auth", db.port, extra='{"user": "ingest"}')
+        job = env.coord("submit", "--pipeline", spec, data).stdout.strip()
+        w = env.start_worker("--exit-when-idle", "--max-attempts", "2", env={"PGPASSWORD": "wrong-secret"})
+        env.wait_all([w])
+        st = env.status(job)
+        errs = " ".join(env.cli_lines("HVALS", f"ingest:job:{job}:errors"))
+        t.check(st["state"] == "failed" and "password authentication failed" in errs and
+                "attempt 2 of 2" in errs, f"refused password: retried, then failed: {errs}")
+        log = open(w.logpath).read()
+        t.check("wrong-secret" not in log and "wrong-secret" not in errs, "the password is never logged")
+        # the right password gets in; Debian has no pgvector, so the setup fails - nothing half-written
+        job = env.coord("submit", "--pipeline", spec, data).stdout.strip()
+        env.wait_all([env.start_worker("--exit-when-idle", "--max-attempts", "1",
+                                       env={"PGPASSWORD": "right-secret"})])
+        errs = " ".join(env.cli_lines("HVALS", f"ingest:job:{job}:errors"))
+        t.check("password" not in errs and "vector" in errs, f"logged in, no pgvector: {errs}")
+        r = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(db.port), "-U", "ingest", "-d", "postgres",
+                            "-AtX", "-c", "SELECT count(*) FROM pg_tables WHERE tablename = 'data_auth'"],
+                           capture_output=True, text=True, env=dict(os.environ, PGPASSWORD="right-secret"))
+        t.check(r.stdout.strip() == "0", f"no table left by the failed setup ({r.stdout.strip()})")
+    finally:
+        db.close()
+
+
 def check_wrong_dim(t, env, data, pg):
     job = env.coord("submit", "--pipeline", spec_file(env, "wrongdim", pg.port, dim=1536), data).stdout.strip()
     env.wait_all([env.start_worker("--exit-when-idle")])
@@ -214,8 +274,8 @@ def main():
     t = Checker()
     pg = PG(a.pg_server)
     try:
-        for fn in (check_job_into_pgvector, check_written_twice, check_database_down, check_wrong_dim,
-                   check_spec_secrets):
+        for fn in (check_job_into_pgvector, check_written_twice, check_database_down,
+                   check_password_refused, check_wrong_dim, check_spec_secrets):
             env = Env(a.coordinator, a.worker)
             try:
                 fn(t, env, os.path.join(a.data, "sample"), pg)
