@@ -16,6 +16,7 @@ import sys
 import time
 
 from harness import Env, Checker, Failure
+from test_spine import wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -254,15 +255,6 @@ def table_count(pg, table):
         return int(pg.sql(f"SELECT count(*) FROM data_{table}"))
     except Failure:
         return 0
-
-
-def wait_for(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def main():
