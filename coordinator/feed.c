@@ -178,9 +178,10 @@ static void say_waiting(feed *f, int64_t now)
     if (now - f->last_progress_ms < WAIT_MSG_MS || now - f->last_msg_ms < 10 * WAIT_MSG_MS) return;
     f->last_msg_ms = now;
     fprintf(stderr,
-            "submit: job %s is waiting for workers: %zu batches (%lld bytes) pending, window "
+            "submit: job %s is waiting for workers%s: %zu batches (%lld bytes) pending, window "
             "%ld batches / %lld bytes, none finished for %.0f s\n",
-            f->job, f->n, pending(f, 0), f->max_batches, f->max_bytes,
+            f->job, f->streaming ? " or for `export --follow` to consume outputs" : "", f->n,
+            pending(f, 0), f->max_batches, f->max_bytes,
             (double)(now - f->last_progress_ms) / 1000.0);
 }
 
