@@ -28,6 +28,8 @@ void feed_make_token(char *out, size_t len)
     snprintf(out, len, "%.40s-%d-%06lx", host, (int)getpid(), (unsigned long)(ts.tv_nsec & 0xffffff));
 }
 
+static int read_cursor(feed *f, uint32_t *cursor);
+
 int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint32_t next_seq,
               long max_batches, long long max_bytes, char *err, int errlen)
 {
@@ -42,7 +44,11 @@ int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint
     f->errlen = errlen;
     f->last_beat_ms = f->last_progress_ms = jobinfo_now_ms();
     f->win = calloc((size_t)max_batches + 1, sizeof *f->win);
-    return f->win ? 0 : ERR_NOMEM;
+    if (!f->win) return ERR_NOMEM;
+    uint32_t cursor; /* a streaming job's first batches already count by their expected output */
+    int rc = read_cursor(f, &cursor);
+    f->streaming = !rc && cursor != UINT32_MAX;
+    return rc;
 }
 
 void feed_free(feed *f)

@@ -81,14 +81,17 @@ def run_size(a, d, size, base, pg_port):
     if a.sink == "follow":
         fol = timed([coord, "export", job, "--follow", "-o", os.path.join(d, "out.jsonl")],
                     os.path.join(d, "follow"), env=env, stderr=subprocess.DEVNULL)
-    peak = [0]
+    peak = [0, 0, 0]  # used_memory, of which dataset, of which client buffers (at that peak)
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
             try:
                 used = int(cli(sock, "INFO", "memory").split("used_memory:")[1].split()[0])
-                peak[0] = max(peak[0], used)
+                if used > peak[0]:
+                    ms = cli(sock, "MEMORY", "STATS").split("\n")
+                    st = {k: ms[i + 1] for i, k in enumerate(ms[:-1]) if k in ("dataset.bytes", "clients.normal")}
+                    peak[:] = [used, int(st.get("dataset.bytes", 0)), int(st.get("clients.normal", 0))]
             except (IndexError, ValueError):
                 pass
             time.sleep(0.1)
@@ -118,6 +121,7 @@ def run_size(a, d, size, base, pg_port):
             "seconds": round(secs, 2), "nodes_per_s": round(st["nodes"] / secs, 1),
             "redis_used_memory_peak_mb": round(peak[0] / 2**20, 1),
             "redis_used_memory_base_mb": round(used0 / 2**20, 1),
+            "at_peak_dataset_mb": round(peak[1] / 2**20, 1), "at_peak_client_buffers_mb": round(peak[2] / 2**20, 1),
             "worker_peak_rss_mb": round(wpeak / 1024, 1),
             "submit_peak_rss_mb": (peak_kb(os.path.join(d, "submit")) or 0) / 1024,
             "follow_peak_rss_mb": (peak_kb(os.path.join(d, "follow")) or 0) / 1024 if fol else None}
