@@ -144,7 +144,7 @@ def main():
         base = info["url"] + "/v1"
         pg_port = None
         if a.sink == "pg":
-            pg, info = start_line(["node", a.pg_server], cwd=os.path.dirname(a.pg_server))
+            pg, info = start_line(["node", os.path.abspath(a.pg_server)], cwd=os.path.dirname(os.path.abspath(a.pg_server)))
             procs.append(pg)
             pg_port = info["port"]
         while not os.path.exists(sock):
