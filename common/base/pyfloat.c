@@ -15,6 +15,7 @@
 #include "pyfloat.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,45 +139,56 @@ static void shortest(double ax, digits *g)
     while (g->n > 1 && g->d[g->n - 1] == '0') g->d[--g->n] = '\0';
 }
 
-static size_t format(double x, char *out)
+/* Writes g (no trailing zeros) with the sign as repr does. */
+static size_t emit(int neg, const digits *g, char *out)
 {
     char *o = out;
-    if (signbit(x)) *o++ = '-';
-    if (x == 0) {
-        memcpy(o, "0.0", 4);
-        return (size_t)(o - out) + 3;
-    }
-    digits g;
-    shortest(fabs(x), &g);
-    int e = g.exp10;
+    if (neg) *o++ = '-';
+    int e = g->exp10;
     if (e < -4 || e >= 16) {
-        *o++ = g.d[0];
-        if (g.n > 1) {
+        *o++ = g->d[0];
+        if (g->n > 1) {
             *o++ = '.';
-            memcpy(o, g.d + 1, (size_t)g.n - 1);
-            o += g.n - 1;
+            memcpy(o, g->d + 1, (size_t)g->n - 1);
+            o += g->n - 1;
         }
-        o += sprintf(o, "e%c%02d", e < 0 ? '-' : '+', abs(e));
-        return (size_t)(o - out);
-    }
-    if (e < 0) { /* 0.000ddd */
+        *o++ = 'e';
+        *o++ = e < 0 ? '-' : '+';
+        e = abs(e);
+        if (e >= 100) *o++ = (char)('0' + e / 100);
+        *o++ = (char)('0' + e / 10 % 10);
+        *o++ = (char)('0' + e % 10);
+    } else if (e < 0) { /* 0.000ddd */
         memcpy(o, "0.", 2);
         o += 2;
         for (int i = 0; i < -e - 1; i++) *o++ = '0';
-        memcpy(o, g.d, (size_t)g.n);
-        o += g.n;
+        memcpy(o, g->d, (size_t)g->n);
+        o += g->n;
     } else { /* ddd.ddd, at least one digit after the point */
-        for (int i = 0; i <= e; i++) *o++ = i < g.n ? g.d[i] : '0';
+        for (int i = 0; i <= e; i++) *o++ = i < g->n ? g->d[i] : '0';
         *o++ = '.';
-        if (g.n > e + 1) {
-            memcpy(o, g.d + e + 1, (size_t)(g.n - e - 1));
-            o += g.n - e - 1;
+        if (g->n > e + 1) {
+            memcpy(o, g->d + e + 1, (size_t)(g->n - e - 1));
+            o += g->n - e - 1;
         } else {
             *o++ = '0';
         }
     }
     *o = '\0';
     return (size_t)(o - out);
+}
+
+static size_t format(double x, char *out)
+{
+    if (x == 0) {
+        char *o = out;
+        if (signbit(x)) *o++ = '-';
+        memcpy(o, "0.0", 4);
+        return (size_t)(o - out) + 3;
+    }
+    digits g;
+    shortest(fabs(x), &g);
+    return emit(signbit(x) != 0, &g, out);
 }
 
 static size_t special(const char *s, char *out)
@@ -198,4 +210,101 @@ size_t pyfloat_json(double x, char out[PYFLOAT_MAX])
     if (isnan(x)) return special("NaN", out);
     if (isinf(x)) return special(x < 0 ? "-Infinity" : "Infinity", out);
     return format(x, out);
+}
+
+/* The fast path for float32 (pyfloat_json_f32).  For f = m * 2^e with
+ * 2^23 < m < 2^24 and -44 <= e < 0, f = N * 10^e exactly with the integer
+ * N = m * 5^-e (< 2^127).  Its leading 19 digits Q = floor(N / 10^k) are
+ * P >> k with P = m * 5^(-e-k): no 128-bit division.  The double's
+ * round-trip interval is f +- 2^(exponent-53); in units of 5^k a candidate
+ * C (units of 10^k) reads back iff |C*2^k - P| * 2^30 <= 5^(-e-k)
+ * (inclusive: the double's mantissa, m << 29, is even; m is no power of
+ * two, so the interval is symmetric).  The closest n-digit decimal is the
+ * candidate for n digits, and n digits reading back implies n+1 do: the
+ * answer is the smallest n, walking down from 17, which always reads back. */
+typedef unsigned __int128 u128;
+
+static const uint64_t POW5[28] = {
+    1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u,
+    48828125u, 244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u,
+    762939453125u, 3814697265625u, 19073486328125u, 95367431640625u, 476837158203125u,
+    2384185791015625u, 11920928955078125u, 59604644775390625u, 298023223876953125u,
+    1490116119384765625u, 7450580596923828125u};
+
+static const uint64_t POW10[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+static u128 pow5_128(int i) /* 0 <= i <= 54 */
+{
+    return i <= 27 ? POW5[i] : (u128)POW5[27] * POW5[i - 27];
+}
+
+static u128 pow10_128(int i) /* 0 <= i <= 38 */
+{
+    return i <= 19 ? POW10[i] : (u128)POW10[19] * POW10[i - 19];
+}
+
+static int ndigits128(u128 n) /* n > 0 */
+{
+    uint64_t hi = (uint64_t)(n >> 64);
+    int bits = hi ? 128 - __builtin_clzll(hi) : 64 - __builtin_clzll((uint64_t)n);
+    int d = (bits * 1233) >> 12; /* floor(bits * log10(2)): at most one short */
+    return n >= pow10_128(d) ? d + 1 : d;
+}
+
+/* q (lq digits; `sticky`: digits dropped below q were nonzero) rounded half
+ * to even at n digits, in units of q's last digit. */
+static uint64_t round_at(uint64_t q, int lq, int n, int sticky)
+{
+    uint64_t div = POW10[lq - n], r = q / div, rem = q % div, half = div / 2;
+    r += rem > half || (rem == half && (sticky || (r & 1)));
+    return r * div;
+}
+
+static int f32_reads_back(uint64_t c, int k, u128 p, u128 limit)
+{
+    u128 cp = (u128)c << k;
+    u128 diff = cp > p ? cp - p : p - cp;
+    return diff < ((u128)1 << 97) && (diff << 30) <= limit;
+}
+
+/* 0 with g filled, or -1 when f is outside the fast path's range. */
+static int f32_shortest(uint32_t b, digits *g)
+{
+    uint32_t ex = (b >> 23) & 0xff, frac = b & 0x7fffff;
+    int e = (int)ex - 150;
+    if (ex == 0 || frac == 0 || e >= 0 || e < -44) return -1;
+    uint64_t m = frac | 0x800000;
+    int ne = -e, l = ndigits128((u128)m * pow5_128(ne));
+    int k = l > 19 ? l - 19 : 0, lq = l - k;
+    u128 p = (u128)m * pow5_128(ne - k), limit = pow5_128(ne - k);
+    uint64_t q = (uint64_t)(p >> k), best = q;
+    int sticky = (p & (((u128)1 << k) - 1)) != 0, bn = lq;
+    if (lq > 17) best = round_at(q, lq, 17, sticky), bn = 17;
+    for (int n = bn - 1; n >= 1; n--) {
+        uint64_t c = round_at(q, lq, n, sticky);
+        if (!f32_reads_back(c, k, p, limit)) break;
+        best = c, bn = n;
+    }
+    uint64_t r = best / POW10[lq - bn]; /* bn digits, or bn + 1 after a carry */
+    int nd = 1;
+    while (nd < 20 && r >= POW10[nd]) nd++;
+    g->exp10 = nd + lq - bn + k - ne - 1;
+    for (int i = nd - 1; i >= 0; i--, r /= 10) g->d[i] = (char)('0' + r % 10);
+    while (nd > 1 && g->d[nd - 1] == '0') nd--;
+    g->d[nd] = '\0';
+    g->n = nd;
+    return 0;
+}
+
+size_t pyfloat_json_f32(float f, char out[PYFLOAT_MAX])
+{
+    uint32_t b;
+    digits g;
+    memcpy(&b, &f, sizeof b);
+    if (f32_shortest(b, &g)) return pyfloat_json((double)f, out);
+    return emit((int)(b >> 31), &g, out);
 }

@@ -93,7 +93,7 @@ static int embedding_json(const node_t *n, buf_t *out)
     char f[PYFLOAT_MAX];
     for (uint32_t i = 0; !rc && i < n->dim; i++) {
         if (i) rc = buf_putc(out, ',');
-        if (!rc) rc = buf_append(out, f, pyfloat_json((double)n->embedding[i], f));
+        if (!rc) rc = buf_append(out, f, pyfloat_json_f32(n->embedding[i], f));
     }
     return rc ? rc : buf_putc(out, ']');
 }
