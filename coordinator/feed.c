@@ -13,7 +13,7 @@
 #include "rconn.h"
 
 #define POLL_MIN_MS 20
-#define POLL_MAX_MS 500
+#define POLL_MAX_MS 100
 #define BEAT_MS 1000
 #define WAIT_MSG_MS 3000
 #define FEED_RATIO_GUESS 4.0 /* output/input bytes before any output was seen */

@@ -16,7 +16,7 @@
  * before the first output): embeddings make outputs several times their
  * text, and the window bounds what Redis will hold.  A single batch larger than
  * the window is still sent alone.  Waiting polls the job's own keys (one
- * pipelined round trip of O(window) commands, backing off to 0.5 s), beats
+ * pipelined round trip of O(window) commands, backing off to 0.1 s), beats
  * the heartbeat (`submit_ms`) every second and says on stderr when the job is
  * waiting for workers.
  *

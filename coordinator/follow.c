@@ -19,7 +19,7 @@
 #include "rconn.h"
 
 #define POLL_MIN_MS 10
-#define POLL_MAX_MS 500
+#define POLL_MAX_MS 100
 
 typedef struct follower {
     redisContext *c;
