@@ -12,7 +12,7 @@
 #include "scripts.h"
 
 /* The job's keys that are not per batch (README "Redis keys"). */
-static const char *const job_subkeys[] = {"done", "errors", "attempts"};
+static const char *const job_subkeys[] = {"done", "errors", "attempts", "events"};
 
 static int unlink_keys(redisContext *c, char (*keys)[KEYS_MAX], int n, char *err, int errlen)
 {
@@ -45,8 +45,10 @@ static int mark_cancelled(redisContext *c, const char *job, char state[16], uint
         snprintf(err, (size_t)errlen, "invalid job id '%s'", job);
         return ERR_NOTFOUND;
     }
-    const char *av[] = {"EVAL", SCRIPT_CANCEL, "1", key};
-    redisReply *r = rconn_argv(c, err, errlen, 4, av, NULL);
+    char ev[KEYS_MAX];
+    keys_job_sub(ev, job, "events");
+    const char *av[] = {"EVAL", SCRIPT_CANCEL, "2", key, ev};
+    redisReply *r = rconn_argv(c, err, errlen, 5, av, NULL);
     if (!r) return ERR_REDIS;
     int found = r->type == REDIS_REPLY_STRING;
     if (found) snprintf(state, 16, "%s", r->str);
@@ -75,7 +77,7 @@ int jobkeys_delete(redisContext *c, const char *job, char *err, int errlen)
     char state[16];
     int rc = mark_cancelled(c, job, state, &total, err, errlen);
     if (!rc) rc = unlink_seqs(c, job, total, 1, err, errlen);
-    static char keys[4][KEYS_MAX];
+    static char keys[sizeof job_subkeys / sizeof *job_subkeys + 1][KEYS_MAX];
     int n = 0;
     for (size_t i = 0; i < sizeof job_subkeys / sizeof *job_subkeys; i++) keys_job_sub(keys[n++], job, job_subkeys[i]);
     keys_job(keys[n++], job); /* last: its batches_total is what a rerun walks */

@@ -8,7 +8,8 @@
  *   ingest:queue                     list   pending batch refs "<job>:<seq>"
  *   ingest:processing:<worker>       list   refs a worker holds (BLMOVE target)
  *   ingest:workers                   set    worker ids seen
- *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/started/batch/counters
+ *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/version/threads/started/
+ *                                          batch/counters/in-flight/errors/ratelimit_waits
  *   ingest:jobs                      zset   job ids by creation time (ms)
  *   ingest:job:<job>                 hash   state, spec, counters, timestamps
  *   ingest:job:<job>:batch:<seq>     string msgpack batch (documents)
@@ -16,7 +17,11 @@
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
  *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
- *   ingest:dead                      list   refs that exceeded max attempts */
+ *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
+ *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
+ *   ingest:dead                      list   refs that exceeded max attempts
+ *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
+ *                                          JSON {"id","ms","requeued"} written by the reaper */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
 
@@ -29,6 +34,7 @@
 #define KEYS_WORKERS "ingest:workers"
 #define KEYS_JOBS "ingest:jobs"
 #define KEYS_DEAD "ingest:dead"
+#define KEYS_WORKERS_DEAD "ingest:workers:dead"
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);
