@@ -112,16 +112,14 @@ static void usage(FILE *f)
                "             to resume after an interruption (nothing lost or repeated).\n");
 }
 
-static int follow_main(redisContext *c, const char *job, const char *outpath)
+/* Exit status and messages of an export that wrote n nodes (or failed: n < 0). */
+static int report(long n, long missing, const char *err)
 {
-    char err[512];
-    long missing = 0, n = follow_run(c, job, outpath, &missing, err, sizeof err);
-    redisFree(c);
     if (n < 0) {
         fprintf(stderr, "export: %s\n", err);
-        return n == ERR_NOTFOUND || n == ERR_STATE ? EXIT_USAGE : 1;
+        return n == ERR_NOTFOUND || n == ERR_INVAL || n == ERR_STATE ? EXIT_USAGE : 1;
     }
-    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead or cancelled)\n", missing);
+    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead, cancelled or unfinished)\n", missing);
     fprintf(stderr, "export: %ld nodes\n", n);
     return 0;
 }
@@ -161,16 +159,12 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "export: %s\n", err);
         return 1;
     }
-    if (follow) return follow_main(c, argv[optind], outpath);
-    /* -o: a temp file renamed at the end, so a failed export leaves FILE untouched */
-    long missing = 0, n = outpath ? export_to_path(c, argv[optind], outpath, &missing, err, sizeof err)
-                                  : export_jsonl(c, argv[optind], stdout, &missing, err, sizeof err);
+    /* --follow: into FILE itself, resumable; else -o: a temp file renamed at the end,
+     * so a failed export leaves FILE untouched */
+    long missing = 0;
+    long n = follow ? follow_run(c, argv[optind], outpath, &missing, err, sizeof err)
+             : outpath ? export_to_path(c, argv[optind], outpath, &missing, err, sizeof err)
+                       : export_jsonl(c, argv[optind], stdout, &missing, err, sizeof err);
     redisFree(c);
-    if (n < 0) {
-        fprintf(stderr, "export: %s\n", err);
-        return n == ERR_NOTFOUND || n == ERR_INVAL ? EXIT_USAGE : 1;
-    }
-    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead or unfinished)\n", missing);
-    fprintf(stderr, "export: %ld nodes\n", n);
-    return 0;
+    return report(n, missing, err);
 }

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from harness import Env, Checker, Failure
+from harness import Env, Checker, Failure, free_port
 from test_spine import wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -147,7 +147,7 @@ def check_written_twice(t, env, data, pg):
 
 
 def check_database_down(t, env, data, pg):
-    s = socket_free_port()
+    s = free_port()
     job = env.coord("submit", "--pipeline", spec_file(env, "down", s), data).stdout.strip()
     w = env.start_worker("--exit-when-idle", "--max-attempts", "2")
     env.wait_all([w])
@@ -167,7 +167,7 @@ class DebianPG:
 
     def __init__(self, d, password):
         self.dir = os.path.join(d, "pgdata")
-        self.port = socket_free_port()
+        self.port = free_port()
         bindir = "/usr/lib/postgresql/15/bin"
         pw = os.path.join(d, "pw")
         open(pw, "w").write(password)
@@ -239,15 +239,6 @@ def check_spec_secrets(t, env, data, pg):
         r = env.coord("submit", "--pipeline", spec_file(env, "s", 1, extra=bad), data, check=False)
         t.check(r.returncode == 2 and what in r.stderr and "hunter2" not in r.stderr,
                 f"{bad} refused: {r.stderr.strip()}")
-
-
-def socket_free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def table_count(pg, table):
