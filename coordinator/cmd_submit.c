@@ -312,15 +312,17 @@ static int add_file(submitter *s, const walk_file *f)
     return 0;
 }
 
-static int seal(submitter *s)
+static int seal(submitter *s, const spec_t *spec)
 {
-    char key[KEYS_MAX], ev[KEYS_MAX];
-    keys_job(key, s->job);
     int rc = feed_beat(&s->feed); /* only the lease holder seals */
     if (rc) return rc;
-    keys_job_sub(ev, s->job, "events");
-    const char *argv[] = {"EVAL", SCRIPT_SEAL, "2", key, ev};
-    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 5, argv, NULL);
+    char key[6][KEYS_MAX];
+    keys_job(key[0], s->job);
+    keys_job_sub(key[1], s->job, "events");
+    const char *strategy, *coll = spec_docstore(spec, &strategy);
+    int del = coll && !strcmp(strategy, "upserts_and_delete") && !keys_docstore_all(key + 2, coll, s->job);
+    const char *argv[] = {"EVAL", SCRIPT_SEAL, del ? "6" : "2", key[0], key[1], key[2], key[3], key[4], key[5], "d"};
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? (int)(sizeof argv / sizeof *argv) : 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
     return 0;
@@ -382,7 +384,7 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
     }
     s->batch.job = s->job;
     for (size_t i = rp.files_done; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]) ? -1 : 0;
-    if (!rc) rc = flush_batch(s) || seal(s) ? -1 : 0;
+    if (!rc) rc = flush_batch(s) || seal(s, spec) ? -1 : 0;
     s->batch.job = NULL;
     wire_batch_free(&s->batch);
     feed_free(&s->feed);

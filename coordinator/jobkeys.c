@@ -12,7 +12,7 @@
 #include "scripts.h"
 
 /* The job's keys that are not per batch (README "Redis keys"). */
-static const char *const job_subkeys[] = {"done", "errors", "attempts", "events"};
+static const char *const job_subkeys[] = {"done", "errors", "attempts", "events", "retry"};
 
 static int unlink_keys(redisContext *c, char (*keys)[KEYS_MAX], int n, char *err, int errlen)
 {

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "err.h"
 #include "extract.h"
 #include "log.h"
@@ -40,6 +41,8 @@
 struct remote_ctx {
     struct ev_loop *loop;
     oc_ctx *oc;
+    struct redisAsyncContext *redis; /* the queue's command connection */
+    cache_ctx *cache; /* NULL: no cache */
 };
 
 typedef struct ejob {
@@ -75,13 +78,20 @@ typedef struct ebatch {
     size_t idx[];
 } ebatch;
 
-void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis) { oc_set_redis(r->oc, redis); }
+void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis)
+{
+    r->redis = redis;
+    oc_set_redis(r->oc, redis);
+}
+
+struct redisAsyncContext *remote_redis(const remote_ctx *r) { return r->redis; }
 
 remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis, const char *worker_id)
 {
     remote_ctx *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->loop = loop;
+    r->redis = redis;
     if (!(r->oc = oc_new(loop, redis))) {
         free(r);
         return NULL;
@@ -372,12 +382,20 @@ static int embed_start(remote_ctx *r, stage_job *job)
     return 0;
 }
 
-int remote_start(remote_ctx *r, stage_job *job)
+void remote_set_cache(remote_ctx *r, cache_ctx *cache) { r->cache = cache; }
+
+static int start_uncached(void *ud, stage_job *job)
 {
-    if (!r || !job || !job->tf) return ERR_INVAL;
+    remote_ctx *r = ud;
     if (job->tf->role == SPEC_ROLE_EMBEDDING) return embed_start(r, job);
     if (job->tf->role == SPEC_ROLE_EXTRACTOR) return extract_start(r->oc, job);
     return ERR_UNSUPPORTED;
+}
+
+int remote_start(remote_ctx *r, stage_job *job)
+{
+    if (!r || !job || !job->tf) return ERR_INVAL;
+    return cache_stage_start(r->cache, job, start_uncached, r);
 }
 
 void remote_cancel_all(remote_ctx *r)

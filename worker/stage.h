@@ -31,6 +31,15 @@ typedef struct stage_stats {
     uint64_t tokens;         /* prompt tokens reported by the API */
 } stage_stats;
 
+/* A job's use of the transformation cache (cache.h) for one stage. */
+typedef struct stage_cache {
+    int enabled;      /* the job's spec did not say "cache": false */
+    int64_t ttl;      /* seconds; -1: the worker's default; 0: none */
+    uint64_t hits;    /* entries found: nodes (embeddings) or documents (extractors) */
+    uint64_t misses;  /* entries computed by the stage */
+    struct cache_plan *plan; /* keys computed off the loop (cache.h), or NULL */
+} stage_cache;
+
 typedef struct stage_job {
     const spec_tf *tf;     /* the transformation and its parameters */
     node_t **nodes;        /* the batch's nodes, document order; borrowed */
@@ -44,6 +53,7 @@ typedef struct stage_job {
     void (*done)(void *ud, int rc);
     void *ud;
     const char *tag;       /* "worker=... job=... ref=..." for log lines (NULL: none); borrowed */
+    stage_cache *cache;    /* NULL: no cache for this stage; borrowed */
 } stage_job;
 
 /* A configuration error (bad URL, missing API key...): logs it once, fails
@@ -58,6 +68,12 @@ remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
                        const char *worker_id);
 /* The command connection changed (reconnect) or is gone (NULL). */
 void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis);
+/* The current command connection (NULL while disconnected). */
+struct redisAsyncContext *remote_redis(const remote_ctx *r);
+struct cache_ctx;
+/* Puts the transformation cache (cache.h) in front of the stages of jobs
+ * whose stage_job.cache says so; NULL: none. */
+void remote_set_cache(remote_ctx *r, struct cache_ctx *cache);
 /* Starts a job; 0, or negative (then done is not called). */
 int remote_start(remote_ctx *r, stage_job *job);
 /* Abandons every job in flight: their done() fires with ERR_CANCELLED. */

@@ -22,6 +22,14 @@ static void test_keys(void)
     CHECK_STR(k, "ingest:processing:w-1");
     keys_worker(k, "w-1");
     CHECK_STR(k, "ingest:worker:w-1");
+    keys_docstore(k, "nightly", NULL);
+    CHECK_STR(k, "ingest:docstore:nightly");
+    char ds[4][KEYS_MAX];
+    CHECK(keys_docstore_all(ds, "nightly", "J") == 0);
+    CHECK_STR(ds[1], "ingest:docstore:nightly:hashes");
+    CHECK_STR(ds[2], "ingest:job:J:docs");
+    CHECK_STR(ds[3], "ingest:job:J:deleted");
+    CHECK(keys_docstore_all(ds, "a:b", "J") == ERR_INVAL);
     CHECK(keys_job(k, "a:b") == ERR_INVAL);
     CHECK(keys_job(k, "") == ERR_INVAL);
     CHECK(keys_worker(k, "x y") == ERR_INVAL);
