@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "err.h"
 #include "export.h"
+#include "follow.h"
 #include "jobinfo.h"
 #include "keys.h"
 #include "rconn.h"
@@ -19,8 +20,8 @@
 #include "textnode.h"
 #include "wire.h"
 
-static int write_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count,
-                       long *missing, char *err, int errlen)
+int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
+                 char *err, int errlen)
 {
     char key[KEYS_MAX];
     keys_out(key, job, seq);
@@ -62,7 +63,7 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
     long count = 0;
     *missing = 0;
     for (int64_t s = 0; s < ji.batches_total; s++) {
-        rc = write_batch(c, job, (uint32_t)s, out, &count, missing, err, errlen);
+        rc = export_batch(c, job, (uint32_t)s, out, &count, missing, err, errlen);
         if (rc) return rc;
     }
     if (fflush(out)) {
@@ -103,9 +104,24 @@ long export_to_path(redisContext *c, const char *job, const char *path, long *mi
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ingest-coordinator export JOB [-o FILE] [--format jsonl] [--redis URL]\n"
+    fprintf(f, "usage: ingest-coordinator export JOB [-o FILE] [--format jsonl] [--follow] [--redis URL]\n"
                "Writes the job's nodes as LlamaIndex TextNode JSON, one per line\n"
-               "(TextNode.from_dict() loads each line).\n");
+               "(TextNode.from_dict() loads each line).\n"
+               "  --follow   stream: write each batch as it completes, then delete its output from\n"
+               "             Redis; runs until the job finishes.  Run again with the same -o FILE\n"
+               "             to resume after an interruption (nothing lost or repeated).\n");
+}
+
+/* Exit status and messages of an export that wrote n nodes (or failed: n < 0). */
+static int report(long n, long missing, const char *err)
+{
+    if (n < 0) {
+        fprintf(stderr, "export: %s\n", err);
+        return n == ERR_NOTFOUND || n == ERR_INVAL || n == ERR_STATE ? EXIT_USAGE : 1;
+    }
+    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead, cancelled or unfinished)\n", missing);
+    fprintf(stderr, "export: %ld nodes\n", n);
+    return 0;
 }
 
 int cmd_export(int argc, char **argv)
@@ -113,10 +129,11 @@ int cmd_export(int argc, char **argv)
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"format", required_argument, 0, 'f'},
                                          {"redis", required_argument, 0, 'r'},
+                                         {"follow", no_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *outpath = NULL, *url = NULL;
-    int ch;
+    int ch, follow = 0;
     while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': outpath = optarg; break;
@@ -127,6 +144,7 @@ int cmd_export(int argc, char **argv)
             }
             break;
         case 'r': url = optarg; break;
+        case 'F': follow = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -141,15 +159,12 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "export: %s\n", err);
         return 1;
     }
-    /* -o: a temp file renamed at the end, so a failed export leaves FILE untouched */
-    long missing = 0, n = outpath ? export_to_path(c, argv[optind], outpath, &missing, err, sizeof err)
-                                  : export_jsonl(c, argv[optind], stdout, &missing, err, sizeof err);
+    /* --follow: into FILE itself, resumable; else -o: a temp file renamed at the end,
+     * so a failed export leaves FILE untouched */
+    long missing = 0;
+    long n = follow ? follow_run(c, argv[optind], outpath, &missing, err, sizeof err)
+             : outpath ? export_to_path(c, argv[optind], outpath, &missing, err, sizeof err)
+                       : export_jsonl(c, argv[optind], stdout, &missing, err, sizeof err);
     redisFree(c);
-    if (n < 0) {
-        fprintf(stderr, "export: %s\n", err);
-        return n == ERR_NOTFOUND || n == ERR_INVAL ? EXIT_USAGE : 1;
-    }
-    if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead or unfinished)\n", missing);
-    fprintf(stderr, "export: %ld nodes\n", n);
-    return 0;
+    return report(n, missing, err);
 }

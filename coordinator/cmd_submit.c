@@ -1,8 +1,10 @@
 /* cmd_submit.c - `ingest-coordinator submit`: walk, read, batch, enqueue.
  *
- * The job hash is written first (state queued, the validated spec), then
- * each batch is stored and pushed in one atomic script, then the job is
- * sealed (batches_total is final).  Workers may start before sealing; the
+ * The job hash is written first (state queued, the validated spec, the walk
+ * options and the submitter's lease), the job id is printed, then each batch
+ * is stored and pushed in one atomic script as the window allows (feed.c),
+ * then the job is sealed (batches_total is final).  `--resume JOB` continues
+ * an interrupted submission (resume.c).  Workers may start before sealing; the
  * job is finished by whichever of the last ack or the seal comes second.
  * A file that cannot be read is still shipped, with its error, so it shows
  * up as a failed document instead of disappearing. */
@@ -29,25 +31,22 @@
 #include "rconn.h"
 #include "rurl.h"
 #include "scripts.h"
+#include "feed.h"
+#include "resume.h"
 #include "spec.h"
+#include "submit.h"
 #include "walk.h"
 #include "watch.h"
 #include "wire.h"
-
-typedef struct submit_opts {
-    const char *url, *pipeline, *exts, *output;
-    long batch_docs;
-    long long batch_bytes, max_file_bytes;
-    int recursive, wait;
-} submit_opts;
 
 typedef struct submitter {
     redisContext *c;
     char job[KEYS_ID_MAX + 1];
     wire_batch batch;
     size_t batch_bytes;
-    uint32_t seq;
-    const submit_opts *o;
+    feed feed;
+    char token[64];
+    submit_opts *o;
     char err[512];
 } submitter;
 
@@ -69,6 +68,13 @@ static void usage(FILE *f)
         "                       required_exts)\n"
         "  --wait               show progress until the job finishes\n"
         "  --output FILE.jsonl  with --wait: export the nodes there when done\n"
+        "  --max-pending-batches N  at most N of the job's batches pending in Redis (default 64)\n"
+        "  --max-pending-bytes N    at most N bytes of them (default 33554432); more are pushed\n"
+        "                       as workers finish batches\n"
+        "  --stream             outputs are consumed by `export --follow`: the window also\n"
+        "                       counts outputs not yet consumed\n"
+        "  --retention S        keep a finished job's keys S seconds (default 604800; 0 = forever)\n"
+        "  --resume JOB         continue JOB's interrupted submission (same PATHs)\n"
         "exit: 0 ok, 1 runtime error, 2 usage error, 3 some documents failed\n",
         RURL_DEFAULT);
 }
@@ -81,8 +87,12 @@ static int parse_opts(int argc, char **argv, submit_opts *o)
         {"max-file-bytes", required_argument, 0, 'm'}, {"recursive", no_argument, 0, 'R'},
         {"ext", required_argument, 0, 'e'},         {"wait", no_argument, 0, 'w'},
         {"output", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
+        {"max-pending-batches", required_argument, 0, 'P'}, {"max-pending-bytes", required_argument, 0, 'B'},
+        {"stream", no_argument, 0, 'S'},            {"retention", required_argument, 0, 'T'},
+        {"resume", required_argument, 0, 'U'},
         {0, 0, 0, 0}};
-    *o = (submit_opts){.batch_docs = 4, .batch_bytes = 4 << 20, .max_file_bytes = 256LL << 20};
+    *o = (submit_opts){.batch_docs = 4, .batch_bytes = 4 << 20, .max_file_bytes = 256LL << 20,
+                       .max_pending_batches = 64, .max_pending_bytes = 32LL << 20, .retention_s = 604800};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "hRo:", opts, NULL)) != -1) {
@@ -96,6 +106,11 @@ static int parse_opts(int argc, char **argv, submit_opts *o)
         case 'e': o->exts = optarg; break;
         case 'w': o->wait = 1; break;
         case 'o': o->output = optarg; break;
+        case 'P': o->max_pending_batches = strtol(optarg, &end, 10); if (*end || o->max_pending_batches < 1 || o->max_pending_batches > 1000000) goto bad; break;
+        case 'B': o->max_pending_bytes = strtoll(optarg, &end, 10); if (*end || o->max_pending_bytes < 1) goto bad; break;
+        case 'S': o->stream = 1; break;
+        case 'T': o->retention_s = strtoll(optarg, &end, 10); if (*end || o->retention_s < 0) goto bad; break;
+        case 'U': o->resume = optarg; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -107,6 +122,10 @@ static int parse_opts(int argc, char **argv, submit_opts *o)
     }
     if (o->output && !o->wait) {
         fprintf(stderr, "submit: --output needs --wait\n");
+        return -1;
+    }
+    if (o->output && o->stream) {
+        fprintf(stderr, "submit: --stream jobs are exported by a separate `export --follow`, not --output\n");
         return -1;
     }
     return 0;
@@ -169,17 +188,19 @@ static int create_job(submitter *s, const spec_t *spec, char *const *paths, int 
     char *sp = spec_dump(spec);
     json_t *roots = json_array();
     for (int i = 0; i < npaths; i++) json_array_append_new(roots, json_string(paths[i]));
-    char *rj = json_dumps(roots, JSON_COMPACT);
+    char *rj = json_dumps(roots, JSON_COMPACT), *wj = resume_opts_json(s->o);
     json_decref(roots);
     redisReply *r = NULL;
-    if (sp && rj)
+    if (sp && rj && wj)
         r = rconn_cmd(s->c, s->err, sizeof s->err,
                       "HSET %s state queued spec %s roots %s created_ms %s sealed 0 docs_total 0 "
                       "docs_done 0 docs_failed 0 batches_total 0 batches_done 0 batches_dead 0 "
-                      "nodes 0 embed_requests 0 llm_requests 0 embed_tokens 0",
-                      key, sp, rj, now);
+                      "nodes 0 embed_requests 0 llm_requests 0 embed_tokens 0 walk %s submitter %s "
+                      "submit_ms %s retention_s %lld stream %d",
+                      key, sp, rj, now, wj, s->token, now, s->o->retention_s, s->o->stream);
     free(sp);
     free(rj);
+    free(wj);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
     r = rconn_cmd(s->c, s->err, sizeof s->err, "ZADD %s %s %s", KEYS_JOBS, now, s->job);
@@ -199,28 +220,14 @@ static void batch_clear(wire_batch *b)
 static int flush_batch(submitter *s)
 {
     if (!s->batch.n) return 0;
-    char bkey[KEYS_MAX], jkey[KEYS_MAX], ref[KEYS_MAX], nd[24];
-    s->batch.seq = s->seq;
-    keys_batch(bkey, s->job, s->seq);
-    keys_job(jkey, s->job);
-    keys_ref(ref, s->job, s->seq);
-    snprintf(nd, sizeof nd, "%zu", s->batch.n);
+    s->batch.seq = s->feed.next_seq;
     buf_t b;
     buf_init(&b, (size_t)512 << 20); /* Redis' bulk string limit */
     int rc = wire_batch_encode(&s->batch, &b);
-    if (rc) {
-        snprintf(s->err, sizeof s->err, "batch %u: %s", s->seq, err_str(rc));
-        buf_free(&b);
-        return rc;
-    }
-    const char *argv[] = {"EVAL", SCRIPT_SUBMIT, "3", bkey, jkey, KEYS_QUEUE, b.p, ref, nd};
-    size_t lens[] = {4, strlen(SCRIPT_SUBMIT), 1, strlen(bkey), strlen(jkey), strlen(KEYS_QUEUE),
-                     b.len, strlen(ref), strlen(nd)};
-    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 9, argv, lens);
+    if (rc) snprintf(s->err, sizeof s->err, "batch %u: %s", s->batch.seq, err_str(rc));
+    else rc = feed_push(&s->feed, b.p, b.len, s->batch.n);
     buf_free(&b);
-    if (!r) return ERR_REDIS;
-    freeReplyObject(r);
-    s->seq++;
+    if (rc) return rc;
     batch_clear(&s->batch);
     s->batch_bytes = 0;
     return 0;
@@ -307,6 +314,8 @@ static int add_file(submitter *s, const walk_file *f)
 
 static int seal(submitter *s, const spec_t *spec)
 {
+    int rc = feed_beat(&s->feed); /* only the lease holder seals */
+    if (rc) return rc;
     char key[6][KEYS_MAX];
     keys_job(key[0], s->job);
     keys_job_sub(key[1], s->job, "events");
@@ -337,26 +346,52 @@ static int finish_wait(submitter *s, int nfiles)
     return (nerr || ji.docs_failed || ji.batches_dead || strcmp(ji.state, "done")) ? EXIT_DOCS_FAILED : 0;
 }
 
-static int run(submitter *s, spec_t *spec, char **paths, int npaths)
+/* Creates the job, or takes over its submission with --resume; prints its id. */
+static int start_job(submitter *s, spec_t *spec, char **paths, int npaths, resume_point *rp)
 {
-    walk_opts wo = {s->o->recursive, s->o->exts};
-    walk_list files;
-    int rc = walk_paths(paths, (size_t)npaths, &wo, &files, s->err, sizeof s->err);
-    if (rc) return rc == ERR_NOTFOUND || rc == ERR_INVAL ? -EXIT_USAGE : -1;
-    make_job_id(s->job);
-    s->batch.job = s->job;
-    rc = create_job(s, spec, paths, npaths);
-    for (size_t i = 0; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]);
-    if (!rc) rc = flush_batch(s);
-    if (!rc) rc = seal(s, spec);
-    s->batch.job = NULL;
-    wire_batch_free(&s->batch);
-    int nfiles = (int)files.n;
-    walk_list_free(&files);
-    if (rc) return -1;
+    feed_make_token(s->token, sizeof s->token);
+    int rc;
+    if (s->o->resume) {
+        snprintf(s->job, sizeof s->job, "%s", s->o->resume);
+        rc = resume_load(s->c, s->job, s->token, paths, npaths, s->o, rp, s->err, sizeof s->err);
+        if (rc) return rc == ERR_REDIS ? -1 : -EXIT_USAGE;
+    } else {
+        make_job_id(s->job);
+        if (create_job(s, spec, paths, npaths)) return -1;
+    }
     printf("%s\n", s->job);
     fflush(stdout);
-    if (!s->o->wait) return 0;
+    if (feed_init(&s->feed, s->c, s->job, s->token, rp->next_seq, s->o->max_pending_batches,
+                  s->o->max_pending_bytes, s->err, sizeof s->err))
+        return -1;
+    return s->o->resume && feed_seed(&s->feed) ? -1 : 0;
+}
+
+static int run(submitter *s, spec_t *spec, char **paths, int npaths)
+{
+    resume_point rp = {0};
+    walk_list files = {0};
+    /* a resumed job's walk options come from the job; a new job is created once its paths walked */
+    int rc = s->o->resume ? start_job(s, spec, paths, npaths, &rp) : 0;
+    walk_opts wo = {s->o->recursive, s->o->exts};
+    if (!rc && (rc = walk_paths(paths, (size_t)npaths, &wo, &files, s->err, sizeof s->err)))
+        rc = rc == ERR_NOTFOUND || rc == ERR_INVAL ? -EXIT_USAGE : -1;
+    if (!rc && !s->o->resume) rc = start_job(s, spec, paths, npaths, &rp);
+    if (!rc && rp.files_done > files.n) {
+        snprintf(s->err, sizeof s->err, "job %s: %llu files were submitted but the paths now hold %zu",
+                 s->job, (unsigned long long)rp.files_done, files.n);
+        rc = -1;
+    }
+    s->batch.job = s->job;
+    for (size_t i = rp.files_done; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]) ? -1 : 0;
+    if (!rc) rc = flush_batch(s) || seal(s, spec) ? -1 : 0;
+    s->batch.job = NULL;
+    wire_batch_free(&s->batch);
+    feed_free(&s->feed);
+    resume_point_free(&rp);
+    int nfiles = (int)files.n;
+    walk_list_free(&files);
+    if (rc || !s->o->wait) return rc;
     rc = finish_wait(s, nfiles);
     return rc < 0 ? -1 : rc;
 }

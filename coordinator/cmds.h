@@ -11,6 +11,7 @@ int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);

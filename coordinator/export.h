@@ -7,10 +7,14 @@
 #define INGEST_EXPORT_H
 
 #include <hiredis/hiredis.h>
+#include <stdint.h>
 #include <stdio.h>
 
 long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, char *err,
                   int errlen);
+/* One batch's nodes (none, counted in *missing, if it has no output). */
+int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
+                 char *err, int errlen);
 
 /* The same into `path`, through a temp file in its directory renamed at the
  * end: on any failure (unknown job, Redis, disk) path is left as it was. */

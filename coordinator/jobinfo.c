@@ -28,6 +28,7 @@ static const struct {
     {"created_ms", offsetof(jobinfo, created_ms), 0},
     {"started_ms", offsetof(jobinfo, started_ms), 0},
     {"finished_ms", offsetof(jobinfo, finished_ms), 0},
+    {"submit_ms", offsetof(jobinfo, submit_ms), 0},
     {"embed_tokens", offsetof(jobinfo, embed_tokens), 1},
     {"cache_hits", offsetof(jobinfo, cache_hits), 1},
     {"cache_misses", offsetof(jobinfo, cache_misses), 1},
@@ -84,10 +85,21 @@ double jobinfo_elapsed(const jobinfo *ji, int64_t now_ms)
     return ji->created_ms ? (double)(end - ji->created_ms) / 1000.0 : 0.0;
 }
 
+int jobinfo_submitting(const jobinfo *ji) { return !ji->sealed && !jobinfo_finished(ji); }
+
+double jobinfo_submit_idle(const jobinfo *ji, int64_t now_ms)
+{
+    return ji->submit_ms ? (double)(now_ms - ji->submit_ms) / 1000.0 : jobinfo_elapsed(ji, now_ms);
+}
+
 void jobinfo_print(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms)
 {
     fprintf(f, "job:            %s\n", job);
-    fprintf(f, "state:          %s\n", ji->state);
+    if (jobinfo_submitting(ji))
+        fprintf(f, "state:          submitting (last progress of the submitter %.1f s ago)\n",
+                jobinfo_submit_idle(ji, now_ms));
+    else
+        fprintf(f, "state:          %s\n", ji->state);
     fprintf(f, "documents:      %lld total, %lld done, %lld failed\n", (long long)ji->docs_total,
             (long long)ji->docs_done, (long long)ji->docs_failed);
     fprintf(f, "batches:        %lld total, %lld done, %lld dead\n", (long long)ji->batches_total,
@@ -114,6 +126,10 @@ json_t *jobinfo_json(const char *job, const jobinfo *ji, int64_t now_ms)
     if (o && ji->cache_hits >= 0) json_object_set_new(o, "cache_hits", json_integer(ji->cache_hits));
     if (o && ji->cache_misses >= 0) json_object_set_new(o, "cache_misses", json_integer(ji->cache_misses));
     if (o && ji->extra) json_object_update(o, ji->extra);
+    if (o && jobinfo_submitting(ji)) {
+        json_object_set_new(o, "state", json_string("submitting"));
+        json_object_set_new(o, "submitter_idle_seconds", json_real(jobinfo_submit_idle(ji, now_ms)));
+    }
     return o;
 }
 

@@ -18,6 +18,7 @@ typedef struct jobinfo {
     int64_t batches_total, batches_done, batches_dead;
     int64_t nodes, embed_requests, llm_requests;
     int64_t created_ms, started_ms, finished_ms;
+    int64_t submit_ms; /* the submitter's last progress */
     int64_t embed_tokens, cache_hits, cache_misses; /* -1: not recorded */
     int sealed;
     struct json_t *extra; /* borrowed; NULL or an object merged into --json's output */
@@ -25,6 +26,10 @@ typedef struct jobinfo {
 
 int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen);
 int jobinfo_finished(const jobinfo *ji); /* done, failed or cancelled */
+/* Not yet fully submitted (and not finished): `status` shows "submitting". */
+int jobinfo_submitting(const jobinfo *ji);
+/* Seconds since the submitter's last progress (push or heartbeat). */
+double jobinfo_submit_idle(const jobinfo *ji, int64_t now_ms);
 /* Seconds from creation to finish (or to now_ms while running). */
 double jobinfo_elapsed(const jobinfo *ji, int64_t now_ms);
 void jobinfo_print(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms);

@@ -14,6 +14,7 @@ static void usage(FILE *f)
         "  status JOB       job state and counters (--json for one JSON object)\n"
         "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
         "  cancel JOB       cancel a job: pending batches are dropped\n"
+        "  delete JOB       cancel a job if running and remove every key of it\n"
         "  jobs             recent jobs (--state S, --limit N, --json)\n"
         "  workers          live workers and recently died ones (--json)\n"
         "  watch JOB        live view of a job until it finishes\n"
@@ -31,9 +32,10 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status},   {"export", cmd_export},
-                {"cancel", cmd_cancel}, {"split", cmd_split},     {"tokens", cmd_tokens},
-                {"jobs", cmd_jobs},     {"workers", cmd_workers}, {"watch", cmd_watch},
-                {"dead", cmd_dead},     {"cache", cmd_cache},     {"retry", cmd_retry}};
+                {"cancel", cmd_cancel}, {"delete", cmd_delete},   {"split", cmd_split},
+                {"tokens", cmd_tokens}, {"jobs", cmd_jobs},       {"workers", cmd_workers},
+                {"watch", cmd_watch},   {"dead", cmd_dead},       {"cache", cmd_cache},
+                {"retry", cmd_retry}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

@@ -36,6 +36,13 @@ redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const c
     return check(c, redisCommandArgv(c, argc, argv, lens), err, errlen);
 }
 
+redisReply *rconn_next(redisContext *c, char *err, int errlen)
+{
+    void *r = NULL;
+    if (redisGetReply(c, &r) != REDIS_OK) r = NULL;
+    return check(c, r, err, errlen);
+}
+
 redisContext *rconn_open(const char *url, char *err, int errlen)
 {
     rurl u;

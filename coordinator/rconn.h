@@ -12,6 +12,11 @@ redisContext *rconn_open(const char *url, char *err, int errlen);
 redisReply *rconn_cmd(redisContext *c, char *err, int errlen, const char *fmt, ...);
 redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const char **argv,
                        const size_t *lens);
+/* Pipelining: queue commands with redisAppendCommand(), then read each reply
+ * in order with rconn_next() (NULL with err set, like rconn_cmd).  After a
+ * NULL the connection is unusable (c->err) or the remaining replies must
+ * still be read. */
+redisReply *rconn_next(redisContext *c, char *err, int errlen);
 
 /* Reconnects when *c is NULL or broken (freeing it): 0, or -1 with err set.
  * Long-running commands (watch, submit --wait) call it before each round. */

@@ -11,7 +11,17 @@ PACKAGES=(
   libutf8proc-dev libpoppler-glib-dev libqpdf-dev libxml2-dev libzip-dev libssl-dev
   poppler-utils redis-server redis-tools python3
   prometheus yamllint python3-yaml iproute2
+  libpq-dev postgresql-client postgresql
 )
+
+# Test-only: PostgreSQL + pgvector (PGlite, npm packages pinned in
+# tests/pg/package-lock.json) for the PGVectorStore sink tests.
+install_test_pg() {
+  if ! command -v npm >/dev/null; then install_deps nodejs npm; fi
+  if [ ! -d "$ROOT/tests/pg/node_modules/@electric-sql/pglite-socket" ]; then
+    (cd "$ROOT/tests/pg" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 install_deps() {
   local missing=()

@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 install_deps
+install_test_pg
 build build
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 

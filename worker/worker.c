@@ -42,6 +42,7 @@
 #include "pool.h"
 #include "rurl.h"
 #include "scripts.h"
+#include "sink.h"
 #include "stage.h"
 #include "wire.h"
 
@@ -64,6 +65,7 @@ typedef struct worker {
     remote_ctx *remote;
     cache_ctx *cache;
     pool_t *pool;
+    sink_ctx *sink;        /* vector-store writes (on the pool) */
     mhttp *metrics;        /* --metrics-listen, or NULL */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
@@ -77,6 +79,12 @@ typedef struct flight {
     pl_batch *pl;
     int claiming;
     char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
+    long long attempts;  /* deliveries so far, this one included */
+    char *spec;          /* the job spec, kept when it names a vector store */
+    pl_result *res;      /* while the sink writes it */
+    sink_op *sink;
+    int sunk;            /* written to the vector store: ack without output */
+    ev_timer retry;      /* backoff before requeueing after a sink failure */
 } flight;
 
 static void pop_next(worker *w);
@@ -102,6 +110,9 @@ static void flight_end(flight *f)
 {
     worker *w = f->w;
     pl_free(f->pl);
+    free(f->spec);
+    sink_op_free(f->sink);
+    ev_timer_stop(w->loop, &f->retry);
     if (f->claiming) w->claiming--;
     free(f);
     w->inflight--;
@@ -209,8 +220,9 @@ static void send_ack(flight *f, pl_result *res, int dead)
     arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 13 ? "13" : "9");
     for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
     arg_s(&a, f->ref), arg_s(&a, seq);
-    arg(&a, dead || !res->out.p ? "" : res->out.p, dead ? 0 : res->out.len);
-    arg_s(&a, dead ? "1" : "0");
+    int bare = dead || f->sunk; /* no output stored in Redis */
+    arg(&a, bare || !res->out.p ? "" : res->out.p, bare ? 0 : res->out.len);
+    arg_s(&a, dead ? "1" : f->sunk ? "s" : "0");
     for (int i = 0; i < 7; i++) arg_s(&a, n[i]);
     for (size_t i = 0; i < nc; i++) arg_s(&a, cn[i]), arg_s(&a, cv[i]);
     arg_s(&a, mode), arg_s(&a, n[7]);
@@ -233,6 +245,46 @@ static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
         if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
             res->docs_failed++;
     res->nodes = 0;
+}
+
+static void on_retry_sink(struct ev_loop *loop, ev_timer *t, int ev)
+{
+    (void)loop, (void)ev;
+    flight *f = t->data;
+    requeue(f->w, f->ref, f);
+}
+
+/* The batch's rows are not in the store: retry later, or give up with the
+ * database's message on every document that had nodes. */
+static void sink_failed(flight *f, pl_result *res, int rc, const char *msg, const strv_t *ids)
+{
+    worker *w = f->w;
+    char q[600];
+    int last = rc == ERR_INVAL || f->attempts >= w->o.max_attempts;
+    log_kv(last ? "error" : "warn", "sink_failed", "%s attempt=%lld code=%d final=%d msg=%s", f->tag,
+           f->attempts, rc, last, log_quote(msg, q, sizeof q));
+    if (!last) {
+        double delay = 0.5 * (double)(1LL << (f->attempts < 5 ? f->attempts - 1 : 4));
+        ev_timer_init(&f->retry, on_retry_sink, delay, 0.);
+        f->retry.data = f;
+        ev_timer_start(w->loop, &f->retry);
+        return;
+    }
+    char m[700];
+    snprintf(m, sizeof m, "%s (attempt %lld of %d)", msg, f->attempts, w->o.max_attempts);
+    for (size_t i = 0; i < ids->n; i++)
+        if (!strv_push(&res->err_ids, ids->v[i]) && !strv_push(&res->err_msgs, m)) res->docs_failed++;
+    res->nodes = 0;
+    send_ack(f, res, 1);
+}
+
+static void on_sink_done(sink_op *op, int rc, const char *msg, const strv_t *ids, void *ud)
+{
+    flight *f = ud;
+    (void)op;
+    if (rc < 0) return sink_failed(f, f->res, rc, msg, ids);
+    f->sunk = rc == 0;
+    send_ack(f, f->res, 0);
 }
 
 static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
@@ -264,6 +316,12 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
+    if (!res->err && f->spec) { /* into the vector store first; the ack says it is there */
+        f->res = res;
+        int rc = sink_start(w->sink, f->spec, strlen(f->spec), &res->out, on_sink_done, f, &f->sink);
+        if (!rc) return;
+        return sink_failed(f, res, rc, "vector store: cannot queue the write", &(strv_t){0});
+    }
     send_ack(f, res, res->err != 0);
 }
 
@@ -314,6 +372,9 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
     if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
+    f->attempts = attempts;
+    if (spec->type == REDIS_REPLY_STRING && sink_wants(spec->str) && !(f->spec = strdup(spec->str)))
+        return drop(f, "out_of_memory");
     int has_spec = spec->type == REDIS_REPLY_STRING;
     f->pl = pl_new(&w->env, f->tag, payload->str, payload->len, has_spec ? spec->str : "",
                    has_spec ? spec->len : 0, on_batch_done, f);
@@ -618,6 +679,7 @@ static int setup(worker *w, const worker_opts *o)
         log_kv("error", "pool_failed", "worker=%s threads=%d", w->id, threads);
         return -1;
     }
+    if (!(w->sink = sink_new(w->pool))) return -1;
     w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
@@ -690,6 +752,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
+    sink_free(w.sink);
     mhttp_stop(w.metrics);
     const cache_totals *ct = w.cache ? cache_get_totals(w.cache) : NULL;
     if (ct)

@@ -5,6 +5,7 @@
  * so what is stored in Redis is the complete pipeline.  Errors name the
  * transformation index, class and parameter.  Pure: no I/O. */
 #include "spec.h"
+#include "vstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -280,7 +281,8 @@ static int check_order(const spec_t *s, char *err, size_t el)
     return 0;
 }
 
-static const char *const root_keys[] = {"transformations", "reader", "cache", "cache_ttl", "docstore"};
+static const char *const root_keys[] = {"transformations", "reader", "cache", "cache_ttl", "docstore",
+                                         "vector_store"};
 static const char *const ds_strategies[] = {"upserts", "duplicates_only", "upserts_and_delete"};
 
 /* "docstore": {"collection": ID, "strategy": one of ds_strategies (default upserts)}. */
@@ -316,7 +318,7 @@ static int check_root(spec_t *s, char *err, size_t el)
         while (i < sizeof root_keys / sizeof *root_keys && strcmp(k, root_keys[i])) i++;
         if (i == sizeof root_keys / sizeof *root_keys) {
             snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader, "
-                              "cache, cache_ttl, docstore)", k);
+                              "cache, cache_ttl, docstore, vector_store)", k);
             return -1;
         }
     }
@@ -331,6 +333,8 @@ static int check_root(spec_t *s, char *err, size_t el)
         return -1;
     }
     if (check_docstore(json_object_get(s->root, "docstore"), err, el)) return -1;
+    json_t *vs = json_object_get(s->root, "vector_store");
+    if (vs && vstore_check(vs, err, el)) return -1;
     json_t *rd = json_object_get(s->root, "reader");
     if (rd && !json_is_object(rd)) {
         snprintf(err, el, "'reader' must be an object");

@@ -131,3 +131,17 @@ int textnode_json(const node_t *n, buf_t *out)
     out->len--;
     return 0;
 }
+
+json_t *textnode_object(const node_t *n)
+{
+    json_t *o = json_object(), *rest = node_json_rest(n);
+    if (o && rest) {
+        json_object_set_new_nocheck(o, "id_", json_string_nocheck(n->id));
+        json_object_set_new_nocheck(o, "embedding", json_null());
+        if (json_object_update(o, rest)) json_decref(o), o = NULL;
+    } else {
+        json_decref(o), o = NULL;
+    }
+    json_decref(rest);
+    return o;
+}

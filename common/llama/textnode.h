@@ -8,10 +8,15 @@
 #ifndef INGEST_TEXTNODE_H
 #define INGEST_TEXTNODE_H
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "node.h"
 
 /* Appends one compact JSON object (no newline); 0, ERR_NOMEM or ERR_TOOBIG. */
 int textnode_json(const node_t *n, buf_t *out);
+/* The same as a new jansson object, but with "embedding": null (what
+ * PGVectorStore keeps in _node_content); caller decrefs; NULL on ENOMEM. */
+json_t *textnode_object(const node_t *n);
 
 #endif

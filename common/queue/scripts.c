@@ -10,6 +10,12 @@
 #define FINALIZE EVENT                                                                    \
     "local function now_ms() local t = redis.call('TIME')\n"                              \
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
+    "local function retain(job)\n"                                                        \
+    "  local ttl = tonumber(redis.call('HGET', job, 'retention_s') or '0')\n"             \
+    "  if not ttl or ttl <= 0 then return end\n"                                          \
+    "  for _, s in ipairs({'', ':done', ':errors', ':attempts', ':events', ':retry'}) do\n"\
+    "    redis.call('EXPIRE', job .. s, ttl) end\n"                                       \
+    "end\n"                                                                               \
     "local function finalize(job, ev)\n"                                                  \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
     "                       'batches_dead', 'state', 'docs_failed')\n"                    \
@@ -21,6 +27,7 @@
     "    local st = bad and 'failed' or 'done'\n"                                         \
     "    redis.call('HSET', job, 'state', st, 'finished_ms', now_ms())\n"                 \
     "    event(ev, 'type', 'finished', 'state', st)\n"                                    \
+    "    retain(job)\n"                                                                   \
     "    return true\n"                                                                   \
     "  end\n"                                                                             \
     "  return false\n"                                                                    \
@@ -42,13 +49,6 @@
     "  redis.call('HINCRBY', job, 'docstore_deleted', n)\n"                                \
     "end\n"
 
-const char SCRIPT_SUBMIT[] =
-    "redis.call('SET', KEYS[1], ARGV[1])\n"
-    "redis.call('HINCRBY', KEYS[2], 'batches_total', 1)\n"
-    "redis.call('HINCRBY', KEYS[2], 'docs_total', ARGV[3])\n"
-    "redis.call('RPUSH', KEYS[3], ARGV[2])\n"
-    "return 1\n";
-
 const char SCRIPT_SEAL[] = FINALIZE DS_DELETE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
     "if finalize(KEYS[1], KEYS[2]) and ARGV[1] == 'd' then\n"
@@ -66,13 +66,24 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
 
 const char SCRIPT_ACK[] = FINALIZE DS_DELETE
+    "local st = redis.call('HGET', KEYS[1], 'state')\n"
+    "if not st or st == 'cancelled' then\n" /* cancelled or deleted: record nothing */
+    "  redis.call('DEL', KEYS[7])\n"
+    "  redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
+    "  return 0\n"
+    "end\n"
     "local fresh = redis.call('SADD', KEYS[2], ARGV[2]) == 1\n"
     "if fresh then\n"
     "  if ARGV[4] == '1' then\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_dead', 1)\n"
     "    redis.call('RPUSH', KEYS[6], ARGV[1])\n"
+    "  elseif ARGV[4] == 's' then\n" /* written to the job's vector store: no output here */
+    "    redis.call('HINCRBY', KEYS[1], 'batches_sunk', 1)\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
     "  else\n"
-    "    redis.call('SET', KEYS[3], ARGV[3])\n"
+    "    local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention_s') or '0')\n"
+    "    if ttl and ttl > 0 then redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)\n"
+    "    else redis.call('SET', KEYS[3], ARGV[3]) end\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
     "  end\n"
     "  redis.call('HINCRBY', KEYS[1], 'docs_done', ARGV[5])\n"
@@ -97,6 +108,8 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE
     "  end\n"
     "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
     "    redis.call('HSET', KEYS[9], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
+    "    local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention_s') or '0')\n"
+    "    if ttl and ttl > 0 then redis.call('EXPIRE', KEYS[7], ttl) end\n"
     "  else\n"
     "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
@@ -146,13 +159,8 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "if not st then return false end\n"
     "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
     "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
-    "event(KEYS[3], 'type', 'finished', 'state', 'cancelled')\n"
-    "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
-    "for i = 0, total - 1 do\n"
-    "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"
-    "    redis.call('DEL', 'ingest:job:' .. ARGV[1] .. ':batch:' .. i)\n"
-    "  end\n"
-    "end\n"
+    "event(KEYS[2], 'type', 'finished', 'state', 'cancelled')\n"
+    "retain(KEYS[1])\n"
     "return 'cancelled'\n";
 
 const char SCRIPT_PENDING[] =

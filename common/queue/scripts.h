@@ -13,14 +13,13 @@
  * worker_lost (reaper, one per job with the number requeued), finished
  * (state done, failed or cancelled).  Fields: type, then key/value pairs.
  *
- * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
  * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
  * SCRIPT_CLAIM   KEYS: job, batch, attempts, [events]   ARGV: seq, [ref]
  *                -> {state|nil, payload|nil, spec|nil, attempts}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, events, retry
  *                      [, docstore, docstore hashes, job docs, job deleted]
- *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
+ *                ARGV: ref, seq, payload, mode, docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, embed_tokens, ncounters,
  *                      [job-hash field, increment] x ncounters,
  *                      docstore mode ('-' none, 'k' keep, 'd' upserts_and_delete),
@@ -31,6 +30,9 @@
  *                A dead batch or one with failed documents keeps its payload
  *                and its seq goes into the retry hash (seq -> dead|failed);
  *                any other is deleted.  A job with failed documents ends failed.
+ *                mode: 0 output stored (TTL retention_s), 1 dead, s written to the
+ *                job's vector store (batches_sunk; no output stored here).  A cancelled
+ *                or deleted job records nothing (the payload is deleted).
  *                -> 1 if recorded now, 0 if it had been recorded before
  * SCRIPT_RETRY   KEYS: job, queue, errors, retry, [old batch, new batch]...
  *                ARGV: batches_total as read, n, [old seq, new ref, new payload,
@@ -44,12 +46,14 @@
  * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
- * SCRIPT_CANCEL  KEYS: job, queue, [events]    ARGV: job id
- *                -> the job's state afterwards, nil if there is no such job */
+ * SCRIPT_CANCEL  KEYS: job, [events]           ARGV: -
+ *                -> the job's state afterwards, nil if there is no such job.  O(1): the
+ *                caller removes the payloads in chunks, workers drop the refs they pop.
+ * A finished or cancelled job's hash, done, errors, attempts and events keys get the
+ * job's `retention_s` as TTL (outputs get it when written), so nothing of it outlives that. */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H
 
-extern const char SCRIPT_SUBMIT[];
 extern const char SCRIPT_SEAL[];
 extern const char SCRIPT_CLAIM[];
 extern const char SCRIPT_ACK[];
