@@ -15,10 +15,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "hashembed.h"
 #include "log.h"
-#include "mdparse.h"
-#include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
 #include "wire.h"
@@ -154,9 +151,7 @@ static void on_parse_error(void *ud, const node_t *doc, int code, const char *ms
 static int run_parser(pl_batch *b, const spec_tf *tf)
 {
     node_list out = {0};
-    int rc = !strcmp(tf->class_name, "MarkdownNodeParser")
-                 ? mdparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b)
-                 : nodeparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
+    int rc = tf->parse(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
     if (rc) {
         node_list_free(&out);
         return rc;
@@ -166,33 +161,9 @@ static int run_parser(pl_batch *b, const spec_tf *tf)
     return 0;
 }
 
-static int run_hash_embedding(pl_batch *b, const spec_tf *tf)
-{
-    uint32_t dim = (uint32_t)spec_int(tf, "dim");
-    buf_t s;
-    buf_init(&s, 0);
-    int rc = 0;
-    for (size_t i = 0; !rc && i < b->nodes.n; i++) {
-        node_t *n = b->nodes.v[i];
-        float *e = malloc(dim * sizeof *e);
-        buf_reset(&s);
-        rc = e ? node_content(n, NODE_MODE_EMBED, &s) : ERR_NOMEM;
-        if (!rc) rc = hashembed(s.p ? s.p : "", s.len, e, dim);
-        if (rc) {
-            free(e);
-            break;
-        }
-        free(n->embedding);
-        n->embedding = e;
-        n->dim = dim;
-    }
-    buf_free(&s);
-    return rc;
-}
-
 static int is_local(const spec_tf *tf)
 {
-    return tf->role == SPEC_ROLE_PARSER || !strcmp(tf->class_name, "HashEmbedding");
+    return tf->kind == SPEC_KIND_PARSER || tf->kind == SPEC_KIND_LOCAL;
 }
 
 /* Runs local transformations from tf_next until a remote one or the end. */
@@ -200,13 +171,14 @@ static void run_local(pl_batch *b)
 {
     while (!b->res.err && b->tf_next < b->spec->n && is_local(&b->spec->tf[b->tf_next])) {
         const spec_tf *tf = &b->spec->tf[b->tf_next++];
-        const char *stage = tf->role == SPEC_ROLE_PARSER ? "parse" : "transform";
+        int parser = tf->kind == SPEC_KIND_PARSER;
+        const char *stage = parser ? "parse" : "transform";
         if (abandoned(b)) {
             set_err(b, ERR_CANCELLED, NULL);
             break;
         }
         stage_begin(b, stage);
-        int rc = tf->role == SPEC_ROLE_PARSER ? run_parser(b, tf) : run_hash_embedding(b, tf);
+        int rc = parser ? run_parser(b, tf) : tf->transform(tf, b->nodes.v, b->nodes.n);
         stage_end(b, stage);
         if (rc) set_err(b, rc, NULL);
     }
@@ -274,7 +246,7 @@ static void stage_fail(void *ud, size_t i, const char *msg)
 
 static const char *remote_stage_name(const spec_tf *tf)
 {
-    return tf->role == SPEC_ROLE_EMBEDDING ? "embed" : "extract";
+    return tf->kind == SPEC_KIND_EMBED ? "embed" : "extract";
 }
 
 static void stage_done(void *ud, int rc)
@@ -296,7 +268,7 @@ static void cpu_done(pool_job *j)
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     stage_begin(b, remote_stage_name(tf));
     b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b};
-    int rc = remote_start(b->env->remote, &b->sjob);
+    int rc = stage_start(b->env->stages, &b->sjob);
     if (!rc) return; /* resumes in stage_done */
     stage_end(b, remote_stage_name(tf));
     set_err(b, rc, NULL);

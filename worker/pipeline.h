@@ -52,7 +52,7 @@ typedef struct pl_result {
 
 /* What every batch of a worker shares (borrowed; outlives the batches). */
 typedef struct pl_env {
-    remote_ctx *remote;
+    stage_ctx *stages;
     pool_t *pool;
     const atomic_int *abandon; /* set by the loop: CPU stages stop at the next file */
     /* TEST ONLY (INGEST_TEST_READ_GATE=PREFIX:PATH, read by main.c, never from

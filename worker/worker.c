@@ -13,7 +13,7 @@
  * batches other workers could take.  Heartbeats run on a loop timer, so
  * they are on time whatever the CPU load.
  *
- * Ownership: the worker owns both Redis contexts, the remote context, the
+ * Ownership: the worker owns both Redis contexts, the stage context, the
  * pool and every in-flight batch (struct flight).  Each Redis callback fires
  * exactly once (hiredis guarantees it, with a NULL reply on disconnect), and
  * every flight ends in exactly one of: ack, requeue, drop. */
@@ -57,7 +57,7 @@ typedef struct worker {
     unsigned long long batches, docs, nodes, failed_docs;
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
-    remote_ctx *remote;
+    stage_ctx *stages;
     pool_t *pool;
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
@@ -423,7 +423,7 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
     atomic_store(&w->abandon, 1);
-    remote_cancel_all(w->remote);
+    stage_cancel_all(w->stages);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int ev)
@@ -446,7 +446,7 @@ static void connection_lost(worker *w)
         w->lost = 1;
         w->started = 0;
         w->popping = 0;
-        remote_set_redis(w->remote, NULL);
+        stage_set_redis(w->stages, NULL);
     }
     ev_break(w->loop, EVBREAK_ALL);
 }
@@ -543,14 +543,14 @@ static int setup(worker *w, const worker_opts *o)
     /* not EV_DEFAULT: see the top of this file (SIGCHLD) */
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
-    if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    if (!(w->stages = stage_new(w->loop, NULL))) return -1;
     int threads = o->threads > 0 ? o->threads : 1;
     if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
                              on_pool_round, w))) {
         log_kv("error", "pool_failed", "worker=%s threads=%d", w->id, threads);
         return -1;
     }
-    w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
+    w->env = (pl_env){w->stages, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
     ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
@@ -574,7 +574,7 @@ static void session(worker *w)
         w->lost = 1;
         return;
     }
-    remote_set_redis(w->remote, w->cmd);
+    stage_set_redis(w->stages, w->cmd);
     /* A worker restarted under the same id (systemd: --id %H-%i), or back
      * after losing Redis, first hands back what it held, without waiting
      * for a TTL: what is still in flight here will ack idempotently. */
@@ -589,7 +589,7 @@ static void drop_connections(worker *w)
 {
     redisAsyncContext *c = w->cmd, *p = w->pop;
     w->cmd = w->pop = NULL;
-    remote_set_redis(w->remote, NULL);
+    stage_set_redis(w->stages, NULL);
     if (c) redisAsyncFree(c);
     if (p) redisAsyncFree(p);
 }
@@ -614,7 +614,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
-    remote_free(w.remote);
+    stage_free(w.stages);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
