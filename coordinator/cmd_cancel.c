@@ -25,8 +25,8 @@ int cmd_cancel(int argc, char **argv)
             return ch == 'h' ? 0 : EXIT_USAGE;
         }
     }
-    char key[KEYS_MAX], err[512];
-    if (optind + 1 != argc || keys_job(key, argv[optind])) {
+    char key[KEYS_MAX], bprefix[KEYS_MAX], err[512];
+    if (optind + 1 != argc || keys_job(key, argv[optind]) || keys_batch_prefix(bprefix, argv[optind])) {
         fprintf(stderr, "usage: ingest-coordinator cancel JOB [--redis URL]\n");
         return EXIT_USAGE;
     }
@@ -35,8 +35,8 @@ int cmd_cancel(int argc, char **argv)
         fprintf(stderr, "cancel: %s\n", err);
         return 1;
     }
-    const char *av[] = {"EVAL", SCRIPT_CANCEL, "2", key, KEYS_QUEUE, argv[optind]};
-    redisReply *r = rconn_argv(c, err, sizeof err, 6, av, NULL);
+    const char *av[] = {"EVAL", SCRIPT_CANCEL, "2", key, KEYS_QUEUE, argv[optind], bprefix};
+    redisReply *r = rconn_argv(c, err, sizeof err, 7, av, NULL);
     redisFree(c);
     if (!r) {
         fprintf(stderr, "cancel: %s\n", err);

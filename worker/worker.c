@@ -320,8 +320,8 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
         requeue(w, r->str, NULL);
     } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
         w->popping = 1; /* no new BLMOVE until the check answers */
-        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s", SCRIPT_PENDING,
-                          KEYS_WORKERS, KEYS_QUEUE);
+        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s %s", SCRIPT_PENDING,
+                          KEYS_WORKERS, KEYS_QUEUE, KEYS_PROCESSING_PREFIX);
         return;
     }
     pop_next(w);
@@ -389,7 +389,8 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, NULL);
-    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE);
+    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s %s %s", SCRIPT_REAP, KEYS_WORKERS,
+                      KEYS_QUEUE, KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX);
 }
 
 static void on_goodbye(redisAsyncContext *c, void *r, void *priv)

@@ -22,7 +22,7 @@ int keys_valid_id(const char *id)
 static int fmt(char *out, const char *kind, const char *id, const char *tail)
 {
     if (!keys_valid_id(id)) return ERR_INVAL;
-    snprintf(out, KEYS_MAX, "ingest:%s:%s%s", kind, id, tail);
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "%s:%s%s", kind, id, tail);
     return 0;
 }
 
@@ -49,8 +49,39 @@ int keys_out(char *out, const char *job, uint32_t seq)
     return fmt(out, "job", job, t);
 }
 
-int keys_processing(char *out, const char *w) { return fmt(out, "processing", w, ""); }
-int keys_worker(char *out, const char *w) { return fmt(out, "worker", w, ""); }
+int keys_batch_prefix(char *out, const char *job) { return fmt(out, "job", job, ":batch:"); }
+
+static int with_prefix(char *out, const char *prefix, const char *id)
+{
+    if (!keys_valid_id(id)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, "%s%s", prefix, id);
+    return 0;
+}
+
+int keys_processing(char *out, const char *w) { return with_prefix(out, KEYS_PROCESSING_PREFIX, w); }
+int keys_worker(char *out, const char *w) { return with_prefix(out, KEYS_WORKER_PREFIX, w); }
+
+static int is_hex16(const char *h)
+{
+    size_t n = 0;
+    for (; h && h[n]; n++)
+        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f'))) return 0;
+    return n == 16;
+}
+
+int keys_ratelimit(char *out, const char *h)
+{
+    if (!is_hex16(h)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "ratelimit:%s", h);
+    return 0;
+}
+
+int keys_ratelimit_log(char *out, const char *h)
+{
+    if (!is_hex16(h)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "ratelimit:%s:log", h);
+    return 0;
+}
 
 int keys_ref(char *out, const char *job, uint32_t seq)
 {

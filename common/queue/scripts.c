@@ -61,8 +61,8 @@ const char SCRIPT_ACK[] = FINALIZE
 const char SCRIPT_REAP[] =
     "local moved = 0\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  if redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then\n"
-    "    local pl = 'ingest:processing:' .. w\n"
+    "  if redis.call('EXISTS', ARGV[1] .. w) == 0 then\n"
+    "    local pl = ARGV[2] .. w\n"
     "    while redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
     "    redis.call('SREM', KEYS[1], w)\n"
     "  end\n"
@@ -83,7 +83,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
     "for i = 0, total - 1 do\n"
     "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"
-    "    redis.call('DEL', 'ingest:job:' .. ARGV[1] .. ':batch:' .. i)\n"
+    "    redis.call('DEL', ARGV[2] .. i)\n"
     "  end\n"
     "end\n"
     "return 'cancelled'\n";
@@ -91,7 +91,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
 const char SCRIPT_PENDING[] =
     "local n = redis.call('LLEN', KEYS[2])\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "  n = n + redis.call('LLEN', ARGV[1] .. w)\n"
     "end\n"
     "return n\n";
 

@@ -2,9 +2,11 @@
  *
  * They are the only writers of job counters, so a batch is either fully
  * recorded or not at all, and recording it twice is impossible (the
- * `done` set is checked first).  Keys other than the declared KEYS are built
- * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
- * scripts assume a single Redis, not Redis Cluster.
+ * `done` set is checked first).  Every key name comes from keys.h: as KEYS,
+ * or - where a script walks ids it finds in Redis - as a prefix from keys.h
+ * passed in ARGV that the script completes with the id.  Those walks touch
+ * keys not declared in KEYS, so the scripts assume a single Redis, not
+ * Redis Cluster (hash-tagged keys would need only keys.c to change).
  *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
  * SCRIPT_SEAL    KEYS: job                     ARGV: -
@@ -14,12 +16,14 @@
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
  *                -> 1 if recorded now, 0 if it had been recorded before
- * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
+ * SCRIPT_REAP    KEYS: workers, queue          ARGV: KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX
+ *                -> refs moved back to the queue
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
- * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
+ * SCRIPT_PENDING KEYS: workers, queue          ARGV: KEYS_PROCESSING_PREFIX
+ *                -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
- * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
+ * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id, keys_batch_prefix(job)
  *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H
