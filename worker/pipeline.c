@@ -27,6 +27,7 @@ struct pl_batch {
     char *payload, *spec_json; /* copies, freed once decoded */
     size_t plen, slen;
     int decoded, encoded;
+    char *dead_msg;     /* pl_run_dead: fail every file with this */
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
@@ -133,6 +134,8 @@ static void decode_and_read(pl_batch *b)
     if (rc) set_err(b, ERR_PARSE, "malformed batch payload");
     else if (b->wb.n && !(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)))
         set_err(b, ERR_NOMEM, NULL);
+    else if (b->dead_msg)
+        for (size_t i = 0; i < b->wb.n; i++) fail_doc(b, (int)i, b->dead_msg);
     else if (!(b->spec = spec_parse(b->spec_json, b->slen, err, sizeof err)))
         set_err(b, ERR_INVAL, err);
     else if ((rc = read_docs(b)))
@@ -221,8 +224,8 @@ static void cpu_run(pool_job *j)
         b->decoded = 1;
         decode_and_read(b);
     }
-    if (!b->res.err) run_local(b);
-    if (b->res.err || b->tf_next >= b->spec->n) encode(b);
+    if (!b->res.err && !b->dead_msg) run_local(b);
+    if (b->res.err || b->dead_msg || b->tf_next >= b->spec->n) encode(b);
 }
 
 static void cpu_done(pool_job *j);
@@ -277,6 +280,13 @@ static void cpu_done(pool_job *j)
 
 void pl_run(pl_batch *b) { submit(b); }
 
+void pl_run_dead(pl_batch *b, const char *msg)
+{
+    if (!(b->dead_msg = strdup(msg))) set_err(b, ERR_NOMEM, NULL);
+    if (b->dead_msg) submit(b);
+    else b->done(b, &b->res, b->ud);
+}
+
 void pl_free(pl_batch *b)
 {
     if (!b) return;
@@ -284,6 +294,7 @@ void pl_free(pl_batch *b)
     free(b->doc_err);
     free(b->payload);
     free(b->spec_json);
+    free(b->dead_msg);
     wire_batch_free(&b->wb);
     spec_free(b->spec);
     node_list_free(&b->nodes);

@@ -70,6 +70,8 @@ typedef struct flight {
     uint32_t seq;
     pl_batch *pl;
     int claiming;
+    int dead;             /* past --max-attempts: only its files' failures are recorded */
+    long long attempts;
 } flight;
 
 static void pop_next(worker *w);
@@ -167,19 +169,6 @@ static void send_ack(flight *f, pl_result *res, int dead)
     buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 
-/* Marks every file of the batch failed with msg (fatal or too many attempts). */
-static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
-{
-    res->docs = wb->n;
-    res->docs_failed = 0;
-    strv_free(&res->err_ids);
-    strv_free(&res->err_msgs);
-    for (size_t i = 0; i < wb->n; i++)
-        if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
-            res->docs_failed++;
-    res->nodes = 0;
-}
-
 static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
 {
     flight *f = ud;
@@ -194,7 +183,9 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     if (res->err) {
         log_kv("error", "batch_dead", "worker=%s ref=%s code=%d msg=%s", w->id, f->ref, res->err,
                log_quote(res->msg, q, sizeof q));
-        res->docs_failed = res->docs; /* reported per file below when decodable */
+        res->docs_failed = res->docs;
+    } else if (f->dead) {
+        log_kv("error", "batch_dead", "worker=%s ref=%s attempts=%lld", w->id, f->ref, f->attempts);
     }
     w->batches++;
     w->docs += res->docs;
@@ -204,23 +195,7 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            w->id, f->ref, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
-    send_ack(f, res, res->err != 0);
-}
-
-static void dead_batch(flight *f, const char *payload, size_t plen, long long attempts)
-{
-    wire_batch wb;
-    pl_result res = {0};
-    char msg[128];
-    snprintf(msg, sizeof msg, "batch abandoned after %lld delivery attempts", attempts);
-    if (!wire_batch_decode(payload, plen, &wb)) {
-        fail_all(&res, &wb, msg);
-        wire_batch_free(&wb);
-    }
-    log_kv("error", "batch_dead", "worker=%s ref=%s attempts=%lld", f->w->id, f->ref, attempts);
-    send_ack(f, &res, 1);
-    strv_free(&res.err_ids);
-    strv_free(&res.err_msgs);
+    send_ack(f, res, res->err != 0 || f->dead);
 }
 
 static void drop(flight *f, const char *why)
@@ -251,7 +226,6 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (st->type != REDIS_REPLY_STRING) return drop(f, "job_gone");
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
-    if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
     char tag[KEYS_MAX + KEYS_ID_MAX + 16];
     snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
     int has_spec = spec->type == REDIS_REPLY_STRING;
@@ -259,7 +233,15 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    pl_run(f->pl); /* hands the batch to the pool; may end the flight: f is not used after */
+    /* both hand the batch to the pool and may end the flight: f is not used after */
+    if ((f->dead = attempts > w->o.max_attempts)) {
+        char msg[128];
+        f->attempts = attempts;
+        snprintf(msg, sizeof msg, "batch abandoned after %lld delivery attempts", attempts);
+        pl_run_dead(f->pl, msg);
+    } else {
+        pl_run(f->pl);
+    }
     pop_next(w);
 }
 

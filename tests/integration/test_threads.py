@@ -14,7 +14,9 @@ seen what they wait for.
     fresh at its own 2 s TTL (never stretched, never expired).
   two_batches_read_concurrently: with --threads 2 two batches are in their
     read stage at once (their stage_start/stage_end log lines overlap);
-    with --threads 1 only one is."""
+    with --threads 1 only one is.
+  dead_batch: a batch delivered more than --max-attempts times is decoded
+    on the pool and every file recorded as failed; the job ends failed."""
 import json
 import os
 import re
@@ -125,9 +127,23 @@ def check_one_thread_reads_one_batch(t, env, data):
     t.check(env.wait_all([w]) == [0] and env.status(job)["state"] == "done", "job done")
 
 
+def check_dead_batch(t, env, data):
+    job = env.coord("submit", data).stdout.strip()
+    env.cli("HSET", f"ingest:job:{job}:attempts", "0", "3")  # three deliveries already
+    env.wait_all([env.start_worker("--exit-when-idle", "--max-attempts", "3")])
+    st = env.status(job)
+    t.check(st["state"] == "failed" and st["batches_dead"] == 1 and st["nodes"] == 0,
+            f"fourth delivery: the batch is dead: {st}")
+    errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
+    t.check(len(errs) == st["documents_total"] == st["documents_failed"] > 0 and
+            all("after 4 delivery attempts" in m for m in errs.values()),
+            f"every file recorded with the reason: {errs}")
+    t.check(env.cli_lines("LRANGE", "ingest:dead", "0", "-1") == [f"{job}:0"], "ref on ingest:dead")
+
+
 def main():
     return run_checks((check_stuck_read_keeps_flowing, check_two_batches_read_concurrently,
-                       check_one_thread_reads_one_batch), "sample")
+                       check_one_thread_reads_one_batch, check_dead_batch), "sample")
 
 
 if __name__ == "__main__":
