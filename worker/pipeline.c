@@ -231,10 +231,11 @@ static void cpu_run(pool_job *j)
 static void cpu_done(pool_job *j);
 
 /* Loop thread: hands the batch to the pool (or, if the pool refuses,
- * delivers it as abandoned). */
+ * delivers it as abandoned).  A batch coming back from a remote stage goes
+ * before batches not started yet: finishing one frees its memory and acks. */
 static void submit(pl_batch *b)
 {
-    b->job = (pool_job){.run = cpu_run, .done = cpu_done};
+    b->job = (pool_job){.run = cpu_run, .done = cpu_done, .urgent = b->decoded};
     int rc = pool_submit(b->env->pool, &b->job);
     if (!rc) return;
     set_err(b, ERR_CANCELLED, rc == ERR_TOOBIG ? "CPU queue full" : "worker stopping");

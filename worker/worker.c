@@ -7,10 +7,12 @@
  * reaps every child with waitpid(-1) on SIGCHLD, which would steal the PDF
  * reader's sandbox child from the pool thread that waits for it.
  *
- * Admission: a batch is popped only when the pool has a free thread (jobs
- * queued + running + batches being claimed < threads) and fewer than
- * --concurrency batches are in flight, so a busy worker does not hoard
- * batches other workers could take.  Heartbeats run on a loop timer, so
+ * Admission: a batch is popped only when the pool's queue is short - at
+ * most one job waiting beyond one per thread (jobs queued + running +
+ * batches being claimed <= threads), so a thread finds the next batch
+ * claimed when it frees up instead of waiting two Redis round trips - and
+ * fewer than --concurrency batches are in flight: a busy worker does not
+ * hoard batches other workers could take.  Heartbeats run on a loop timer, so
  * they are on time whatever the CPU load.
  *
  * Ownership: the worker owns both Redis contexts, the stage context, the
@@ -310,11 +312,11 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     maybe_shutdown(w);
 }
 
-/* Admission: a free pool thread and room under --concurrency (no hoarding). */
+/* Admission: a short CPU queue and room under --concurrency (no hoarding). */
 static int has_room(const worker *w)
 {
     return w->inflight < w->o.concurrency &&
-           pool_load(w->pool) + (size_t)w->claiming < (size_t)pool_threads(w->pool);
+           pool_load(w->pool) + (size_t)w->claiming <= (size_t)pool_threads(w->pool);
 }
 
 static void pop_next(worker *w)
