@@ -85,6 +85,8 @@ json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
 /* The API dialect of a validated llm object's class_name (OpenAI,
  * AzureOpenAI, OpenAILike). */
 spec_api spec_llm_api(const char *class_name);
+/* 1 for a parameter name that holds a secret (api_key, ...): never in a spec. */
+int spec_is_secret(const char *key);
 /* Reader option from the top-level "reader" object, or dflt. */
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt);
 
