@@ -12,7 +12,9 @@
 # for "no regression".
 # Bound (PDFs) = pdftotext CPU-seconds over the corpus / 2 cores + one request
 # of the largest batch (latency + per-input x size): no 2-core client can
-# finish sooner.  Prints one line per configuration: wall_s, job_s, ratio.
+# finish sooner.  Prints one line per configuration: wall_s, job_s, the
+# workers' CPU-seconds (PDF children included) and ratio = wall_s / bound.
+# On a shared machine compare cpu_s too: wall_s follows the load.
 #
 # usage: tests/bench/bench_pdf_e2e.sh [NEW_BUILD_DIR] [OLD_BUILD_DIR]
 #   env: PDFS, TEXTS (corpus dirs), REPEAT (1), OLD_REV (a0ec24c)
@@ -62,13 +64,15 @@ run() { # label build workers worker_args corpus
 python3 - "$cpu" "$TMP/runs.txt" <<'PYEOF'
 import json, sys
 cpu = float(sys.argv[1])
-print(f"{'config':14} {'wall_s':>7} {'job_s':>7} {'bound_s':>7} {'ratio':>6}")
+print(f"{'config':14} {'wall_s':>7} {'job_s':>7} {'cpu_s':>7} {'bound_s':>7} {'ratio':>6}")
 for line in open(sys.argv[2]):
     label, js = line.split(" ", 1)
     r = json.loads(js)
     req = r["bound_s"]  # one request of the largest batch
     bound = (cpu / 2 if label.startswith("pdf") else 0) + req
-    print(f"{label:14} {r['wall_s']:7.2f} {r['job_s'] or 0:7.2f} {bound:7.2f} "
+    print(f"{label:14} {r['wall_s']:7.2f} {r['job_s'] or 0:7.2f} {r['worker_cpu_s']:7.2f} {bound:7.2f} "
           f"{r['wall_s'] / bound:6.2f}  nodes={r['nodes']} failed={r['failed']}")
 print(f"bound = pdftotext cpu_s {cpu:.2f} / 2 cores + one request (text: the request alone)")
+print("cpu_s: the workers' user+system time, PDF children included; load average at the end:",
+      open("/proc/loadavg").read().split()[0])
 PYEOF
