@@ -4,7 +4,8 @@
 # then the unit and integration suites (the threaded worker) a third time
 # under ThreadSanitizer (build-tsan; the single-threaded 'slow' tokenizer
 # oracle is left out).  Every TSan report, from any process, is written to
-# build-tsan/tsan-reports/ and counts as a failure.
+# build-tsan/tsan-reports/ and counts as a failure (tests/tsan.supp: one
+# false positive inside glibc).
 # Tests start and stop their own redis-server (and fake API server).
 # Ends with one line "N passed, N failed" (meson tests, all builds).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -25,7 +26,7 @@ for dir in build build-asan build-tsan; do
   echo "== meson test ($dir)"
   set +e
   if [ "$dir" = build-tsan ]; then
-    TSAN_OPTIONS="log_path=$TSAN_REPORTS/report second_deadlock_stack=1" \
+    TSAN_OPTIONS="log_path=$TSAN_REPORTS/report second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
       meson test -C "$ROOT/$dir" --print-errorlogs --num-processes 2 \
       --suite unit --suite integration --no-suite slow
   else
