@@ -311,6 +311,12 @@ static int check_root(spec_t *s, char *err, size_t el)
         snprintf(err, el, "'reader' must be an object");
         return -1;
     }
+    json_t *pt = json_object_get(rd, "pdf_text");
+    if (pt && !(json_is_string(pt) && (!strcmp(json_string_value(pt), "pypdf") ||
+                                       !strcmp(json_string_value(pt), "poppler")))) {
+        snprintf(err, el, "reader option 'pdf_text' must be \"pypdf\" or \"poppler\"");
+        return -1;
+    }
     if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > 64) {
         snprintf(err, el, "'transformations' must be a non-empty array (at most 64 entries)");
         return -1;
