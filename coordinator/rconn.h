@@ -13,4 +13,9 @@ redisReply *rconn_cmd(redisContext *c, char *err, int errlen, const char *fmt, .
 redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const char **argv,
                        const size_t *lens);
 
+/* Reconnects when *c is NULL or broken (freeing it): 0, or -1 with err set.
+ * Long-running commands (watch, submit --wait) call it before each round. */
+int rconn_ensure(redisContext **c, const char *url, char *err, int errlen);
+void rconn_drop(redisContext **c); /* frees *c, sets it NULL */
+
 #endif

@@ -36,6 +36,9 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "opscheck.h"
 #include "pipeline.h"
 #include "pool.h"
 #include "rurl.h"
@@ -61,6 +64,7 @@ typedef struct worker {
     ev_signal sig_int, sig_term;
     stage_ctx *stages;
     pool_t *pool;
+    mhttp *metrics;        /* --metrics-listen, or NULL */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
 } worker;
@@ -74,6 +78,7 @@ typedef struct flight {
     int claiming;
     int dead;             /* past --max-attempts: only its files' failures are recorded */
     long long attempts;
+    char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
 } flight;
 
 static void pop_next(worker *w);
@@ -129,7 +134,7 @@ static void requeue(worker *w, const char *ref, flight *f)
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[7][KEYS_MAX], seq[16], n[5][24];
+    char k[8][KEYS_MAX], seq[16], n[6][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -141,29 +146,31 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(k[4], KEYS_MAX, "%s", w->proc_key);
     snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
     keys_batch(k[6], f->job, f->seq);
+    keys_job_sub(k[7], f->job, "events");
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
     snprintf(n[2], 24, "%zu", res->nodes);
     snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
-    size_t argc = 19 + 2 * res->err_ids.n;
+    snprintf(n[5], 24, "%llu", (unsigned long long)res->stats.tokens);
+    size_t argc = 21 + 2 * res->err_ids.n;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *lens = calloc(argc, sizeof *lens);
     if (!argv || !lens) {
         free(argv), free(lens);
-        log_kv("error", "ack_failed", "worker=%s ref=%s msg=\"out of memory\"", w->id, f->ref);
+        log_kv("error", "ack_failed", "%s msg=\"out of memory\"", f->tag);
         flight_end(f);
         return;
     }
-    const char *fixed[] = {"EVAL", SCRIPT_ACK, "7", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
+    const char *fixed[] = {"EVAL", SCRIPT_ACK, "8", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7],
                            f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
-                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4]};
-    for (size_t i = 0; i < 19; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[12] = dead ? 0 : res->out.len;
+                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4], n[5]};
+    for (size_t i = 0; i < 21; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
+    lens[13] = dead ? 0 : res->out.len;
     for (size_t i = 0; i < res->err_ids.n; i++) {
-        argv[19 + 2 * i] = res->err_ids.v[i], lens[19 + 2 * i] = strlen(res->err_ids.v[i]);
-        argv[20 + 2 * i] = res->err_msgs.v[i], lens[20 + 2 * i] = strlen(res->err_msgs.v[i]);
+        argv[21 + 2 * i] = res->err_ids.v[i], lens[21 + 2 * i] = strlen(res->err_ids.v[i]);
+        argv[22 + 2 * i] = res->err_msgs.v[i], lens[22 + 2 * i] = strlen(res->err_msgs.v[i]);
     }
     redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
     free(argv);
@@ -177,24 +184,29 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     worker *w = f->w;
     char q[300];
     if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
-        log_kv("info", "batch_requeued", "worker=%s ref=%s msg=%s", w->id, f->ref,
+        log_kv("info", "batch_requeued", "%s msg=%s", f->tag,
                log_quote(res->msg, q, sizeof q));
+        mx_inc(MX_BATCHES, MX_OUT_REQUEUED, 0);
         requeue(w, f->ref, f);
         return;
     }
     if (res->err) {
-        log_kv("error", "batch_dead", "worker=%s ref=%s code=%d msg=%s", w->id, f->ref, res->err,
+        log_kv("error", "batch_dead", "%s code=%d msg=%s", f->tag, res->err,
                log_quote(res->msg, q, sizeof q));
         res->docs_failed = res->docs;
     } else if (f->dead) {
-        log_kv("error", "batch_dead", "worker=%s ref=%s attempts=%lld", w->id, f->ref, f->attempts);
+        log_kv("error", "batch_dead", "%s attempts=%lld", f->tag, f->attempts);
     }
     w->batches++;
     w->docs += res->docs;
     w->failed_docs += res->docs_failed;
     w->nodes += res->nodes;
-    log_kv("info", "batch_done", "worker=%s ref=%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu",
-           w->id, f->ref, res->docs, res->docs_failed, res->nodes,
+    mx_inc(MX_BATCHES, res->err || f->dead ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
+    mx_add(MX_DOCUMENTS, MX_DOC_OK, 0, (long long)(res->docs - res->docs_failed));
+    mx_add(MX_DOCUMENTS, MX_DOC_FAILED, 0, (long long)res->docs_failed);
+    mx_add(MX_NODES, 0, 0, (long long)res->nodes);
+    log_kv("info", "batch_done", "%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu",
+           f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
     send_ack(f, res, res->err != 0 || f->dead);
@@ -206,7 +218,8 @@ static void drop(flight *f, const char *why)
         flight_end(f);
         return;
     }
-    log_kv("warn", "batch_dropped", "worker=%s ref=%s reason=%s", f->w->id, f->ref, why);
+    log_kv("warn", "batch_dropped", "%s reason=%s", f->tag, why);
+    mx_inc(MX_BATCHES, MX_OUT_DROPPED, 0);
     redisAsyncCommand(f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
 
@@ -231,7 +244,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     char tag[KEYS_MAX + KEYS_ID_MAX + 16];
     snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
     int has_spec = spec->type == REDIS_REPLY_STRING;
-    f->pl = pl_new(&w->env, tag, payload->str, payload->len, has_spec ? spec->str : "",
+    f->pl = pl_new(&w->env, f->tag, payload->str, payload->len, has_spec ? spec->str : "",
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
@@ -260,15 +273,18 @@ static void start_batch(worker *w, const char *ref, size_t len)
     }
     memcpy(f->ref, ref, len);
     f->w = w;
+    snprintf(f->tag, sizeof f->tag, "worker=%s job=%s ref=%s", w->id, f->job, f->ref);
     f->claiming = 1;
     w->claiming++;
     w->inflight++;
-    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], seq[16];
+    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], ek[KEYS_MAX], seq[16];
     keys_job(jk, f->job);
+    keys_job_sub(ek, f->job, "events");
     keys_batch(bk, f->job, f->seq);
     keys_job_sub(ak, f->job, "attempts");
     snprintf(seq, sizeof seq, "%u", f->seq);
-    redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 3 %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, seq);
+    redisAsyncCommand(w->cmd, on_claim, f, "EVAL %s 4 %s %s %s %s %s %s", SCRIPT_CLAIM, jk, bk, ak, ek,
+                      seq, f->ref);
 }
 
 /* --exit-when-idle: stop only when no work is left anywhere - nothing queued
@@ -332,10 +348,13 @@ static void send_heartbeat(worker *w, redisCallbackFn *cb)
     gethostname(host, sizeof host - 1);
     redisAsyncCommand(w->cmd, NULL, NULL,
                       "HSET %s host %s pid %d started_ms %lld last_ms %lld batch %s inflight %d "
-                      "batches %llu docs %llu failed_docs %llu nodes %llu",
+                      "batches %llu docs %llu failed_docs %llu nodes %llu version %s threads %d "
+                      "http_inflight %llu errors %llu ratelimit_waits %lld",
                       w->hb_key, host, (int)getpid(), w->started_ms, now_ms(),
                       w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs,
-                      w->failed_docs, w->nodes);
+                      w->failed_docs, w->nodes, INGEST_VERSION, pool_threads(w->pool),
+                      (unsigned long long)stage_in_flight(w->stages), log_errors(),
+                      mx_get(MX_RATELIMIT_WAITS, MX_EP_EMBED, 0) + mx_get(MX_RATELIMIT_WAITS, MX_EP_CHAT, 0));
     redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key, w->o.heartbeat_ttl);
     redisAsyncCommand(w->cmd, cb, NULL, "SADD %s %s", KEYS_WORKERS, w->id);
 }
@@ -373,8 +392,9 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, NULL);
-    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 2 %s %s %s %s", SCRIPT_REAP, KEYS_WORKERS,
-                      KEYS_QUEUE, KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX);
+    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 3 %s %s %s %s %s %s %s", SCRIPT_REAP,
+                      KEYS_WORKERS, KEYS_QUEUE, KEYS_WORKERS_DEAD, KEYS_WORKER_PREFIX,
+                      KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX, KEYS_EVENTS_SUFFIX);
 }
 
 static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
@@ -512,9 +532,17 @@ static void on_pool_round(void *ud)
 }
 
 /* Everything that lives as long as the process. */
+/* Before each /metrics scrape: the gauges. */
+static void collect_gauges(void *ud)
+{
+    worker *w = ud;
+    mx_set(MX_INFLIGHT_BATCHES, 0, 0, w->inflight);
+    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)stage_in_flight(w->stages));
+}
+
 static int setup(worker *w, const worker_opts *o)
 {
-    char err[256];
+    char err[256], q[300];
     w->o = *o;
     make_id(w);
     if (keys_processing(w->proc_key, w->id) || keys_worker(w->hb_key, w->id)) {
@@ -547,6 +575,12 @@ static int setup(worker *w, const worker_opts *o)
     ev_signal_start(w->loop, &w->sig_int);
     ev_signal_start(w->loop, &w->sig_term);
     signal(SIGPIPE, SIG_IGN);
+    mx_set(MX_UP_SINCE, 0, 0, w->started_ms / 1000);
+    if (o->metrics_listen && !(w->metrics = mhttp_start(w->loop, o->metrics_listen, w->id, INGEST_VERSION,
+                                                        collect_gauges, w, err, sizeof err))) {
+        log_kv("error", "metrics_listen_failed", "worker=%s msg=%s", w->id, log_quote(err, q, sizeof q));
+        return -1;
+    }
     return 0;
 }
 
@@ -565,6 +599,7 @@ static void session(worker *w)
      * for a TTL: what is still in flight here will ack idempotently. */
     redisAsyncCommand(w->cmd, on_reclaim, NULL, "EVAL %s 2 %s %s", SCRIPT_RECLAIM, w->proc_key,
                       KEYS_QUEUE);
+    opscheck_redis(w->cmd, w->id);
     send_heartbeat(w, on_first_heartbeat);
     ev_run(w->loop, 0);
 }
@@ -590,6 +625,7 @@ int worker_run(const worker_opts *o)
         drop_connections(&w);
         if (!lost) break;
         log_kv("warn", "redis_reconnecting", "worker=%s in_s=%.2f", w.id, delay);
+        mx_inc(MX_REDIS_RECONNECTS, 0, 0);
         ev_timer_set(&w.retry_timer, delay, 0.);
         ev_timer_start(w.loop, &w.retry_timer);
         ev_run(w.loop, 0); /* the retry timer or a signal ends the wait */
@@ -599,6 +635,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
+    mhttp_stop(w.metrics);
     stage_free(w.stages);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;

@@ -11,7 +11,8 @@
  *   ingest:queue                     list   pending batch refs "<job>:<seq>"
  *   ingest:processing:<worker>       list   refs a worker holds (BLMOVE target)
  *   ingest:workers                   set    worker ids seen
- *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/started/batch/counters
+ *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/version/threads/started/
+ *                                          batch/counters/in-flight/errors/ratelimit_waits
  *   ingest:jobs                      zset   job ids by creation time (ms)
  *   ingest:job:<job>                 hash   state, spec, counters, timestamps
  *   ingest:job:<job>:batch:<seq>     string msgpack batch (documents)
@@ -19,9 +20,13 @@
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
  *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
+ *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
+ *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
  *   ingest:dead                      list   refs that exceeded max attempts
  *   ingest:ratelimit:<h>             hash   cluster-wide rate-limit window (TTL)
- *   ingest:ratelimit:<h>:log         zset   its grants (TTL) */
+ *   ingest:ratelimit:<h>:log         zset   its grants (TTL)
+ *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
+ *                                          JSON {"id","ms","requeued"} written by the reaper */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
 
@@ -38,6 +43,10 @@
 /* + a worker id: its heartbeat / its processing list (keys_worker, keys_processing) */
 #define KEYS_WORKER_PREFIX KEYS_PREFIX "worker:"
 #define KEYS_PROCESSING_PREFIX KEYS_PREFIX "processing:"
+#define KEYS_WORKERS_DEAD KEYS_PREFIX "workers:dead"
+/* + a job id + KEYS_EVENTS_SUFFIX: its event stream (keys_job_sub(.., "events")) */
+#define KEYS_JOB_PREFIX KEYS_PREFIX "job:"
+#define KEYS_EVENTS_SUFFIX ":events"
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);

@@ -1,18 +1,25 @@
 /* scripts.c - Lua sources of the atomic Redis operations (see scripts.h). */
 #include "scripts.h"
 
-#define FINALIZE                                                                          \
+/* Job events: a capped stream per job; `ev` is nil for callers that pass no
+ * events key (then nothing is written). */
+#define EVENT                                                                             \
+    "local function event(ev, ...)\n"                                                     \
+    "  if ev then redis.call('XADD', ev, 'MAXLEN', '~', '1000', '*', ...) end end\n"
+
+#define FINALIZE EVENT                                                                    \
     "local function now_ms() local t = redis.call('TIME')\n"                              \
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
-    "local function finalize(job)\n"                                                      \
+    "local function finalize(job, ev)\n"                                                      \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
     "                       'batches_dead', 'state')\n"                                   \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
     "    return end\n"                                                                    \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
     "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
-    "    redis.call('HSET', job, 'state', dead > 0 and 'failed' or 'done',\n"             \
-    "               'finished_ms', now_ms())\n"                                           \
+    "    local st = dead > 0 and 'failed' or 'done'\n"                                    \
+    "    redis.call('HSET', job, 'state', st, 'finished_ms', now_ms())\n"                 \
+    "    event(ev, 'type', 'finished', 'state', st)\n"                                    \
     "  end\n"                                                                             \
     "end\n"
 
@@ -25,13 +32,14 @@ const char SCRIPT_SUBMIT[] =
 
 const char SCRIPT_SEAL[] = FINALIZE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
-    "finalize(KEYS[1])\n"
+    "finalize(KEYS[1], KEYS[2])\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
     "local st = redis.call('HGET', KEYS[1], 'state')\n"
     "if not st then return {false, false, false, 0} end\n"
-    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running' end\n"
+    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running'\n"
+    "  event(KEYS[4], 'type', 'started', 'ref', ARGV[2] or '') end\n"
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
     "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
@@ -51,19 +59,37 @@ const char SCRIPT_ACK[] = FINALIZE
     "  redis.call('HINCRBY', KEYS[1], 'nodes', ARGV[7])\n"
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
-    "  for i = 10, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
+    "  redis.call('HINCRBY', KEYS[1], 'embed_tokens', ARGV[10])\n"
+    "  for i = 11, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
     "  redis.call('DEL', KEYS[7])\n"
-    "  finalize(KEYS[1])\n"
+    "  event(KEYS[8], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
+    "        'worker', string.sub(KEYS[5], 19), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
+    "  finalize(KEYS[1], KEYS[8])\n"
     "end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "return fresh and 1 or 0\n";
 
-const char SCRIPT_REAP[] =
+const char SCRIPT_REAP[] = EVENT
     "local moved = 0\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
     "  if redis.call('EXISTS', ARGV[1] .. w) == 0 then\n"
-    "    local pl = ARGV[2] .. w\n"
-    "    while redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
+    "    local pl, jobs, n = ARGV[2] .. w, {}, 0\n"
+    "    while true do\n"
+    "      local ref = redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT')\n"
+    "      if not ref then break end\n"
+    "      local j = string.match(ref, '^(.+):%d+$')\n"
+    "      if j then jobs[j] = (jobs[j] or 0) + 1 end\n"
+    "      n = n + 1\n"
+    "    end\n"
+    "    moved = moved + n\n"
+    "    for j, c in pairs(jobs) do\n"
+    "      event(ARGV[3] .. j .. ARGV[4], 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
+    "    if KEYS[3] then\n"
+    "      local t = redis.call('TIME')\n"
+    "      redis.call('LPUSH', KEYS[3], cjson.encode({id = w, requeued = n,\n"
+    "        ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}))\n"
+    "      redis.call('LTRIM', KEYS[3], 0, 99)\n"
+    "    end\n"
     "    redis.call('SREM', KEYS[1], w)\n"
     "  end\n"
     "end\n"
@@ -80,6 +106,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "if not st then return false end\n"
     "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
     "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
+    "event(KEYS[3], 'type', 'finished', 'state', 'cancelled')\n"
     "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
     "for i = 0, total - 1 do\n"
     "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"

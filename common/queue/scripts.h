@@ -8,22 +8,31 @@
  * keys not declared in KEYS, so the scripts assume a single Redis, not
  * Redis Cluster (hash-tagged keys would need only keys.c to change).
  *
+ * Job events: scripts that change a job append to its capped stream
+ * ingest:job:<job>:events (XADD MAXLEN ~ 1000) when the caller passes that
+ * key (the optional last KEYS entry, "[events]" below): started (first
+ * claim), batch_done / batch_dead (ack; worker = the processing list's id),
+ * worker_lost (reaper, one per job with the number requeued), finished
+ * (state done, failed or cancelled).  Fields: type, then key/value pairs.
+ *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
- * SCRIPT_SEAL    KEYS: job                     ARGV: -
- * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
+ * SCRIPT_SEAL    KEYS: job, [events]           ARGV: -
+ * SCRIPT_CLAIM   KEYS: job, batch, attempts, [events]   ARGV: seq, [ref]
  *                -> {state|nil, payload|nil, spec|nil, attempts}
- * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, [events]
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
+ *                      nodes, embed_requests, llm_requests, embed_tokens, [doc_id, msg]...
  *                -> 1 if recorded now, 0 if it had been recorded before
- * SCRIPT_REAP    KEYS: workers, queue          ARGV: KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX
- *                -> refs moved back to the queue
+ * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]
+ *                ARGV: KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX,
+ *                      KEYS_EVENTS_SUFFIX -> refs moved back to the queue;
+ *                records each dead worker on workers:dead (JSON, capped at 100)
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
  * SCRIPT_PENDING KEYS: workers, queue          ARGV: KEYS_PROCESSING_PREFIX
  *                -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
- * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id, keys_batch_prefix(job)
+ * SCRIPT_CANCEL  KEYS: job, queue, [events]    ARGV: job id, keys_batch_prefix(job)
  *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
 #define INGEST_SCRIPTS_H

@@ -109,6 +109,26 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, timeout=10):
+    """Polls pred every 20 ms until it is true (True) or timeout seconds pass (False)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 class Checker:
     def __init__(self):
         self.passed = 0
