@@ -1,6 +1,7 @@
 /* cmd_status.c - `ingest-coordinator status JOB [--json]`. */
 #include <stdio.h>
 
+#include "cachestat.h"
 #include "cli.h"
 #include "cmds.h"
 #include "err.h"
@@ -18,12 +19,16 @@ int cmd_status(int argc, char **argv)
     char err[512];
     jobinfo ji;
     rc = jobinfo_load(c, argv[optind], &ji, err, sizeof err);
+    json_t *extra = rc ? NULL : cachestat_job(c, argv[optind], NULL, NULL);
     redisFree(c);
     if (rc) {
         fprintf(stderr, "status: %s\n", err);
         return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
+    ji.extra = extra; /* per-transformation cache counters, docstore counters */
     if (o.json) jobinfo_print_json(stdout, argv[optind], &ji, jobinfo_now_ms());
     else jobinfo_print(stdout, argv[optind], &ji, jobinfo_now_ms());
+    if (!o.json) cachestat_print(stdout, extra);
+    json_decref(extra);
     return 0;
 }

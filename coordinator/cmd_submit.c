@@ -305,13 +305,15 @@ static int add_file(submitter *s, const walk_file *f)
     return 0;
 }
 
-static int seal(submitter *s)
+static int seal(submitter *s, const spec_t *spec)
 {
-    char key[KEYS_MAX], ev[KEYS_MAX];
-    keys_job(key, s->job);
-    keys_job_sub(ev, s->job, "events");
-    const char *argv[] = {"EVAL", SCRIPT_SEAL, "2", key, ev};
-    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 5, argv, NULL);
+    char key[6][KEYS_MAX];
+    keys_job(key[0], s->job);
+    keys_job_sub(key[1], s->job, "events");
+    const char *strategy, *coll = spec_docstore(spec, &strategy);
+    int del = coll && !strcmp(strategy, "upserts_and_delete") && !keys_docstore_all(key + 2, coll, s->job);
+    const char *argv[] = {"EVAL", SCRIPT_SEAL, del ? "6" : "2", key[0], key[1], key[2], key[3], key[4], key[5], "d"};
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? (int)(sizeof argv / sizeof *argv) : 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
     return 0;
@@ -346,7 +348,7 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
     rc = create_job(s, spec, paths, npaths);
     for (size_t i = 0; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]);
     if (!rc) rc = flush_batch(s);
-    if (!rc) rc = seal(s);
+    if (!rc) rc = seal(s, spec);
     s->batch.job = NULL;
     wire_batch_free(&s->batch);
     int nfiles = (int)files.n;

@@ -17,5 +17,7 @@ int cmd_jobs(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_dead(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
 
 #endif

@@ -113,6 +113,7 @@ json_t *jobinfo_json(const char *job, const jobinfo *ji, int64_t now_ms)
     if (o && ji->embed_tokens >= 0) json_object_set_new(o, "embedding_tokens", json_integer(ji->embed_tokens));
     if (o && ji->cache_hits >= 0) json_object_set_new(o, "cache_hits", json_integer(ji->cache_hits));
     if (o && ji->cache_misses >= 0) json_object_set_new(o, "cache_misses", json_integer(ji->cache_misses));
+    if (o && ji->extra) json_object_update(o, ji->extra);
     return o;
 }
 

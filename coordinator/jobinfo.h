@@ -20,6 +20,7 @@ typedef struct jobinfo {
     int64_t created_ms, started_ms, finished_ms;
     int64_t embed_tokens, cache_hits, cache_misses; /* -1: not recorded */
     int sealed;
+    struct json_t *extra; /* borrowed; NULL or an object merged into --json's output */
 } jobinfo;
 
 int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen);

@@ -18,8 +18,10 @@ static void usage(FILE *f)
         "  workers          live workers and recently died ones (--json)\n"
         "  watch JOB        live view of a job until it finishes\n"
         "  dead JOB         a job's dead batches and failed documents (--json)\n"
+        "  retry JOB        re-run a finished job's failed documents and dead batches\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
+        "  cache stats|clear  the transformation cache: entries, bytes, recent hits; remove entries\n"
         "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
 }
 
@@ -31,7 +33,7 @@ int main(int argc, char **argv)
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status},   {"export", cmd_export},
                 {"cancel", cmd_cancel}, {"split", cmd_split},     {"tokens", cmd_tokens},
                 {"jobs", cmd_jobs},     {"workers", cmd_workers}, {"watch", cmd_watch},
-                {"dead", cmd_dead}};
+                {"dead", cmd_dead},     {"cache", cmd_cache},     {"retry", cmd_retry}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

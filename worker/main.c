@@ -47,6 +47,9 @@ static void usage(FILE *f)
         "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
         "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "  --cache-redis URL    Redis of the transformation cache (default: the queue's);\n"
+        "                       give it its own server or db with maxmemory-policy allkeys-lru\n"
+        "  --cache-ttl S        TTL of cache entries a job's spec does not set (default 0: none)\n"
         "  --threads N          CPU threads for reading, parsing, encoding (default: online\n"
         "                       CPUs, here %ld)\n"
         "  --metrics-listen A:P serve Prometheus /metrics and /healthz on ADDR:PORT\n"
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
         {"threads", required_argument, 0, 'n'},       {"metrics-listen", required_argument, 0, 'M'},
         {"log-format", required_argument, 0, 'F'},    {"log-level", required_argument, 0, 'L'},
         {"version", no_argument, 0, 'V'},
+        {"cache-redis", required_argument, 0, 'C'},   {"cache-ttl", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
                      .threads = (int)online_cpus()};
@@ -93,6 +97,8 @@ int main(int argc, char **argv)
         case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'C': o.cache_url = optarg; break;
+        case 'T': if (num(optarg, 0, 100.0 * 365 * 86400, &v)) goto bad; o.cache_ttl = (long long)v; break;
         case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;
         case 'M': o.metrics_listen = optarg; break;
         case 'F': if (log_set_format(optarg)) goto bad; break;

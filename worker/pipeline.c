@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "docstore.h"
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
@@ -36,6 +38,10 @@ struct pl_batch {
     size_t tf_next;     /* next transformation to run */
     stage_job sjob;     /* the remote stage in flight */
     double t0;          /* start of the current stage (monotonic ms) */
+    int ds_wait;        /* read, hashed: the docstore lookup is next (loop) */
+    strv_t ds_ids, ds_hashes; /* docstore: every document read, its hash ... */
+    int *ds_doc;        /* ... its file ... */
+    ds_state *ds_st;    /* ... and what the docstore says */
     pl_result res;
     pl_done_fn *done;
     void *ud;
@@ -190,6 +196,65 @@ static void run_local(pl_batch *b)
     }
 }
 
+/* --- docstore (docstore.h): documents hashed after reading (pool), looked
+ * up on the loop, unchanged ones dropped, the rest recorded by the ack --- */
+
+static int ds_prepare(pl_batch *b)
+{
+    size_t n = b->nodes.n ? b->nodes.n : 1;
+    if (!(b->ds_doc = calloc(n, sizeof *b->ds_doc)) || !(b->ds_st = calloc(n, sizeof *b->ds_st)))
+        return ERR_NOMEM;
+    for (size_t i = 0; i < b->nodes.n; i++) {
+        char h[65];
+        int rc = node_hash(b->nodes.v[i], 1, h);
+        if (!rc) rc = strv_push(&b->ds_ids, b->nodes.v[i]->id);
+        if (!rc) rc = strv_push(&b->ds_hashes, h);
+        if (rc) return rc;
+        b->ds_doc[i] = b->nodes.v[i]->doc_index;
+    }
+    return 0;
+}
+
+static void submit(pl_batch *b);
+
+static void ds_looked_up(void *ud)
+{
+    pl_batch *b = ud;
+    size_t kept = 0;
+    for (size_t i = 0; i < b->nodes.n; i++) {
+        if (b->ds_st[i] == DS_UNCHANGED) node_free(b->nodes.v[i]);
+        else b->nodes.v[kept++] = b->nodes.v[i];
+    }
+    b->nodes.n = kept;
+    stage_end(b, "docstore");
+    submit(b);
+}
+
+static void ds_lookup(pl_batch *b)
+{
+    const char *strategy, *coll = spec_docstore(b->spec, &strategy);
+    b->ds_wait = 0;
+    stage_begin(b, "docstore");
+    docstore_lookup(stage_redis(b->env->stages), coll, strategy, (const char *const *)b->ds_ids.v,
+                    (const char *const *)b->ds_hashes.v, b->ds_ids.n, b->ds_st, ds_looked_up, b);
+}
+
+static void ds_record(pl_batch *b)
+{
+    const char *strategy, *coll = b->ds_doc ? spec_docstore(b->spec, &strategy) : NULL;
+    if (coll) {
+        b->res.ds_mode = strcmp(strategy, "upserts_and_delete") ? 'k' : 'd';
+        snprintf(b->res.ds_coll, sizeof b->res.ds_coll, "%s", coll);
+    }
+    for (size_t i = 0; b->ds_doc && !b->res.err && i < b->ds_ids.n; i++) {
+        int d = b->ds_doc[i];
+        if (d >= 0 && (size_t)d < b->wb.n && b->doc_err[d]) continue;
+        b->res.ds_count[b->ds_st[i]]++;
+        if (strv_push(&b->res.ds_ids, b->ds_ids.v[i]) || strv_push(&b->res.ds_hashes, b->ds_hashes.v[i]))
+            set_err(b, ERR_NOMEM, NULL);
+    }
+}
+
 /* The encode stage: drops nodes of failed files, encodes the rest, fills the result. */
 static void encode(pl_batch *b)
 {
@@ -201,6 +266,7 @@ static void encode(pl_batch *b)
         else b->nodes.v[kept++] = n;
     }
     b->nodes.n = kept;
+    ds_record(b);
     for (size_t i = 0; !b->res.err && i < b->wb.n; i++) {
         if (!b->doc_err[i]) continue;
         b->res.docs_failed++;
@@ -226,9 +292,20 @@ static void cpu_run(pool_job *j)
     if (!b->decoded) {
         b->decoded = 1;
         decode_and_read(b);
+        if (!b->res.err && !b->dead_msg && spec_docstore(b->spec, NULL)) {
+            if (ds_prepare(b)) set_err(b, ERR_NOMEM, NULL);
+            else b->ds_wait = 1;
+        }
+        if (b->ds_wait) return; /* cpu_done looks the documents up */
     }
     if (!b->res.err && !b->dead_msg) run_local(b);
-    if (b->res.err || b->dead_msg || b->tf_next >= b->spec->n) encode(b);
+    if (b->res.err || b->dead_msg || b->tf_next >= b->spec->n) {
+        encode(b);
+        return;
+    }
+    stage_cache *sc = &b->res.cache[b->tf_next]; /* the remote stage's cache keys, here */
+    sc->enabled = spec_cache_enabled(b->spec), sc->ttl = spec_cache_ttl(b->spec);
+    if (sc->enabled) sc->plan = cache_plan_new(&b->spec->tf[b->tf_next], b->nodes.v, b->nodes.n);
 }
 
 static void cpu_done(pool_job *j);
@@ -272,9 +349,14 @@ static void cpu_done(pool_job *j)
         b->done(b, &b->res, b->ud);
         return;
     }
+    if (b->ds_wait) {
+        ds_lookup(b);
+        return;
+    }
+    stage_cache *sc = &b->res.cache[b->tf_next];
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     stage_begin(b, remote_stage_name(tf));
-    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag};
+    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc};
     int rc = stage_start(b->env->stages, &b->sjob);
     if (!rc) return; /* resumes in stage_done */
     stage_end(b, remote_stage_name(tf));
@@ -305,5 +387,12 @@ void pl_free(pl_batch *b)
     buf_free(&b->res.out);
     strv_free(&b->res.err_ids);
     strv_free(&b->res.err_msgs);
+    strv_free(&b->res.ds_ids);
+    strv_free(&b->res.ds_hashes);
+    strv_free(&b->ds_ids);
+    strv_free(&b->ds_hashes);
+    for (size_t i = 0; i < SPEC_MAX_TF; i++) cache_plan_free(b->res.cache[i].plan);
+    free(b->ds_doc);
+    free(b->ds_st);
     free(b);
 }

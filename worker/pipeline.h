@@ -46,6 +46,12 @@ typedef struct pl_result {
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */
     stage_stats stats;    /* remote request counters */
+    stage_cache cache[SPEC_MAX_TF]; /* cache use and hits/misses per transformation */
+    char ds_mode;         /* docstore: 0 none, 'k' upserts/duplicates_only, 'd' upserts_and_delete */
+    char ds_coll[65];     /* its collection */
+    uint64_t ds_count[3]; /* documents new, changed, unchanged (docstore.h) */
+    strv_t ds_ids;        /* documents to record in the docstore ... */
+    strv_t ds_hashes;     /* ... with their hashes (files that did not fail) */
     int err;              /* 0, ERR_CANCELLED, or why the whole batch failed (err.h) */
     char msg[256];        /* when err: a message for the log and the job's errors */
 } pl_result;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "cache.h"
 #include "embed.h"
 #include "err.h"
 #include "extract.h"
@@ -12,11 +13,14 @@
 
 struct stage_ctx {
     oc_ctx *oc;
+    struct redisAsyncContext *redis; /* the queue's command connection */
+    cache_ctx *cache;                /* NULL: no cache */
 };
 
 stage_ctx *stage_new(struct ev_loop *loop, struct redisAsyncContext *redis)
 {
     stage_ctx *r = calloc(1, sizeof *r);
+    if (r) r->redis = redis;
     if (r && !(r->oc = oc_new(loop, redis))) {
         free(r);
         return NULL;
@@ -24,16 +28,31 @@ stage_ctx *stage_new(struct ev_loop *loop, struct redisAsyncContext *redis)
     return r;
 }
 
-void stage_set_redis(stage_ctx *r, struct redisAsyncContext *redis) { oc_set_redis(r->oc, redis); }
-
-int stage_start(stage_ctx *r, stage_job *job)
+void stage_set_redis(stage_ctx *r, struct redisAsyncContext *redis)
 {
-    if (!r || !job || !job->tf) return ERR_INVAL;
+    r->redis = redis;
+    oc_set_redis(r->oc, redis);
+}
+
+struct redisAsyncContext *stage_redis(const stage_ctx *r) { return r->redis; }
+
+void stage_set_cache(stage_ctx *r, cache_ctx *cache) { r->cache = cache; }
+
+/* The map from a remote kind to its stage (behind the cache). */
+static int start_uncached(void *ud, stage_job *job)
+{
+    stage_ctx *r = ud;
     switch (job->tf->kind) {
     case SPEC_KIND_EMBED: return embed_start(r->oc, job);
     case SPEC_KIND_EXTRACT: return extract_start(r->oc, job);
     default: return ERR_UNSUPPORTED;
     }
+}
+
+int stage_start(stage_ctx *r, stage_job *job)
+{
+    if (!r || !job || !job->tf) return ERR_INVAL;
+    return cache_stage_start(r->cache, job, start_uncached, r);
 }
 
 void stage_cancel_all(stage_ctx *r)

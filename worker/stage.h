@@ -34,6 +34,15 @@ typedef struct stage_stats {
     uint64_t tokens;         /* prompt tokens reported by the API */
 } stage_stats;
 
+/* A job's use of the transformation cache (cache.h) for one stage. */
+typedef struct stage_cache {
+    int enabled;      /* the job's spec did not say "cache": false */
+    int64_t ttl;      /* seconds; -1: the worker's default; 0: none */
+    uint64_t hits;    /* entries found: nodes (embeddings) or documents (extractors) */
+    uint64_t misses;  /* entries computed by the stage */
+    struct cache_plan *plan; /* keys computed off the loop (cache.h), or NULL */
+} stage_cache;
+
 typedef struct stage_job {
     const spec_tf *tf;     /* the transformation and its parameters */
     node_t **nodes;        /* the batch's nodes, document order; borrowed */
@@ -47,6 +56,7 @@ typedef struct stage_job {
     void (*done)(void *ud, int rc);
     void *ud;
     const char *tag;       /* "worker=... job=... ref=..." for log lines (NULL: none); borrowed */
+    stage_cache *cache;    /* NULL: no cache for this stage; borrowed */
 } stage_job;
 
 /* A configuration error (bad URL, missing API key...): logs it once, fails
@@ -60,8 +70,14 @@ typedef struct stage_ctx stage_ctx;
 stage_ctx *stage_new(struct ev_loop *loop, struct redisAsyncContext *redis);
 /* The command connection changed (reconnect) or is gone (NULL). */
 void stage_set_redis(stage_ctx *r, struct redisAsyncContext *redis);
-/* Starts the stage of job->tf's kind; 0, or negative (then done is not
- * called): ERR_UNSUPPORTED for a kind that is not remote. */
+/* The current command connection (NULL while disconnected). */
+struct redisAsyncContext *stage_redis(const stage_ctx *r);
+struct cache_ctx;
+/* Puts the transformation cache (cache.h) in front of the stages of jobs
+ * whose stage_job.cache says so; NULL: none. */
+void stage_set_cache(stage_ctx *r, struct cache_ctx *cache);
+/* Starts the stage of job->tf's kind (through the cache); 0, or negative
+ * (then done is not called): ERR_UNSUPPORTED for a kind that is not remote. */
 int stage_start(stage_ctx *r, stage_job *job);
 /* Abandons every job in flight: their done() fires with ERR_CANCELLED. */
 void stage_cancel_all(stage_ctx *r);

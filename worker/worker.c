@@ -22,7 +22,6 @@
 #include "worker.h"
 
 #include <ev.h>
-#include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -33,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "err.h"
 #include "keys.h"
 #include "log.h"
@@ -40,6 +40,7 @@
 #include "metrics_http.h"
 #include "opscheck.h"
 #include "pipeline.h"
+#include "rasync.h"
 #include "pool.h"
 #include "rurl.h"
 #include "scripts.h"
@@ -63,6 +64,7 @@ typedef struct worker {
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
     stage_ctx *stages;
+    cache_ctx *cache;
     pool_t *pool;
     mhttp *metrics;        /* --metrics-listen, or NULL */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
@@ -130,11 +132,49 @@ static void requeue(worker *w, const char *ref, flight *f)
                       w->proc_key, KEYS_QUEUE, ref);
 }
 
-/* Sends the ack script: output + counters + errors, atomically. */
+/* Job-hash counters beyond the fixed ones: cache hits and misses per
+ * transformation ("cache_hits:<i>", "cache_misses:<i>") and the docstore's
+ * document counts, nonzero only. */
+static size_t ack_counters(const pl_result *res, char (*names)[32], char (*vals)[24])
+{
+    static const char *const names2[2][3] = {
+        {"docstore_new", "docstore_changed", "docstore_unchanged"},
+        {"cache_hits", "cache_misses", ""}}; /* the totals `status` shows */
+    uint64_t th = 0, tm = 0;
+    for (size_t i = 0; i < SPEC_MAX_TF; i++) th += res->cache[i].hits, tm += res->cache[i].misses;
+    size_t n = 0;
+    for (size_t i = 0; i < SPEC_MAX_TF + 2; i++) {
+        const uint64_t v[3] = {i < SPEC_MAX_TF ? res->cache[i].hits : i == SPEC_MAX_TF ? res->ds_count[0] : th,
+                               i < SPEC_MAX_TF ? res->cache[i].misses : i == SPEC_MAX_TF ? res->ds_count[1] : tm,
+                               i == SPEC_MAX_TF ? res->ds_count[2] : 0};
+        for (int k = 0; k < 3; k++) {
+            if (!v[k]) continue;
+            if (i < SPEC_MAX_TF) snprintf(names[n], 32, "%s:%zu", k ? "cache_misses" : "cache_hits", i);
+            else snprintf(names[n], 32, "%s", names2[i - SPEC_MAX_TF][k]);
+            snprintf(vals[n++], 24, "%llu", (unsigned long long)v[k]);
+        }
+    }
+    return n;
+}
+
+typedef struct argvb {
+    const char **v;
+    size_t *l, n, cap;
+} argvb;
+
+static void arg(argvb *a, const char *s, size_t len)
+{
+    if (a->n < a->cap) a->v[a->n] = s, a->l[a->n++] = len;
+}
+
+static void arg_s(argvb *a, const char *s) { arg(a, s, strlen(s)); }
+
+/* Sends the ack script: output + counters + docstore records + errors, atomically. */
 static void send_ack(flight *f, pl_result *res, int dead)
 {
     worker *w = f->w;
-    char k[8][KEYS_MAX], seq[16], n[6][24];
+    char k[13][KEYS_MAX], seq[16], n[8][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
+    static char cn[2 * SPEC_MAX_TF + 5][32], cv[2 * SPEC_MAX_TF + 5][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -147,6 +187,10 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(k[5], KEYS_MAX, "%s", KEYS_DEAD);
     keys_batch(k[6], f->job, f->seq);
     keys_job_sub(k[7], f->job, "events");
+    keys_job_sub(k[8], f->job, "retry");
+    int nkeys = res->ds_mode && !keys_docstore_all(k + 9, res->ds_coll, f->job) ? 13 : 9;
+    if (nkeys == 9) mode[0] = '-';
+    size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n;
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
@@ -154,27 +198,31 @@ static void send_ack(flight *f, pl_result *res, int dead)
     snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
     snprintf(n[5], 24, "%llu", (unsigned long long)res->stats.tokens);
-    size_t argc = 21 + 2 * res->err_ids.n;
-    const char **argv = calloc(argc, sizeof *argv);
-    size_t *lens = calloc(argc, sizeof *lens);
-    if (!argv || !lens) {
-        free(argv), free(lens);
+    size_t nc = ack_counters(res, cn, cv);
+    snprintf(n[6], 24, "%zu", nc);
+    snprintf(n[7], 24, "%zu", nrec);
+    argvb a = {.cap = 3 + 13 + 13 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
+    a.v = calloc(a.cap, sizeof *a.v);
+    a.l = calloc(a.cap, sizeof *a.l);
+    if (!a.v || !a.l) {
+        free(a.v), free(a.l);
         log_kv("error", "ack_failed", "%s msg=\"out of memory\"", f->tag);
         flight_end(f);
         return;
     }
-    const char *fixed[] = {"EVAL", SCRIPT_ACK, "8", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7],
-                           f->ref, seq, dead ? "" : (res->out.p ? res->out.p : ""),
-                           dead ? "1" : "0", n[0], n[1], n[2], n[3], n[4], n[5]};
-    for (size_t i = 0; i < 21; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[13] = dead ? 0 : res->out.len;
-    for (size_t i = 0; i < res->err_ids.n; i++) {
-        argv[21 + 2 * i] = res->err_ids.v[i], lens[21 + 2 * i] = strlen(res->err_ids.v[i]);
-        argv[22 + 2 * i] = res->err_msgs.v[i], lens[22 + 2 * i] = strlen(res->err_msgs.v[i]);
-    }
-    redisAsyncCommandArgv(w->cmd, on_ack, f, (int)argc, argv, lens);
-    free(argv);
-    free(lens);
+    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 13 ? "13" : "9");
+    for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
+    arg_s(&a, f->ref), arg_s(&a, seq);
+    arg(&a, dead || !res->out.p ? "" : res->out.p, dead ? 0 : res->out.len);
+    arg_s(&a, dead ? "1" : "0");
+    for (int i = 0; i < 7; i++) arg_s(&a, n[i]);
+    for (size_t i = 0; i < nc; i++) arg_s(&a, cn[i]), arg_s(&a, cv[i]);
+    arg_s(&a, mode), arg_s(&a, n[7]);
+    for (size_t i = 0; i < nrec; i++) arg_s(&a, res->ds_ids.v[i]), arg_s(&a, res->ds_hashes.v[i]);
+    for (size_t i = 0; i < res->err_ids.n; i++) arg_s(&a, res->err_ids.v[i]), arg_s(&a, res->err_msgs.v[i]);
+    redisAsyncCommandArgv(w->cmd, on_ack, f, (int)a.n, a.v, a.l);
+    free(a.v);
+    free(a.l);
     buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 
@@ -484,21 +532,11 @@ static void on_connect(const redisAsyncContext *c, int status)
 
 static redisAsyncContext *connect_one(worker *w, const rurl *u)
 {
-    redisAsyncContext *c = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
-                                           : redisAsyncConnect(u->host, u->port);
-    if (!c || c->err) {
-        log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=\"%s\"", w->id,
-               u->unix_path[0] ? u->unix_path : u->host, c ? c->errstr : "out of memory");
-        if (c) redisAsyncFree(c);
-        return NULL;
-    }
-    c->data = w;
-    redisLibevAttach(w->loop, c);
-    redisAsyncSetConnectCallback(c, on_connect);
-    redisAsyncSetDisconnectCallback(c, on_disconnect);
-    if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
-    else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
-    if (u->db) redisAsyncCommand(c, NULL, NULL, "SELECT %d", u->db);
+    char err[256], q[300];
+    redisAsyncContext *c = rasync_connect(w->loop, u, w, on_connect, on_disconnect, err, sizeof err);
+    if (!c)
+        log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=%s", w->id,
+               u->unix_path[0] ? u->unix_path : u->host, log_quote(err, q, sizeof q));
     return c;
 }
 
@@ -557,6 +595,9 @@ static int setup(worker *w, const worker_opts *o)
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
     if (!(w->stages = stage_new(w->loop, NULL))) return -1;
+    if (!(w->cache = cache_new(w->loop, o->cache_url ? o->cache_url : o->url, o->cache_ttl)))
+        return -1;
+    stage_set_cache(w->stages, w->cache); /* metrics: cache_get_totals(w->cache) */
     int threads = o->threads > 0 ? o->threads : 1;
     if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
                              on_pool_round, w))) {
@@ -636,6 +677,13 @@ int worker_run(const worker_opts *o)
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
     mhttp_stop(w.metrics);
+    const cache_totals *ct = w.cache ? cache_get_totals(w.cache) : NULL;
+    if (ct)
+        log_kv("info", "cache_totals", "worker=%s hits=%llu misses=%llu bad_values=%llu writes=%llu write_errors=%llu",
+               w.id, (unsigned long long)ct->hits, (unsigned long long)ct->misses,
+               (unsigned long long)ct->bad_values, (unsigned long long)ct->writes,
+               (unsigned long long)ct->write_errors);
+    cache_free(w.cache);
     stage_free(w.stages);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;

@@ -23,6 +23,8 @@ typedef struct worker_opts {
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
+    const char *cache_url; /* transformation cache Redis; NULL: the queue's */
+    long long cache_ttl;   /* default cache entry TTL in seconds; 0: none */
     int threads;         /* CPU pool threads (default: online CPUs) */
     const char *metrics_listen; /* "ADDR:PORT" for /metrics, or NULL */
     /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */

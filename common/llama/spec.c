@@ -15,6 +15,7 @@
 #include "hashembed.h"
 #include "mdparse.h"
 #include "nodeparse.h"
+#include "keys.h"
 
 const char SPEC_DEFAULT_JSON[] =
     "{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":1024,"
@@ -296,16 +297,57 @@ static int check_order(const spec_t *s, char *err, size_t el)
     return 0;
 }
 
+static const char *const root_keys[] = {"transformations", "reader", "cache", "cache_ttl", "docstore"};
+static const char *const ds_strategies[] = {"upserts", "duplicates_only", "upserts_and_delete"};
+
+/* "docstore": {"collection": ID, "strategy": one of ds_strategies (default upserts)}. */
+static int check_docstore(json_t *ds, char *err, size_t el)
+{
+    if (!ds) return 0;
+    const char *k, *coll = json_string_value(json_object_get(ds, "collection"));
+    json_t *v, *st = json_object_get(ds, "strategy");
+    if (!json_is_object(ds) || !coll || !keys_valid_id(coll)) {
+        snprintf(err, el, "'docstore' must be an object with a 'collection' of 1-64 characters "
+                          "[A-Za-z0-9_.-]");
+        return -1;
+    }
+    json_object_foreach(ds, k, v) {
+        if (strcmp(k, "collection") && strcmp(k, "strategy")) {
+            snprintf(err, el, "docstore: unknown key '%s' (expected collection, strategy)", k);
+            return -1;
+        }
+    }
+    if (!st) return json_object_set_new(ds, "strategy", json_string("upserts")) ? -1 : 0;
+    for (size_t i = 0; json_is_string(st) && i < sizeof ds_strategies / sizeof *ds_strategies; i++)
+        if (!strcmp(json_string_value(st), ds_strategies[i])) return 0;
+    snprintf(err, el, "docstore: 'strategy' must be upserts, duplicates_only or upserts_and_delete");
+    return -1;
+}
+
 static int check_root(spec_t *s, char *err, size_t el)
 {
     const char *k;
     json_t *v, *tfs = json_object_get(s->root, "transformations");
     json_object_foreach(s->root, k, v) {
-        if (strcmp(k, "transformations") && strcmp(k, "reader")) {
-            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader)", k);
+        size_t i = 0;
+        while (i < sizeof root_keys / sizeof *root_keys && strcmp(k, root_keys[i])) i++;
+        if (i == sizeof root_keys / sizeof *root_keys) {
+            snprintf(err, el, "unknown top-level key '%s' (expected transformations, reader, "
+                              "cache, cache_ttl, docstore)", k);
             return -1;
         }
     }
+    json_t *ca = json_object_get(s->root, "cache"), *ttl = json_object_get(s->root, "cache_ttl");
+    if (ca && !json_is_boolean(ca)) {
+        snprintf(err, el, "'cache' must be a boolean (false: LlamaIndex's disable_cache)");
+        return -1;
+    }
+    if (ttl && (!json_is_integer(ttl) || json_integer_value(ttl) < 0 ||
+                json_integer_value(ttl) > 100LL * 365 * 86400)) {
+        snprintf(err, el, "'cache_ttl' must be an integer number of seconds >= 0 (0: no expiry)");
+        return -1;
+    }
+    if (check_docstore(json_object_get(s->root, "docstore"), err, el)) return -1;
     json_t *rd = json_object_get(s->root, "reader");
     if (rd && !json_is_object(rd)) {
         snprintf(err, el, "'reader' must be an object");
@@ -317,7 +359,7 @@ static int check_root(spec_t *s, char *err, size_t el)
         snprintf(err, el, "reader option 'pdf_text' must be \"pypdf\" or \"poppler\"");
         return -1;
     }
-    if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > 64) {
+    if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > SPEC_MAX_TF) {
         snprintf(err, el, "'transformations' must be a non-empty array (at most 64 entries)");
         return -1;
     }
@@ -372,6 +414,21 @@ spec_api spec_llm_api(const char *class_name)
     for (size_t i = 0; class_name && i < sizeof llm_classes / sizeof *llm_classes; i++)
         if (!strcmp(class_name, llm_classes[i].name)) return llm_classes[i].api;
     return SPEC_API_OPENAI;
+}
+
+int spec_cache_enabled(const spec_t *s) { return !json_is_false(json_object_get(s->root, "cache")); }
+
+int64_t spec_cache_ttl(const spec_t *s)
+{
+    json_t *v = json_object_get(s->root, "cache_ttl");
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+const char *spec_docstore(const spec_t *s, const char **strategy)
+{
+    json_t *ds = json_object_get(s->root, "docstore");
+    if (strategy) *strategy = json_string_value(json_object_get(ds, "strategy"));
+    return json_string_value(json_object_get(ds, "collection"));
 }
 
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt)

@@ -62,6 +62,8 @@ typedef struct spec_tf {
     json_t *params; /* borrowed from the spec's root; complete after validation */
 } spec_tf;
 
+#define SPEC_MAX_TF 64 /* most transformations in one spec */
+
 typedef struct spec {
     json_t *root; /* normalised document */
     spec_tf *tf;
@@ -85,6 +87,13 @@ json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
 /* The API dialect of a validated llm object's class_name (OpenAI,
  * AzureOpenAI, OpenAILike). */
 spec_api spec_llm_api(const char *class_name);
+/* Top-level "cache" (default true; false is LlamaIndex's disable_cache) and
+ * "cache_ttl" in seconds (-1 when absent: the worker's default; 0: none). */
+int spec_cache_enabled(const spec_t *s);
+int64_t spec_cache_ttl(const spec_t *s);
+/* Top-level "docstore": its collection (NULL when none) and strategy
+ * ("upserts" | "duplicates_only" | "upserts_and_delete"). */
+const char *spec_docstore(const spec_t *s, const char **strategy);
 /* 1 for a parameter name that holds a secret (api_key, ...): never in a spec. */
 int spec_is_secret(const char *key);
 /* Reader option from the top-level "reader" object, or dflt. */

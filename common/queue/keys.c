@@ -49,6 +49,19 @@ int keys_out(char *out, const char *job, uint32_t seq)
     return fmt(out, "job", job, t);
 }
 
+int keys_docstore(char *out, const char *coll, const char *sub)
+{
+    char t[64] = "";
+    if (sub) snprintf(t, sizeof t, ":%s", sub);
+    return fmt(out, "docstore", coll, t);
+}
+
+int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job)
+{
+    if (keys_docstore(out[0], coll, NULL) || keys_docstore(out[1], coll, "hashes")) return ERR_INVAL;
+    return keys_job_sub(out[2], job, "docs") || keys_job_sub(out[3], job, "deleted") ? ERR_INVAL : 0;
+}
+
 int keys_batch_prefix(char *out, const char *job) { return fmt(out, "job", job, ":batch:"); }
 
 static int with_prefix(char *out, const char *prefix, const char *id)

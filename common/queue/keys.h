@@ -22,11 +22,17 @@
  *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
  *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
  *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
+ *   ingest:job:<job>:retry           hash   seq -> dead|failed: payload kept for `retry`
  *   ingest:dead                      list   refs that exceeded max attempts
  *   ingest:ratelimit:<h>             hash   cluster-wide rate-limit window (TTL)
  *   ingest:ratelimit:<h>:log         zset   its grants (TTL)
  *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
- *                                          JSON {"id","ms","requeued"} written by the reaper */
+ *                                          JSON {"id","ms","requeued"} written by the reaper
+ *   ingest:cache:e:<hex>, :d:<hex>   string transformation cache entries (cachekey.h)
+ *   ingest:docstore:<coll>           hash   document id -> document hash (spec "docstore")
+ *   ingest:docstore:<coll>:hashes    set    the collection's document hashes (duplicates_only)
+ *   ingest:job:<job>:docs            set    document ids a docstore job has seen
+ *   ingest:job:<job>:deleted         set    document ids upserts_and_delete removed */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
 
@@ -54,6 +60,11 @@ int keys_job_sub(char *out, const char *job, const char *sub); /* ingest:job:<jo
 int keys_batch(char *out, const char *job, uint32_t seq);
 int keys_out(char *out, const char *job, uint32_t seq);
 int keys_processing(char *out, const char *worker);
+/* ingest:docstore:<coll> (sub NULL) or ingest:docstore:<coll>:<sub> */
+int keys_docstore(char *out, const char *coll, const char *sub);
+/* The four docstore keys the ack and seal scripts take: the collection,
+ * its hashes, the job's seen documents, the job's deleted documents. */
+int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job);
 int keys_worker(char *out, const char *worker);
 /* ingest:job:<job>:batch: - keys_batch() without the seq (SCRIPT_CANCEL appends it). */
 int keys_batch_prefix(char *out, const char *job);

@@ -10,17 +10,36 @@
 #define FINALIZE EVENT                                                                    \
     "local function now_ms() local t = redis.call('TIME')\n"                              \
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
-    "local function finalize(job, ev)\n"                                                      \
+    "local function finalize(job, ev)\n"                                                  \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
-    "                       'batches_dead', 'state')\n"                                   \
+    "                       'batches_dead', 'state', 'docs_failed')\n"                    \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
-    "    return end\n"                                                                    \
+    "    return false end\n"                                                              \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
     "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
-    "    local st = dead > 0 and 'failed' or 'done'\n"                                    \
+    "    local bad = dead > 0 or tonumber(h[6] or '0') > 0\n"                             \
+    "    local st = bad and 'failed' or 'done'\n"                                         \
     "    redis.call('HSET', job, 'state', st, 'finished_ms', now_ms())\n"                 \
     "    event(ev, 'type', 'finished', 'state', st)\n"                                    \
+    "    return true\n"                                                                   \
     "  end\n"                                                                             \
+    "  return false\n"                                                                    \
+    "end\n"
+
+/* upserts_and_delete, once the job finished: documents of the collection
+ * this job did not see are removed (K: job, collection, hashes, seen, deleted). */
+#define DS_DELETE                                                                          \
+    "local function ds_delete(job, coll, hashes, seen, deleted)\n"                         \
+    "  local n = 0\n"                                                                      \
+    "  for _, id in ipairs(redis.call('HKEYS', coll)) do\n"                                \
+    "    if redis.call('SISMEMBER', seen, id) == 0 then\n"                                 \
+    "      redis.call('SREM', hashes, redis.call('HGET', coll, id))\n"                     \
+    "      redis.call('HDEL', coll, id)\n"                                                 \
+    "      redis.call('SADD', deleted, id)\n"                                              \
+    "      n = n + 1\n"                                                                    \
+    "    end\n"                                                                            \
+    "  end\n"                                                                              \
+    "  redis.call('HINCRBY', job, 'docstore_deleted', n)\n"                                \
     "end\n"
 
 const char SCRIPT_SUBMIT[] =
@@ -30,9 +49,11 @@ const char SCRIPT_SUBMIT[] =
     "redis.call('RPUSH', KEYS[3], ARGV[2])\n"
     "return 1\n";
 
-const char SCRIPT_SEAL[] = FINALIZE
+const char SCRIPT_SEAL[] = FINALIZE DS_DELETE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
-    "finalize(KEYS[1], KEYS[2])\n"
+    "if finalize(KEYS[1], KEYS[2]) and ARGV[1] == 'd' then\n"
+    "  ds_delete(KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])\n"
+    "end\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
@@ -44,7 +65,7 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
     "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
 
-const char SCRIPT_ACK[] = FINALIZE
+const char SCRIPT_ACK[] = FINALIZE DS_DELETE
     "local fresh = redis.call('SADD', KEYS[2], ARGV[2]) == 1\n"
     "if fresh then\n"
     "  if ARGV[4] == '1' then\n"
@@ -60,11 +81,30 @@ const char SCRIPT_ACK[] = FINALIZE
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
     "  redis.call('HINCRBY', KEYS[1], 'embed_tokens', ARGV[10])\n"
-    "  for i = 11, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
-    "  redis.call('DEL', KEYS[7])\n"
+    "  local a = 12 + 2 * tonumber(ARGV[11])\n"
+    "  for i = 12, a - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+    "  local mode, e = ARGV[a], a + 2 + 2 * tonumber(ARGV[a + 1])\n"
+    "  for i = a + 2, e - 1, 2 do\n" /* docstore: record after the nodes, same script */
+    "    local old = redis.call('HGET', KEYS[10], ARGV[i])\n"
+    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[11], old) end\n"
+    "    redis.call('HSET', KEYS[10], ARGV[i], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[11], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[12], ARGV[i])\n"
+    "  end\n"
+    "  for i = e, #ARGV - 1, 2 do\n"
+    "    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])\n"
+    "    if mode ~= '-' then redis.call('SADD', KEYS[12], ARGV[i]) end\n"
+    "  end\n"
+    "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
+    "    redis.call('HSET', KEYS[9], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
+    "  else\n"
+    "    redis.call('DEL', KEYS[7])\n"
+    "  end\n"
     "  event(KEYS[8], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
     "        'worker', string.sub(KEYS[5], 19), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
-    "  finalize(KEYS[1], KEYS[8])\n"
+    "  if finalize(KEYS[1], KEYS[8]) and mode == 'd' then\n"
+    "    ds_delete(KEYS[1], KEYS[10], KEYS[11], KEYS[12], KEYS[13])\n"
+    "  end\n"
     "end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "return fresh and 1 or 0\n";
@@ -126,3 +166,29 @@ const char SCRIPT_RECLAIM[] =
     "local n = 0\n"
     "while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end\n"
     "return n\n";
+
+const char SCRIPT_RETRY[] =
+    "local h = redis.call('HMGET', KEYS[1], 'state', 'batches_total')\n"
+    "if (h[1] ~= 'done' and h[1] ~= 'failed') or h[2] ~= ARGV[1] then return -1 end\n"
+    "local nb = tonumber(ARGV[2])\n"
+    "for b = 0, nb - 1 do\n"
+    "  if redis.call('HEXISTS', KEYS[4], ARGV[3 + 4 * b]) == 0 then return -2 end\n"
+    "end\n"
+    "for b = 0, nb - 1 do\n"
+    "  local a = 3 + 4 * b\n"
+    "  redis.call('HDEL', KEYS[4], ARGV[a])\n"
+    "  redis.call('DEL', KEYS[5 + 2 * b])\n"
+    "  redis.call('SET', KEYS[6 + 2 * b], ARGV[a + 2])\n"
+    "  if ARGV[a + 3] == '1' then\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_dead', -1)\n"
+    "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
+    "  end\n"
+    "  redis.call('HINCRBY', KEYS[1], 'batches_total', 1)\n"
+    "  redis.call('RPUSH', KEYS[2], ARGV[a + 1])\n"
+    "end\n"
+    "local nd = 0\n"
+    "for i = 3 + 4 * nb, #ARGV do nd = nd + redis.call('HDEL', KEYS[3], ARGV[i]) end\n"
+    "redis.call('HINCRBY', KEYS[1], 'docs_failed', -nd)\n"
+    "redis.call('HSET', KEYS[1], 'state', 'running')\n"
+    "redis.call('HDEL', KEYS[1], 'finished_ms')\n"
+    "return nd\n";

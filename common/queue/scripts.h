@@ -16,13 +16,30 @@
  * (state done, failed or cancelled).  Fields: type, then key/value pairs.
  *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
- * SCRIPT_SEAL    KEYS: job, [events]           ARGV: -
+ * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
+ *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
  * SCRIPT_CLAIM   KEYS: job, batch, attempts, [events]   ARGV: seq, [ref]
  *                -> {state|nil, payload|nil, spec|nil, attempts}
- * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, [events]
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch, events, retry
+ *                      [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, embed_tokens, [doc_id, msg]...
+ *                      nodes, embed_requests, llm_requests, embed_tokens, ncounters,
+ *                      [job-hash field, increment] x ncounters,
+ *                      docstore mode ('-' none, 'k' keep, 'd' upserts_and_delete),
+ *                      nrecords, [doc id, doc hash] x nrecords, [doc_id, msg]...
+ *                Records the documents in the docstore with the nodes, and
+ *                the failed ones as seen; upserts_and_delete then deletes the
+ *                unseen ones when this ack finishes the job.
+ *                A dead batch or one with failed documents keeps its payload
+ *                and its seq goes into the retry hash (seq -> dead|failed);
+ *                any other is deleted.  A job with failed documents ends failed.
  *                -> 1 if recorded now, 0 if it had been recorded before
+ * SCRIPT_RETRY   KEYS: job, queue, errors, retry, [old batch, new batch]...
+ *                ARGV: batches_total as read, n, [old seq, new ref, new payload,
+ *                      old was dead (0|1)] x n, failed doc ids to forget...
+ *                Requeues a finished job's failed documents as new batches
+ *                -> documents forgotten, -1 job not finished or changed
+ *                meanwhile, -2 a batch is not (any more) retryable
  * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]
  *                ARGV: KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX,
  *                      KEYS_EVENTS_SUFFIX -> refs moved back to the queue;
@@ -41,6 +58,7 @@ extern const char SCRIPT_SUBMIT[];
 extern const char SCRIPT_SEAL[];
 extern const char SCRIPT_CLAIM[];
 extern const char SCRIPT_ACK[];
+extern const char SCRIPT_RETRY[];
 extern const char SCRIPT_REAP[];
 extern const char SCRIPT_REQUEUE[];
 extern const char SCRIPT_CANCEL[];

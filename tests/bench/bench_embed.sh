@@ -35,37 +35,9 @@ LATENCY_MS=${LATENCY_MS:-200}
 PER_INPUT_MS=${PER_INPUT_MS:-10}
 BATCH=${BATCH:-100}
 CONCURRENCY=${CONCURRENCY:-8}
-COORD="$BUILD/coordinator/ingest-coordinator"
-WORKER="$BUILD/worker/ingest-worker"
-
-for f in "$COORD" "$WORKER" "$MOCK"; do
-    [ -e "$f" ] || { echo "missing $f" >&2; exit 2; }
-done
-[ -d "$CORPUS" ] || { echo "missing corpus $CORPUS" >&2; exit 2; }
-
-DIR=$(mktemp -d /tmp/ingest-bench-XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-SOCK="$DIR/redis.sock"
-redis-server --port 0 --unixsocket "$SOCK" --dir "$DIR" --save "" --appendonly no \
-    --logfile "$DIR/redis.log" &
-PIDS+=($!)
-node "$MOCK" --port 0 --port-file "$DIR/mock.port" --latency-ms "$LATENCY_MS" \
-    --per-input-ms "$PER_INPUT_MS" ${MOCK_ARGS:-} >"$DIR/mock.out" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 200); do
-    [ -S "$SOCK" ] && [ -s "$DIR/mock.port" ] && break
-    sleep 0.05
-done
-PORT=$(cat "$DIR/mock.port")
-URL="unix://$SOCK"
-BASE="http://127.0.0.1:$PORT/v1"
+# shellcheck source=bench_lib.sh
+MOCK_FLAGS="--latency-ms $LATENCY_MS --per-input-ms $PER_INPUT_MS ${MOCK_ARGS:-}"
+source "$(dirname "$0")/bench_lib.sh"
 
 EMBED="{\"class_name\": \"OpenAIEmbedding\", \"api_base\": \"$BASE\", \"embed_batch_size\": $BATCH, \"tpm\": ${TPM:-0}, \"rpm\": ${RPM:-0}}"
 [ "${LOCAL:-0}" = 1 ] && EMBED='{"class_name": "HashEmbedding", "dim": 1536}'

@@ -29,7 +29,7 @@ def check_fixtures(t, env, readers):
     job = env.coord("submit", "--batch-docs", "3", readers).stdout.strip()
     env.wait_all([env.start_worker("--exit-when-idle") for _ in range(2)], timeout=240)
     st = env.status(job)
-    t.check(st["state"] == "done", f"job completes despite hostile files: {st['state']}")
+    t.check(st["state"] == "failed", f"job completes, failed, despite hostile files: {st['state']}")
     errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
     t.check(all(k.startswith(readers + "/") for k in errs), f"ids are the walked paths: {list(errs)[:2]}")
     errs = {os.path.relpath(k, readers): v for k, v in errs.items()}
@@ -81,14 +81,14 @@ def check_slow_pdf_keeps_heartbeat(t, env, readers):
     other = env.start_worker("--id", "reaper", "--heartbeat-ttl", "2", "--exit-when-idle")
     ttls = []
     deadline = time.time() + 8
-    while time.time() < deadline and env.status(job)["state"] != "done":
+    while time.time() < deadline and env.status(job)["state"] not in ("done", "failed"):
         ttl = env.cli("TTL", "ingest:worker:slow-pdf")
         if env.cli("LLEN", "ingest:processing:slow-pdf") == "1" and ttl:
             ttls.append(int(ttl))  # -2: the key expired
         time.sleep(0.2)
     env.wait_all([w, other], timeout=60)
     st = env.status(job)
-    t.check(st["state"] == "done", f"slow PDF job done: {st['state']}")
+    t.check(st["state"] == "failed", f"slow PDF job finished, its bomb failed: {st['state']}")
     t.check(ttls and min(ttls) > 0 and max(ttls) <= 2,
             f"heartbeat alive at its own 2 s TTL while parsing: {ttls[:8]}")
     t.check(env.cli("HGET", f"ingest:job:{job}:attempts", "0") == "1",

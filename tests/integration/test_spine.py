@@ -82,7 +82,7 @@ def check_bad_documents(t, env, data):
     job = env.coord("submit", bad).stdout.strip()
     env.wait_all([env.start_worker("--exit-when-idle")])
     st = env.status(job)
-    t.check(st["state"] == "done" and st["documents_failed"] == 2, f"2 bad documents: {st}")
+    t.check(st["state"] == "failed" and st["documents_failed"] == 2, f"2 bad documents: {st}")
     errs = env.cli_lines("HGETALL", f"ingest:job:{job}:errors")
     t.check(os.path.join(bad, "latin1.txt") in errs and os.path.join(bad, "binary.txt") in errs,
             f"errors recorded: {errs}")

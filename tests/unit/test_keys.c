@@ -35,6 +35,14 @@ static void test_keys(void)
                                    SCRIPT_REQUEUE, SCRIPT_CANCEL, SCRIPT_PENDING, SCRIPT_RECLAIM};
     for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
         CHECK(strstr(scripts[i], KEYS_PREFIX) == NULL);
+    keys_docstore(k, "nightly", NULL);
+    CHECK_STR(k, "ingest:docstore:nightly");
+    char ds[4][KEYS_MAX];
+    CHECK(keys_docstore_all(ds, "nightly", "J") == 0);
+    CHECK_STR(ds[1], "ingest:docstore:nightly:hashes");
+    CHECK_STR(ds[2], "ingest:job:J:docs");
+    CHECK_STR(ds[3], "ingest:job:J:deleted");
+    CHECK(keys_docstore_all(ds, "a:b", "J") == ERR_INVAL);
     CHECK(keys_job(k, "a:b") == ERR_INVAL);
     CHECK(keys_job(k, "") == ERR_INVAL);
     CHECK(keys_worker(k, "x y") == ERR_INVAL);

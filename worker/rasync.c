@@ -1,0 +1,27 @@
+/* rasync.c - hiredis async connections on libev (see rasync.h). */
+#include "rasync.h"
+
+#include <ev.h>
+#include <hiredis/adapters/libev.h>
+#include <stdio.h>
+
+redisAsyncContext *rasync_connect(struct ev_loop *loop, const rurl *u, void *data,
+                                  redisConnectCallback *on_connect,
+                                  redisDisconnectCallback *on_disconnect, char *err, size_t errlen)
+{
+    redisAsyncContext *c = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
+                                           : redisAsyncConnect(u->host, u->port);
+    if (!c || c->err) {
+        snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
+        if (c) redisAsyncFree(c);
+        return NULL;
+    }
+    c->data = data;
+    redisLibevAttach(loop, c);
+    redisAsyncSetConnectCallback(c, on_connect);
+    redisAsyncSetDisconnectCallback(c, on_disconnect);
+    if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
+    else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
+    if (u->db) redisAsyncCommand(c, NULL, NULL, "SELECT %d", u->db);
+    return c;
+}

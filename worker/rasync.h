@@ -1,0 +1,20 @@
+/* rasync.h - one hiredis async connection on a libev loop, from a parsed
+ * Redis URL: connect (TCP or unix socket), attach, set the callbacks, queue
+ * AUTH and SELECT as the URL says.  Shared by the worker's queue
+ * connections and the cache's.  NULL with the reason in err when the
+ * connection cannot even be started (the callbacks report later failures). */
+#ifndef INGEST_RASYNC_H
+#define INGEST_RASYNC_H
+
+#include <hiredis/async.h>
+#include <stddef.h>
+
+#include "rurl.h"
+
+struct ev_loop;
+
+redisAsyncContext *rasync_connect(struct ev_loop *loop, const rurl *u, void *data,
+                                  redisConnectCallback *on_connect,
+                                  redisDisconnectCallback *on_disconnect, char *err, size_t errlen);
+
+#endif
