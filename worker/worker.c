@@ -7,13 +7,15 @@
  * reaps every child with waitpid(-1) on SIGCHLD, which would steal the PDF
  * reader's sandbox child from the pool thread that waits for it.
  *
- * Admission: a batch is popped only when the pool has a free thread (jobs
- * queued + running + batches being claimed < threads) and fewer than
- * --concurrency batches are in flight, so a busy worker does not hoard
- * batches other workers could take.  Heartbeats run on a loop timer, so
+ * Admission: a batch is popped only when the pool's queue is short - at
+ * most one job waiting beyond one per thread (jobs queued + running +
+ * batches being claimed <= threads), so a thread finds the next batch
+ * claimed when it frees up instead of waiting two Redis round trips - and
+ * fewer than --concurrency batches are in flight: a busy worker does not
+ * hoard batches other workers could take.  Heartbeats run on a loop timer, so
  * they are on time whatever the CPU load.
  *
- * Ownership: the worker owns both Redis contexts, the remote context, the
+ * Ownership: the worker owns both Redis contexts, the stage context, the
  * pool and every in-flight batch (struct flight).  Each Redis callback fires
  * exactly once (hiredis guarantees it, with a NULL reply on disconnect), and
  * every flight ends in exactly one of: ack, requeue, drop. */
@@ -62,7 +64,7 @@ typedef struct worker {
     unsigned long long batches, docs, nodes, failed_docs;
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
-    remote_ctx *remote;
+    stage_ctx *stages;
     cache_ctx *cache;
     pool_t *pool;
     sink_ctx *sink;        /* vector-store writes (on the pool) */
@@ -78,6 +80,7 @@ typedef struct flight {
     uint32_t seq;
     pl_batch *pl;
     int claiming;
+    int dead;             /* past --max-attempts: only its files' failures are recorded */
     char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
     long long attempts;  /* deliveries so far, this one included */
     char *spec;          /* the job spec, kept when it names a vector store */
@@ -234,19 +237,6 @@ static void send_ack(flight *f, pl_result *res, int dead)
     buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 
-/* Marks every file of the batch failed with msg (fatal or too many attempts). */
-static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
-{
-    res->docs = wb->n;
-    res->docs_failed = 0;
-    strv_free(&res->err_ids);
-    strv_free(&res->err_msgs);
-    for (size_t i = 0; i < wb->n; i++)
-        if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
-            res->docs_failed++;
-    res->nodes = 0;
-}
-
 static void on_retry_sink(struct ev_loop *loop, ev_timer *t, int ev)
 {
     (void)loop, (void)ev;
@@ -302,13 +292,15 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     if (res->err) {
         log_kv("error", "batch_dead", "%s code=%d msg=%s", f->tag, res->err,
                log_quote(res->msg, q, sizeof q));
-        res->docs_failed = res->docs; /* reported per file below when decodable */
+        res->docs_failed = res->docs;
+    } else if (f->dead) {
+        log_kv("error", "batch_dead", "%s attempts=%lld", f->tag, f->attempts);
     }
     w->batches++;
     w->docs += res->docs;
     w->failed_docs += res->docs_failed;
     w->nodes += res->nodes;
-    mx_inc(MX_BATCHES, res->err ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
+    mx_inc(MX_BATCHES, res->err || f->dead ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
     mx_add(MX_DOCUMENTS, MX_DOC_OK, 0, (long long)(res->docs - res->docs_failed));
     mx_add(MX_DOCUMENTS, MX_DOC_FAILED, 0, (long long)res->docs_failed);
     mx_add(MX_NODES, 0, 0, (long long)res->nodes);
@@ -316,30 +308,13 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests);
     (void)b;
-    if (!res->err && f->spec) { /* into the vector store first; the ack says it is there */
+    if (!res->err && !f->dead && f->spec) { /* into the vector store first; the ack says it is there */
         f->res = res;
         int rc = sink_start(w->sink, f->spec, strlen(f->spec), &res->out, on_sink_done, f, &f->sink);
         if (!rc) return;
         return sink_failed(f, res, rc, "vector store: cannot queue the write", &(strv_t){0});
     }
-    send_ack(f, res, res->err != 0);
-}
-
-static void dead_batch(flight *f, const char *payload, size_t plen, long long attempts)
-{
-    wire_batch wb;
-    pl_result res = {0};
-    char msg[128];
-    snprintf(msg, sizeof msg, "batch abandoned after %lld delivery attempts", attempts);
-    if (!wire_batch_decode(payload, plen, &wb)) {
-        fail_all(&res, &wb, msg);
-        wire_batch_free(&wb);
-    }
-    log_kv("error", "batch_dead", "%s attempts=%lld", f->tag, attempts);
-    mx_inc(MX_BATCHES, MX_OUT_DEAD, 0);
-    send_ack(f, &res, 1);
-    strv_free(&res.err_ids);
-    strv_free(&res.err_msgs);
+    send_ack(f, res, res->err != 0 || f->dead);
 }
 
 static void drop(flight *f, const char *why)
@@ -371,7 +346,6 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     if (st->type != REDIS_REPLY_STRING) return drop(f, "job_gone");
     if (!strcmp(st->str, "cancelled")) return drop(f, "job_cancelled");
     if (payload->type != REDIS_REPLY_STRING) return drop(f, "already_done");
-    if (attempts > w->o.max_attempts) return dead_batch(f, payload->str, payload->len, attempts);
     f->attempts = attempts;
     if (spec->type == REDIS_REPLY_STRING && sink_wants(spec->str) && !(f->spec = strdup(spec->str)))
         return drop(f, "out_of_memory");
@@ -380,7 +354,15 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    pl_run(f->pl); /* hands the batch to the pool; may end the flight: f is not used after */
+    /* both hand the batch to the pool and may end the flight: f is not used after */
+    if ((f->dead = attempts > w->o.max_attempts)) {
+        char msg[128];
+        f->attempts = attempts;
+        snprintf(msg, sizeof msg, "batch abandoned after %lld delivery attempts", attempts);
+        pl_run_dead(f->pl, msg);
+    } else {
+        pl_run(f->pl);
+    }
     pop_next(w);
 }
 
@@ -444,19 +426,19 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
         requeue(w, r->str, NULL);
     } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
         w->popping = 1; /* no new BLMOVE until the check answers */
-        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s", SCRIPT_PENDING,
-                          KEYS_WORKERS, KEYS_QUEUE);
+        redisAsyncCommand(w->cmd, on_pending, NULL, "EVAL %s 2 %s %s %s", SCRIPT_PENDING,
+                          KEYS_WORKERS, KEYS_QUEUE, KEYS_PROCESSING_PREFIX);
         return;
     }
     pop_next(w);
     maybe_shutdown(w);
 }
 
-/* Admission: a free pool thread and room under --concurrency (no hoarding). */
+/* Admission: a short CPU queue and room under --concurrency (no hoarding). */
 static int has_room(const worker *w)
 {
     return w->inflight < w->o.concurrency &&
-           pool_load(w->pool) + (size_t)w->claiming < (size_t)pool_threads(w->pool);
+           pool_load(w->pool) + (size_t)w->claiming <= (size_t)pool_threads(w->pool);
 }
 
 static void pop_next(worker *w)
@@ -477,7 +459,7 @@ static void send_heartbeat(worker *w, redisCallbackFn *cb)
                       w->hb_key, host, (int)getpid(), w->started_ms, now_ms(),
                       w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs,
                       w->failed_docs, w->nodes, INGEST_VERSION, pool_threads(w->pool),
-                      (unsigned long long)remote_in_flight(w->remote), log_errors(),
+                      (unsigned long long)stage_in_flight(w->stages), log_errors(),
                       mx_get(MX_RATELIMIT_WAITS, MX_EP_EMBED, 0) + mx_get(MX_RATELIMIT_WAITS, MX_EP_CHAT, 0));
     redisAsyncCommand(w->cmd, NULL, NULL, "EXPIRE %s %d", w->hb_key, w->o.heartbeat_ttl);
     redisAsyncCommand(w->cmd, cb, NULL, "SADD %s %s", KEYS_WORKERS, w->id);
@@ -516,8 +498,9 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, NULL);
-    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 3 %s %s %s", SCRIPT_REAP, KEYS_WORKERS, KEYS_QUEUE,
-                      KEYS_WORKERS_DEAD);
+    redisAsyncCommand(w->cmd, on_reap, NULL, "EVAL %s 3 %s %s %s %s %s %s %s", SCRIPT_REAP,
+                      KEYS_WORKERS, KEYS_QUEUE, KEYS_WORKERS_DEAD, KEYS_WORKER_PREFIX,
+                      KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX, KEYS_EVENTS_SUFFIX);
 }
 
 static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
@@ -551,7 +534,7 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
     atomic_store(&w->abandon, 1);
-    remote_cancel_all(w->remote);
+    stage_cancel_all(w->stages);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int ev)
@@ -574,7 +557,7 @@ static void connection_lost(worker *w)
         w->lost = 1;
         w->started = 0;
         w->popping = 0;
-        remote_set_redis(w->remote, NULL);
+        stage_set_redis(w->stages, NULL);
     }
     ev_break(w->loop, EVBREAK_ALL);
 }
@@ -650,7 +633,7 @@ static void collect_gauges(void *ud)
 {
     worker *w = ud;
     mx_set(MX_INFLIGHT_BATCHES, 0, 0, w->inflight);
-    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)remote_in_flight(w->remote));
+    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)stage_in_flight(w->stages));
 }
 
 static int setup(worker *w, const worker_opts *o)
@@ -669,10 +652,10 @@ static int setup(worker *w, const worker_opts *o)
     /* not EV_DEFAULT: see the top of this file (SIGCHLD) */
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
-    if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    if (!(w->stages = stage_new(w->loop, NULL))) return -1;
     if (!(w->cache = cache_new(w->loop, o->cache_url ? o->cache_url : o->url, o->cache_ttl)))
         return -1;
-    remote_set_cache(w->remote, w->cache); /* metrics: cache_get_totals(w->cache) */
+    stage_set_cache(w->stages, w->cache); /* metrics: cache_get_totals(w->cache) */
     int threads = o->threads > 0 ? o->threads : 1;
     if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
                              on_pool_round, w))) {
@@ -680,7 +663,7 @@ static int setup(worker *w, const worker_opts *o)
         return -1;
     }
     if (!(w->sink = sink_new(w->pool))) return -1;
-    w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
+    w->env = (pl_env){w->stages, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
     ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
@@ -710,7 +693,7 @@ static void session(worker *w)
         w->lost = 1;
         return;
     }
-    remote_set_redis(w->remote, w->cmd);
+    stage_set_redis(w->stages, w->cmd);
     /* A worker restarted under the same id (systemd: --id %H-%i), or back
      * after losing Redis, first hands back what it held, without waiting
      * for a TTL: what is still in flight here will ack idempotently. */
@@ -726,7 +709,7 @@ static void drop_connections(worker *w)
 {
     redisAsyncContext *c = w->cmd, *p = w->pop;
     w->cmd = w->pop = NULL;
-    remote_set_redis(w->remote, NULL);
+    stage_set_redis(w->stages, NULL);
     if (c) redisAsyncFree(c);
     if (p) redisAsyncFree(p);
 }
@@ -761,7 +744,7 @@ int worker_run(const worker_opts *o)
                (unsigned long long)ct->bad_values, (unsigned long long)ct->writes,
                (unsigned long long)ct->write_errors);
     cache_free(w.cache);
-    remote_free(w.remote);
+    stage_free(w.stages);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -125,8 +125,8 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE
 const char SCRIPT_REAP[] = EVENT
     "local moved = 0\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  if redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then\n"
-    "    local pl, jobs, n = 'ingest:processing:' .. w, {}, 0\n"
+    "  if redis.call('EXISTS', ARGV[1] .. w) == 0 then\n"
+    "    local pl, jobs, n = ARGV[2] .. w, {}, 0\n"
     "    while true do\n"
     "      local ref = redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT')\n"
     "      if not ref then break end\n"
@@ -136,7 +136,7 @@ const char SCRIPT_REAP[] = EVENT
     "    end\n"
     "    moved = moved + n\n"
     "    for j, c in pairs(jobs) do\n"
-    "      event('ingest:job:' .. j .. ':events', 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
+    "      event(ARGV[3] .. j .. ARGV[4], 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
     "    if KEYS[3] then\n"
     "      local t = redis.call('TIME')\n"
     "      redis.call('LPUSH', KEYS[3], cjson.encode({id = w, requeued = n,\n"
@@ -166,7 +166,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
 const char SCRIPT_PENDING[] =
     "local n = redis.call('LLEN', KEYS[2])\n"
     "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "  n = n + redis.call('LLEN', ARGV[1] .. w)\n"
     "end\n"
     "return n\n";
 

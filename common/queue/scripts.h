@@ -2,9 +2,11 @@
  *
  * They are the only writers of job counters, so a batch is either fully
  * recorded or not at all, and recording it twice is impossible (the
- * `done` set is checked first).  Keys other than the declared KEYS are built
- * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
- * scripts assume a single Redis, not Redis Cluster.
+ * `done` set is checked first).  Every key name comes from keys.h: as KEYS,
+ * or - where a script walks ids it finds in Redis - as a prefix from keys.h
+ * passed in ARGV that the script completes with the id.  Those walks touch
+ * keys not declared in KEYS, so the scripts assume a single Redis, not
+ * Redis Cluster (hash-tagged keys would need only keys.c to change).
  *
  * Job events: scripts that change a job append to its capped stream
  * ingest:job:<job>:events (XADD MAXLEN ~ 1000) when the caller passes that
@@ -40,10 +42,13 @@
  *                Requeues a finished job's failed documents as new batches
  *                -> documents forgotten, -1 job not finished or changed
  *                meanwhile, -2 a batch is not (any more) retryable
- * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]   -> refs moved back to the queue;
+ * SCRIPT_REAP    KEYS: workers, queue, [workers:dead]
+ *                ARGV: KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX,
+ *                      KEYS_EVENTS_SUFFIX -> refs moved back to the queue;
  *                records each dead worker on workers:dead (JSON, capped at 100)
  * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
- * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
+ * SCRIPT_PENDING KEYS: workers, queue          ARGV: KEYS_PROCESSING_PREFIX
+ *                -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
  *                own list, left by its previous incarnation)
  * SCRIPT_CANCEL  KEYS: job, [events]           ARGV: -
