@@ -73,23 +73,25 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
     return count;
 }
 
-long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
-                    int errlen)
+FILE *export_tmp_open(const char *path, char *tmp, size_t tmplen, char *err, int errlen)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
+    if (snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path) >= (int)tmplen) {
         snprintf(err, (size_t)errlen, "export: path too long");
-        return ERR_INVAL;
+        return NULL;
     }
     int fd = mkstemp(tmp);
     FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!out) {
         snprintf(err, (size_t)errlen, "cannot write %s: %s", path, strerror(errno));
         if (fd >= 0) close(fd), unlink(tmp);
-        return ERR_IO;
+        return NULL;
     }
     fchmod(fd, 0644);
-    long n = export_jsonl(c, job, out, missing, err, errlen);
+    return out;
+}
+
+long export_tmp_close(FILE *out, const char *tmp, const char *path, long n, char *err, int errlen)
+{
     if (fclose(out) && n >= 0) {
         snprintf(err, (size_t)errlen, "cannot write %s: %s", path, strerror(errno));
         n = ERR_IO;
@@ -100,6 +102,16 @@ long export_to_path(redisContext *c, const char *job, const char *path, long *mi
     }
     if (n < 0) unlink(tmp);
     return n;
+}
+
+long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
+                    int errlen)
+{
+    char tmp[4096];
+    FILE *out = export_tmp_open(path, tmp, sizeof tmp, err, errlen);
+    if (!out) return ERR_IO;
+    long n = export_jsonl(c, job, out, missing, err, errlen);
+    return export_tmp_close(out, tmp, path, n, err, errlen);
 }
 
 static void usage(FILE *f)

@@ -27,6 +27,7 @@
 #include "keys.h"
 #include "lijson.h"
 #include "mime.h"
+#include "outwriter.h"
 #include "progress.h"
 #include "rconn.h"
 #include "rurl.h"
@@ -47,6 +48,7 @@ typedef struct submitter {
     feed feed;
     char token[64];
     submit_opts *o;
+    outwriter ow; /* --output: the export runs while the job does */
     char err[512];
 } submitter;
 
@@ -332,14 +334,18 @@ static int finish_wait(submitter *s, int nfiles)
 {
     jobinfo ji;
     watch_opts wo = {.fd = 2, .mode = VIEW_INLINE, .interval_s = 5};
-    if (watch_follow(rurl_pick(s->o->url), &s->c, s->job, &wo, &ji, s->err, sizeof s->err)) return -1;
+    if (watch_follow(rurl_pick(s->o->url), &s->c, s->job, &wo, &ji, s->err, sizeof s->err)) {
+        long missing;
+        if (s->o->output) outwriter_finish(&s->ow, 1, &missing, NULL, 0);
+        return -1;
+    }
     double secs = jobinfo_elapsed(&ji, jobinfo_now_ms());
     fprintf(stderr, "job %s %s: %lld documents (%d files), %lld failed, %lld nodes, %.3f s, %.1f nodes/s\n",
             s->job, ji.state, (long long)(ji.docs_done + ji.docs_failed), nfiles,
             (long long)ji.docs_failed, (long long)ji.nodes, secs, secs > 0 ? (double)ji.nodes / secs : 0.0);
     long nerr = progress_print_errors(s->c, s->job, stderr);
     if (s->o->output) {
-        long missing = 0, n = export_to_path(s->c, s->job, s->o->output, &missing, s->err, sizeof s->err);
+        long missing = 0, n = outwriter_finish(&s->ow, 0, &missing, s->err, sizeof s->err);
         if (n < 0) return -1;
         fprintf(stderr, "wrote %ld nodes to %s\n", n, s->o->output);
     }
@@ -382,6 +388,9 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
                  s->job, (unsigned long long)rp.files_done, files.n);
         rc = -1;
     }
+    if (!rc && s->o->output &&
+        outwriter_start(&s->ow, rurl_pick(s->o->url), s->job, s->o->output, s->err, sizeof s->err))
+        rc = -1;
     s->batch.job = s->job;
     for (size_t i = rp.files_done; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]) ? -1 : 0;
     if (!rc) rc = flush_batch(s) || seal(s, spec) ? -1 : 0;
@@ -391,6 +400,10 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
     resume_point_free(&rp);
     int nfiles = (int)files.n;
     walk_list_free(&files);
+    if (rc && s->ow.running) {
+        long missing;
+        outwriter_finish(&s->ow, 1, &missing, NULL, 0);
+    }
     if (rc || !s->o->wait) return rc;
     rc = finish_wait(s, nfiles);
     return rc < 0 ? -1 : rc;

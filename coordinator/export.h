@@ -21,4 +21,10 @@ int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long
 long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
                     int errlen);
 
+/* The temp-file steps of export_to_path: open `path`.tmp.XXXXXX (name in tmp;
+ * NULL with err on failure), then close it and, when n >= 0, rename it to
+ * path; otherwise (or when that fails) remove it.  Returns n or a negative code. */
+FILE *export_tmp_open(const char *path, char *tmp, size_t tmplen, char *err, int errlen);
+long export_tmp_close(FILE *out, const char *tmp, const char *path, long n, char *err, int errlen);
+
 #endif

@@ -2,6 +2,7 @@
 #include "follow.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 
 #define POLL_MIN_MS 10
 #define POLL_MAX_MS 100
+#define RECONNECT_MS 250
+#define COPY_POLL_MAX_MS 20 /* submit --wait --output: the last batch is on the critical path */
 
 typedef struct follower {
     redisContext *c;
@@ -30,6 +33,9 @@ typedef struct follower {
     uint32_t seq;
     long long offset, nodes;
     long written, *missing;
+    int keep;                 /* follow_copy: no cursor, outputs stay in Redis */
+    const atomic_int *stop;   /* follow_copy: set by the owner to give up */
+    const char *url;          /* follow_copy: reconnects there when Redis goes away */
     char *err;
     int errlen;
 } follower;
@@ -87,6 +93,11 @@ static int consume(follower *f, int skip)
     int rc = skip ? 0 : export_batch(f->c, f->job, f->seq, f->out, &count, f->missing, f->err, f->errlen);
     if (skip) (*f->missing)++;
     if (rc) return rc;
+    if (f->keep) {
+        f->seq++;
+        f->written += count;
+        return 0;
+    }
     if (fflush(f->out) || (f->fd >= 0 && fsync(f->fd))) {
         snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
         return ERR_IO;
@@ -144,6 +155,40 @@ static int step(follower *f, int *idle, int *finished)
     return 0;
 }
 
+/* follow_copy: after a lost connection, reconnects (nothing of the batch being
+ * read was written: export_batch writes only after its GET); 0 or rc. */
+static int recover(follower *f, int rc)
+{
+    if (rc != ERR_REDIS || !f->url || (f->c && !f->c->err)) return rc;
+    rconn_drop(&f->c);
+    char e[256];
+    rconn_ensure(&f->c, f->url, e, sizeof e); /* still NULL: retried after the next sleep */
+    return 0;
+}
+
+/* Steps until the job is finished (or *f->stop), polling with backoff while idle. */
+static int drive(follower *f, long max_sleep_ms)
+{
+    int rc = 0;
+    long sleep_ms = POLL_MIN_MS;
+    for (int idle = 0, finished = 0; !rc && !finished;) {
+        if (f->stop && atomic_load(f->stop)) {
+            snprintf(f->err, (size_t)f->errlen, "export of job %s stopped", f->job);
+            return ERR_STATE;
+        }
+        rc = f->c ? step(f, &idle, &finished) : ERR_REDIS;
+        if (rc == ERR_REDIS && !(rc = recover(f, rc))) idle = 1, sleep_ms = RECONNECT_MS;
+        if (rc || finished || !idle) {
+            sleep_ms = POLL_MIN_MS;
+            continue;
+        }
+        struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (sleep_ms < max_sleep_ms) sleep_ms = sleep_ms * 2 > max_sleep_ms ? max_sleep_ms : sleep_ms * 2;
+    }
+    return rc;
+}
+
 long follow_run(redisContext *c, const char *job, const char *path, long *missing, char *err, int errlen)
 {
     follower f = {.c = c, .job = job, .fd = -1, .missing = missing, .err = err, .errlen = errlen};
@@ -153,18 +198,23 @@ long follow_run(redisContext *c, const char *job, const char *path, long *missin
     if (!rc) keys_job(f.key, job);
     if (!rc) rc = attach(&f);
     if (!rc) rc = open_out(&f, path);
-    long sleep_ms = POLL_MIN_MS;
-    for (int idle = 0, finished = 0; !rc && !finished;) {
-        rc = step(&f, &idle, &finished);
-        if (rc || finished || !idle) {
-            sleep_ms = POLL_MIN_MS;
-            continue;
-        }
-        struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        sleep_ms = sleep_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : sleep_ms * 2;
-    }
+    if (!rc) rc = drive(&f, POLL_MAX_MS);
     if (f.out && f.out != stdout) fclose(f.out);
     else if (f.fd >= 0) close(f.fd);
+    return rc ? rc : f.written;
+}
+
+long follow_copy(redisContext **c, const char *url, const char *job, FILE *out, const atomic_int *stop,
+                 long *missing, char *err, int errlen)
+{
+    follower f = {.c = *c, .job = job, .out = out, .fd = -1, .missing = missing, .keep = 1,
+                  .stop = stop, .url = url, .err = err, .errlen = errlen};
+    *missing = 0;
+    int rc = keys_job(f.key, job) ? ERR_INVAL : drive(&f, COPY_POLL_MAX_MS);
+    *c = f.c;
+    if (!rc && fflush(out)) {
+        snprintf(err, (size_t)errlen, "export: write failed: %s", strerror(errno));
+        rc = ERR_IO;
+    }
     return rc ? rc : f.written;
 }

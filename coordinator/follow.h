@@ -19,7 +19,19 @@
 #define INGEST_FOLLOW_H
 
 #include <hiredis/hiredis.h>
+#include <stdatomic.h>
+#include <stdio.h>
 
 long follow_run(redisContext *c, const char *job, const char *path, long *missing, char *err, int errlen);
+
+/* The same walk without a cursor (`submit --wait --output`): writes each
+ * batch into out as soon as it is acknowledged, in submission order, leaves
+ * the outputs in Redis and the job's `stream` flag alone, so out ends up
+ * byte-identical to `export -o` after the job.  Runs until the job is sealed
+ * and every batch written (or it was cancelled), or until *stop is set
+ * (ERR_STATE); reconnects to url when the connection is lost (*c follows).
+ * Returns the nodes written, or a negative code with err. */
+long follow_copy(redisContext **c, const char *url, const char *job, FILE *out, const atomic_int *stop,
+                 long *missing, char *err, int errlen);
 
 #endif

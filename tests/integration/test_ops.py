@@ -223,6 +223,31 @@ def check_wait_through_restart(t, env, data):
             "--output written after the restart")
 
 
+def check_wait_output_while_running(t, env, data):
+    """submit --wait --output exports while the job runs (a thread of its own) and writes the
+    bytes `export -o` writes after the job: same nodes, same order; outputs stay in Redis."""
+    out, again = os.path.join(env.dir, "live.jsonl"), os.path.join(env.dir, "after.jsonl")
+    e = dict(os.environ, INGEST_REDIS_URL=env.url)
+    p = subprocess.Popen([env.coordinator, "submit", "--wait", "--output", out, "--recursive",
+                          "--batch-docs", "1", data],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+    t.check(wait_for(lambda: env.cli("ZCARD", "ingest:jobs") == "1"), "job submitted")
+    env.wait_all([env.start_worker("--exit-when-idle", "--threads", "2") for _ in range(2)])
+    so, se = p.communicate(timeout=60)
+    job = so.strip()
+    t.check(p.returncode == 0, f"submit --wait --output exit 0: {p.returncode} {se}")
+    st = env.status(job)
+    t.check(st["batches_total"] > 1, f"several batches: {st['batches_total']}")
+    env.coord("export", job, "-o", again)
+    live, after = open(out, "rb").read(), open(again, "rb").read()
+    t.check(live == after and live.count(b"\n") == st["nodes"],
+            f"--output byte-identical to export -o ({len(live)} vs {len(after)} bytes)")
+    t.check(f"wrote {st['nodes']} nodes to {out}" in se, f"says what it wrote: {se[-200:]}")
+    t.check(env.cli("HGET", f"ingest:job:{job}", "stream") == "0", "not turned into a streaming job")
+    t.check(env.cli("EXISTS", f"ingest:job:{job}:out:0") == "1", "outputs left in Redis")
+    t.check(not [f for f in os.listdir(env.dir) if ".tmp." in f], "no temp file left")
+
+
 def check_eviction_warning(t, env, data):
     """A Redis that may evict keys gets a warning at worker start-up; noeviction none."""
     w = env.start_worker("--exit-when-idle")
@@ -245,7 +270,8 @@ def check_eviction_warning(t, env, data):
 
 def main():
     return run_checks((check_eviction_warning, check_jobs, check_workers, check_events, check_watch_plain, check_watch_tty,
-                       check_dead, check_small_things, check_wait_through_restart), "sample")
+                       check_dead, check_small_things, check_wait_through_restart,
+                       check_wait_output_while_running), "sample")
 
 
 if __name__ == "__main__":
