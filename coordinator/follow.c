@@ -2,6 +2,7 @@
 #include "follow.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -34,7 +35,10 @@ typedef struct follower {
     long long offset, nodes;
     long written, *missing;
     int keep;                 /* follow_copy: no cursor, outputs stay in Redis */
-    const atomic_int *stop;   /* follow_copy: set by the owner to give up */
+    follow_share *sh;         /* follow_copy: claims, turns, stop */
+    const atomic_int *stop;   /* follow_copy: set to give up */
+    char *mbuf;               /* follow_copy: f->out is a memstream over it */
+    size_t mlen;
     const char *url;          /* follow_copy: reconnects there when Redis goes away */
     char *err;
     int errlen;
@@ -86,6 +90,29 @@ static int open_out(follower *f, const char *path)
     return 0;
 }
 
+/* follow_copy: writes the rendered batch f->seq into sh->out in its turn, claims the next. */
+static int copy_turn(follower *f, long count)
+{
+    follow_share *sh = f->sh;
+    if (fflush(f->out)) return ERR_NOMEM;
+    pthread_mutex_lock(&sh->mu);
+    while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);
+    int rc = atomic_load(&sh->stop) ? ERR_STATE : 0;
+    if (!rc && fwrite(f->mbuf, 1, f->mlen, sh->out) != f->mlen) {
+        snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
+        rc = ERR_IO;
+    }
+    if (!rc) {
+        sh->next_write++;
+        f->seq = sh->next_claim++;
+        f->written += count;
+        pthread_cond_broadcast(&sh->turn);
+    }
+    pthread_mutex_unlock(&sh->mu);
+    if (rc == ERR_STATE) snprintf(f->err, (size_t)f->errlen, "export of job %s stopped", f->job);
+    return rc || fseeko(f->out, 0, SEEK_SET) ? (rc ? rc : ERR_IO) : 0;
+}
+
 /* Writes batch f->seq (or skips it when skip), makes it durable, commits. */
 static int consume(follower *f, int skip)
 {
@@ -93,11 +120,7 @@ static int consume(follower *f, int skip)
     int rc = skip ? 0 : export_batch(f->c, f->job, f->seq, f->out, &count, f->missing, f->err, f->errlen);
     if (skip) (*f->missing)++;
     if (rc) return rc;
-    if (f->keep) {
-        f->seq++;
-        f->written += count;
-        return 0;
-    }
+    if (f->keep) return copy_turn(f, count);
     if (fflush(f->out) || (f->fd >= 0 && fsync(f->fd))) {
         snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
         return ERR_IO;
@@ -204,17 +227,32 @@ long follow_run(redisContext *c, const char *job, const char *path, long *missin
     return rc ? rc : f.written;
 }
 
-long follow_copy(redisContext **c, const char *url, const char *job, FILE *out, const atomic_int *stop,
-                 long *missing, char *err, int errlen)
+void follow_share_stop(follow_share *sh)
 {
-    follower f = {.c = *c, .job = job, .out = out, .fd = -1, .missing = missing, .keep = 1,
-                  .stop = stop, .url = url, .err = err, .errlen = errlen};
+    pthread_mutex_lock(&sh->mu);
+    atomic_store(&sh->stop, 1);
+    pthread_cond_broadcast(&sh->turn);
+    pthread_mutex_unlock(&sh->mu);
+}
+
+long follow_copy(redisContext **c, const char *url, const char *job, follow_share *sh, long *missing,
+                 char *err, int errlen)
+{
+    follower f = {.c = *c, .job = job, .fd = -1, .missing = missing, .keep = 1, .sh = sh,
+                  .stop = &sh->stop, .url = url, .err = err, .errlen = errlen};
     *missing = 0;
-    int rc = keys_job(f.key, job) ? ERR_INVAL : drive(&f, COPY_POLL_MAX_MS);
-    *c = f.c;
-    if (!rc && fflush(out)) {
-        snprintf(err, (size_t)errlen, "export: write failed: %s", strerror(errno));
-        rc = ERR_IO;
+    int rc = keys_job(f.key, job) ? ERR_INVAL : 0;
+    if (!rc && !(f.out = open_memstream(&f.mbuf, &f.mlen))) rc = ERR_NOMEM;
+    if (!rc) {
+        pthread_mutex_lock(&sh->mu);
+        f.seq = sh->next_claim++;
+        pthread_mutex_unlock(&sh->mu);
+        rc = drive(&f, COPY_POLL_MAX_MS);
     }
+    *c = f.c;
+    if (f.out) fclose(f.out);
+    free(f.mbuf);
+    if (rc && rc != ERR_STATE) follow_share_stop(sh); /* the others stop too */
+    if (rc == ERR_NOMEM) snprintf(err, (size_t)errlen, "export: %s", err_str(rc));
     return rc ? rc : f.written;
 }

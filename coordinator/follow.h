@@ -19,19 +19,34 @@
 #define INGEST_FOLLOW_H
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 
 long follow_run(redisContext *c, const char *job, const char *path, long *missing, char *err, int errlen);
 
-/* The same walk without a cursor (`submit --wait --output`): writes each
- * batch into out as soon as it is acknowledged, in submission order, leaves
- * the outputs in Redis and the job's `stream` flag alone, so out ends up
- * byte-identical to `export -o` after the job.  Runs until the job is sealed
- * and every batch written (or it was cancelled), or until *stop is set
- * (ERR_STATE); reconnects to url when the connection is lost (*c follows).
- * Returns the nodes written, or a negative code with err. */
-long follow_copy(redisContext **c, const char *url, const char *job, FILE *out, const atomic_int *stop,
-                 long *missing, char *err, int errlen);
+/* The same walk without a cursor (`submit --wait --output`), by one or more
+ * threads sharing sh: each claims the next batch, waits until it is
+ * acknowledged, renders it into memory (the JSON is the expensive part) and
+ * writes it into sh->out in its turn, so out gets the batches in submission
+ * order, byte-identical to `export -o` after the job.  Outputs stay in Redis
+ * and the job's `stream` flag is left alone.  Runs until the job is sealed and
+ * every batch claimed is written (or it was cancelled), or sh->stop is set
+ * (ERR_STATE); reconnects to url when the connection is lost (*c follows).  A
+ * thread that fails stops the others.  Returns the nodes this thread wrote,
+ * or a negative code with err. */
+typedef struct follow_share {
+    pthread_mutex_t mu;
+    pthread_cond_t turn;
+    FILE *out;
+    uint32_t next_claim, next_write;
+    atomic_int stop;
+} follow_share;
+
+long follow_copy(redisContext **c, const char *url, const char *job, follow_share *sh, long *missing,
+                 char *err, int errlen);
+/* Sets sh->stop and wakes the threads waiting for their turn. */
+void follow_share_stop(follow_share *sh);
 
 #endif
