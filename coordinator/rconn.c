@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rpass.h"
 #include "rurl.h"
 
 static redisReply *check(redisContext *c, redisReply *r, char *err, int errlen)
@@ -40,6 +41,7 @@ redisContext *rconn_open(const char *url, char *err, int errlen)
 {
     rurl u;
     if (rurl_parse(url, &u, err, errlen)) return NULL;
+    if (rpass_pick(NULL, u.pass, sizeof u.pass, err, errlen) < 0) return NULL;
     struct timeval tv = {5, 0};
     redisContext *c = u.unix_path[0] ? redisConnectUnixWithTimeout(u.unix_path, tv)
                                      : redisConnectWithTimeout(u.host, u.port, tv);

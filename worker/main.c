@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rpass.h"
 #include "rurl.h"
 #include "worker.h"
 
@@ -14,12 +15,15 @@ static void usage(FILE *f)
         "Pops batches from Redis, runs each job's pipeline, writes nodes back.\n"
         "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
         "                       (default: $INGEST_REDIS_URL, else %s)\n"
+        "  --redis-password-file F  Redis password from the first line of F (else\n"
+        "                       $INGEST_REDIS_PASSWORD_FILE, $INGEST_REDIS_PASSWORD, the URL)\n"
         "  --concurrency N      batches in flight (default 8)\n"
         "  --id NAME            worker id (default: host-pid-random)\n"
         "  --exit-when-idle     exit once no work is left: nothing queued, nothing held by\n"
         "                       any worker (dead workers' batches are reaped first)\n"
         "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
-        "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
+        "  --max-attempts N     failed deliveries (holder died or its lease expired while\n"
+        "                       working on it) before a batch is dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
         "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
         "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
@@ -42,14 +46,18 @@ int main(int argc, char **argv)
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
+        {"redis-password-file", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
     worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
-    const char *url = NULL;
+    const char *url = NULL, *pwfile = NULL;
+    static char pw[256];
+    char err[300];
     double v;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'r': url = optarg; break;
+        case 'p': pwfile = optarg; break;
         case 'i': o.id = optarg; break;
         case 'x': o.exit_when_idle = 1; break;
         case 'c': if (num(optarg, 1, 1024, &v)) goto bad; o.concurrency = (int)v; break;
@@ -65,6 +73,12 @@ int main(int argc, char **argv)
         return 2;
     }
     o.url = rurl_pick(url);
+    int prc = rpass_pick(pwfile, pw, sizeof pw, err, sizeof err);
+    if (prc < 0) {
+        fprintf(stderr, "ingest-worker: %s\n", err);
+        return 2;
+    }
+    if (prc) o.password = pw;
     /* Batches come and go in MB-sized buffers: a fixed mmap threshold hands
      * them back to the kernel when freed (glibc's adaptive threshold would
      * keep them in the heap and RSS would only grow). */

@@ -14,6 +14,7 @@
 #include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
+#include "testfault.h"
 #include "wire.h"
 
 struct pl_batch {
@@ -22,6 +23,7 @@ struct pl_batch {
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
     char **doc_err;     /* per file: NULL or failure message */
+    unsigned char *doc_api; /* per file: failed in a remote stage */
     size_t tf_next;     /* next transformation to run */
     stage_job job;      /* the remote stage in flight */
     pl_result res;
@@ -53,7 +55,8 @@ pl_batch *pl_new(remote_ctx *remote, const char *payload, size_t plen, const cha
     char err[256];
     if (wire_batch_decode(payload, plen, &b->wb)) {
         fatal(b, "malformed batch payload");
-    } else if (b->wb.n && !(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err))) {
+    } else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
+                           !(b->doc_api = calloc(b->wb.n, 1)))) {
         pl_free(b);
         return NULL;
     } else if (!(b->spec = spec_parse(spec, slen, err, sizeof err))) {
@@ -70,6 +73,7 @@ static int read_docs(pl_batch *b)
     for (size_t i = 0; i < b->wb.n; i++) {
         char eb[512] = "";
         size_t first = b->nodes.n;
+        testfault_reading(b->wb.docs[i].name);
         int rc = reader_load(&b->wb.docs[i], &ro, &b->nodes, eb, sizeof eb);
         if (rc == ERR_NOMEM) return rc;
         if (rc) fail_doc(b, (int)i, eb[0] ? eb : err_str(rc));
@@ -132,7 +136,10 @@ static void advance(pl_batch *b);
 static void stage_fail(void *ud, size_t i, const char *msg)
 {
     pl_batch *b = ud;
-    if (i < b->nodes.n) fail_doc(b, b->nodes.v[i]->doc_index, msg);
+    if (i >= b->nodes.n) return;
+    int d = b->nodes.v[i]->doc_index;
+    if (d >= 0 && (size_t)d < b->wb.n && !b->doc_err[d]) b->doc_api[d] = 1;
+    fail_doc(b, d, msg);
 }
 
 static void stage_done(void *ud, int rc)
@@ -174,6 +181,7 @@ static void finish(pl_batch *b)
     for (size_t i = 0; !b->res.fatal && i < b->wb.n; i++) {
         if (!b->doc_err[i]) continue;
         b->res.docs_failed++;
+        b->res.docs_api_failed += b->doc_api[i];
         if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
             fatal(b, "out of memory");
     }
@@ -219,6 +227,7 @@ void pl_free(pl_batch *b)
     if (!b) return;
     for (size_t i = 0; b->doc_err && i < b->wb.n; i++) free(b->doc_err[i]);
     free(b->doc_err);
+    free(b->doc_api);
     wire_batch_free(&b->wb);
     spec_free(b->spec);
     node_list_free(&b->nodes);

@@ -25,6 +25,7 @@ typedef struct pl_result {
     buf_t out;            /* msgpack nodes (wire_nodes_encode) */
     size_t docs;          /* files in the batch */
     size_t docs_failed;   /* files recorded as failed */
+    size_t docs_api_failed; /* ... of which by a remote stage (API errors: the job ends failed) */
     size_t nodes;         /* nodes in out */
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */

@@ -16,6 +16,7 @@
 
 typedef struct worker_opts {
     const char *url;
+    const char *password; /* overrides the URL's (INGEST_REDIS_PASSWORD, --redis-password-file) */
     const char *id;      /* NULL: <host>-<pid>-<random> */
     int concurrency;     /* batches in flight (default 8) */
     int exit_when_idle;  /* exit when the queue is empty and nothing is in flight */

@@ -15,8 +15,15 @@
  *   ingest:job:<job>:out:<seq>       string msgpack nodes of that batch
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
- *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
- *   ingest:dead                      list   refs that exceeded max attempts */
+ *   ingest:job:<job>:attempts        hash   seq -> failed deliveries, "<seq>:why" -> last cause
+ *   ingest:job:<job>:dead            hash   dead batch seq -> reason (payload kept)
+ *   ingest:job:<job>:split           hash   split batch seq -> "<first child seq> <count>"
+ *   ingest:dead                      zset   jobs with dead batches, by last time (10,000 max)
+ *   ingest:heartbeats                zset   worker id -> heartbeat deadline (ms)
+ *   ingest:leases                    zset   batch ref -> lease deadline (ms)
+ *   ingest:lease_owners              hash   batch ref -> "<worker> <incarnation>"
+ *   ingest:reaper                    string the reaper's lease (one reaper at a time)
+ *   ingest:lost                      zset   jobs found gone while workers held their batches */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
 
@@ -29,6 +36,12 @@
 #define KEYS_WORKERS "ingest:workers"
 #define KEYS_JOBS "ingest:jobs"
 #define KEYS_DEAD "ingest:dead"
+#define KEYS_HEARTBEATS "ingest:heartbeats"
+#define KEYS_LEASES "ingest:leases"
+#define KEYS_LEASE_OWNERS "ingest:lease_owners"
+#define KEYS_REAPER "ingest:reaper"
+#define KEYS_LOST "ingest:lost"
+#define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);

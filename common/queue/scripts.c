@@ -1,19 +1,42 @@
 /* scripts.c - Lua sources of the atomic Redis operations (see scripts.h). */
 #include "scripts.h"
 
-#define FINALIZE                                                                          \
+#define NOW_MS                                                                            \
     "local function now_ms() local t = redis.call('TIME')\n"                              \
-    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"           \
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"
+
+/* A job is finished when every batch it has (the coordinator's plus the
+ * children of split batches) is recorded, dead or split. */
+#define FINALIZE NOW_MS                                                                   \
     "local function finalize(job)\n"                                                      \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
-    "                       'batches_dead', 'state')\n"                                   \
+    "                       'batches_dead', 'state', 'batches_split', 'children',\n"      \
+    "                       'docs_api_failed')\n"                                         \
     "  if h[1] ~= '1' or h[5] == 'done' or h[5] == 'failed' or h[5] == 'cancelled' then\n" \
     "    return end\n"                                                                    \
     "  local dead = tonumber(h[4] or '0')\n"                                              \
-    "  if tonumber(h[3] or '0') + dead >= tonumber(h[2] or '0') then\n"                   \
-    "    redis.call('HSET', job, 'state', dead > 0 and 'failed' or 'done',\n"             \
+    "  local finished = tonumber(h[3] or '0') + dead + tonumber(h[6] or '0')\n"           \
+    "  if finished >= tonumber(h[2] or '0') + tonumber(h[7] or '0') then\n"               \
+    "    local bad = dead > 0 or tonumber(h[8] or '0') > 0\n"                             \
+    "    redis.call('HSET', job, 'state', bad and 'failed' or 'done',\n"                  \
     "               'finished_ms', now_ms())\n"                                           \
     "  end\n"                                                                             \
+    "end\n"
+
+/* Lease bookkeeping shared by the delivery scripts.  owners[ref] is
+ * "<worker> <incarnation>"; a failed delivery bumps attempts[seq] and
+ * records why in attempts["<seq>:why"]. */
+#define LEASE                                                                             \
+    "local function owner_of(owners, ref) return redis.call('HGET', owners, ref) end\n"       \
+    "local function release(leases, owners, ref)\n"                                       \
+    "  redis.call('ZREM', leases, ref) redis.call('HDEL', owners, ref) end\n"             \
+    "local function count_failure(ref, why)\n"                                            \
+    "  local job, seq = string.match(ref, '^([A-Za-z0-9_.-]+):(%d+)$')\n"                 \
+    "  if not job then return end\n"                                                      \
+    "  local ak = 'ingest:job:' .. job .. ':attempts'\n"                                  \
+    "  local t = redis.call('TYPE', ak).ok\n"                                                \
+    "  if t ~= 'hash' and t ~= 'none' then return end\n"                                      \
+    "  redis.call('HINCRBY', ak, seq, 1) redis.call('HSET', ak, seq .. ':why', why)\n"   \
     "end\n"
 
 const char SCRIPT_SUBMIT[] =
@@ -29,47 +52,88 @@ const char SCRIPT_SEAL[] = FINALIZE
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {'lost'} end\n"
+    "if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {'corrupt'} end\n"
     "local st = redis.call('HGET', KEYS[1], 'state')\n"
-    "if not st then return {false, false, false, 0} end\n"
+    "if not st then return {'corrupt'} end\n"
+    "if st == 'cancelled' then return {st} end\n"
+    "if redis.call('TYPE', KEYS[4]).ok == 'set' and\n"
+    "   redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 then return {st, 'done'} end\n"
+    "local bt = redis.call('TYPE', KEYS[2]).ok\n"
+    "local att = 0\n"
+    "if redis.call('TYPE', KEYS[3]).ok == 'hash' then\n"
+    "  att = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') or 0 end\n"
+    "if bt ~= 'string' then return {st, bt, false, false, att} end\n"
     "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running' end\n"
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
-    "local att = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)\n"
-    "return {st, redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att}\n";
+    "redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[4]), ARGV[2])\n"
+    "redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])\n"
+    "local why = false\n"
+    "if att > 0 then why = redis.call('HGET', KEYS[3], ARGV[1] .. ':why') end\n"
+    "return {st, 'ok', redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att, why}\n";
 
-const char SCRIPT_ACK[] = FINALIZE
+const char SCRIPT_ACK[] = FINALIZE LEASE
+    "if owner_of(KEYS[9], ARGV[1]) == ARGV[11] then release(KEYS[8], KEYS[9], ARGV[1]) end\n"
+    "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    "if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return -2 end\n"
     "local fresh = redis.call('SADD', KEYS[2], ARGV[2]) == 1\n"
     "if fresh then\n"
     "  if ARGV[4] == '1' then\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_dead', 1)\n"
-    "    redis.call('RPUSH', KEYS[6], ARGV[1])\n"
+    "    redis.call('HSET', KEYS[10], ARGV[2], ARGV[10])\n"
+    "    local dt = redis.call('TYPE', KEYS[6]).ok\n"
+    "    if dt == 'zset' or dt == 'none' then\n"
+    "      redis.call('ZADD', KEYS[6], now_ms(), ARGV[12])\n"
+    "      redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -10001) end\n"
     "  else\n"
     "    redis.call('SET', KEYS[3], ARGV[3])\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
+    "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
     "  redis.call('HINCRBY', KEYS[1], 'docs_done', ARGV[5])\n"
     "  redis.call('HINCRBY', KEYS[1], 'docs_failed', ARGV[6])\n"
     "  redis.call('HINCRBY', KEYS[1], 'nodes', ARGV[7])\n"
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
-    "  for i = 10, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
-    "  redis.call('DEL', KEYS[7])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'docs_api_failed', ARGV[13])\n"
+    "  for i = 14, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
     "  finalize(KEYS[1])\n"
     "end\n"
-    "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "return fresh and 1 or 0\n";
 
-const char SCRIPT_REAP[] =
-    "local moved = 0\n"
-    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  if redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then\n"
-    "    local pl = 'ingest:processing:' .. w\n"
-    "    while redis.call('LMOVE', pl, KEYS[2], 'RIGHT', 'LEFT') do moved = moved + 1 end\n"
-    "    redis.call('SREM', KEYS[1], w)\n"
+/* One reaper at a time (a short lease on KEYS[1]); each call looks only at
+ * what has expired: O(expired), not O(workers). */
+const char SCRIPT_REAP[] = NOW_MS LEASE
+    "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end\n"
+    "local now, limit, moved = now_ms(), tonumber(ARGV[3]), 0\n"
+    "for _, ref in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)) do\n"
+    "  local owner = owner_of(KEYS[4], ref)\n"
+    "  release(KEYS[3], KEYS[4], ref)\n"
+    "  local w = owner and string.match(owner, '^(%S+)')\n"
+    "  local alive = w and (tonumber(redis.call('ZSCORE', KEYS[2], w) or '0') or 0) > now\n"
+    "  count_failure(ref, alive and 'lease expired (hung or over its time budget)' or 'worker died')\n"
+    "  if w and redis.call('LREM', 'ingest:processing:' .. w, -1, ref) > 0 then\n"
+    "    redis.call('LPUSH', KEYS[5], ref) moved = moved + 1 end\n"
+    "end\n"
+    "for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do\n"
+    "  local pl, n = 'ingest:processing:' .. w, 0\n"
+    "  while n < 1000 do\n"
+    "    local ref = redis.call('LMOVE', pl, KEYS[5], 'RIGHT', 'LEFT')\n"
+    "    if not ref then break end\n"
+    "    n = n + 1\n"
+    "    local owner = owner_of(KEYS[4], ref)\n"
+    "    if owner and string.match(owner, '^(%S+)') == w then\n"
+    "      release(KEYS[3], KEYS[4], ref) count_failure(ref, 'worker died') end\n"
     "  end\n"
+    "  moved = moved + n\n"
+    "  if redis.call('LLEN', pl) == 0 then\n"
+    "    redis.call('ZREM', KEYS[2], w) redis.call('SREM', KEYS[6], w) end\n"
     "end\n"
     "return moved\n";
 
-const char SCRIPT_REQUEUE[] =
+const char SCRIPT_REQUEUE[] = LEASE
+    "if owner_of(KEYS[4], ARGV[1]) == ARGV[2] then release(KEYS[3], KEYS[4], ARGV[1]) end\n"
     "if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then\n"
     "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
     "end\n"
@@ -90,12 +154,83 @@ const char SCRIPT_CANCEL[] = FINALIZE
 
 const char SCRIPT_PENDING[] =
     "local n = redis.call('LLEN', KEYS[2])\n"
-    "for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
     "end\n"
     "return n\n";
 
-const char SCRIPT_RECLAIM[] =
-    "local n = 0\n"
-    "while redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT') do n = n + 1 end\n"
+/* A (re)started session hands back what its list holds, except the refs
+ * still in flight in this process (ARGV[4..]), whose leases it renews.  A
+ * lease left by an earlier incarnation of this id means that process died
+ * while working on the batch: a failed delivery.  Anything else (popped but
+ * not yet claimed, or ours from before a reconnect) goes back uncounted. */
+const char SCRIPT_RECLAIM[] = NOW_MS LEASE
+    "local keep, n = {}, 0\n"
+    "for i = 4, #ARGV do keep[ARGV[i]] = true end\n"
+    "local me = ARGV[1] .. ' ' .. ARGV[2]\n"
+    "for _, ref in ipairs(redis.call('LRANGE', KEYS[1], 0, 999)) do\n"
+    "  local owner = owner_of(KEYS[4], ref)\n"
+    "  if keep[ref] then\n"
+    "    redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[3]), ref)\n"
+    "    redis.call('HSET', KEYS[4], ref, me)\n"
+    "  else\n"
+    "    if owner and string.match(owner, '^(%S+)') == ARGV[1] then\n"
+    "      release(KEYS[3], KEYS[4], ref)\n"
+    "      if owner ~= me then count_failure(ref, 'worker died') end\n"
+    "    end\n"
+    "    redis.call('LREM', KEYS[1], -1, ref)\n"
+    "    redis.call('LPUSH', KEYS[2], ref)\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+/* Heartbeat + lease renewal in one call.  Returns the refs among ARGV[5..]
+ * whose lease this incarnation no longer holds (reaped while it was
+ * frozen or slow): the caller stops spending work on them. */
+const char SCRIPT_HEARTBEAT[] = NOW_MS LEASE
+    "local now = now_ms()\n"
+    "local me = ARGV[1] .. ' ' .. ARGV[2]\n"
+    "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])\n"
+    "redis.call('SADD', KEYS[4], ARGV[1])\n"
+    "local lost = {}\n"
+    "for i = 5, #ARGV do\n"
+    "  if owner_of(KEYS[3], ARGV[i]) == me then\n"
+    "    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[i])\n"
+    "  else lost[#lost + 1] = ARGV[i] end\n"
+    "end\n"
+    "return lost\n";
+
+/* Registration: refuses (returns {host, pid, incarnation}) while another
+ * incarnation of this id is alive; ARGV[4] = '1' forces (the caller checked
+ * that the other process is dead).  Returns {} when registered. */
+const char SCRIPT_REGISTER[] = NOW_MS
+    "local now = now_ms()\n"
+    "local dl = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0') or 0\n"
+    "local h = redis.call('HMGET', KEYS[2], 'host', 'pid', 'incarnation')\n"
+    "if ARGV[4] ~= '1' and dl > now and h[3] and h[3] ~= ARGV[2] then return h end\n"
+    "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])\n"
+    "redis.call('HSET', KEYS[2], 'incarnation', ARGV[2])\n"
+    "return {}\n";
+
+/* Poison isolation: the batch (KEYS[3], ref ARGV[1], seq ARGV[2]) is
+ * replaced by ARGV[4] single-document children ARGV[5..], numbered from
+ * 2^31 + the job's `children` counter, queued at the head; the parent is
+ * recorded as split with its children's range. */
+const char SCRIPT_SPLIT[] = LEASE
+    "if owner_of(KEYS[7], ARGV[1]) == ARGV[3] then release(KEYS[6], KEYS[7], ARGV[1]) end\n"
+    "redis.call('LREM', KEYS[4], -1, ARGV[1])\n"
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    "if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return 0 end\n"
+    "local n = tonumber(ARGV[4])\n"
+    "local first = 2147483648 + redis.call('HINCRBY', KEYS[1], 'children', n) - n\n"
+    "local job = string.match(ARGV[1], '^(.+):%d+$')\n"
+    "for i = 0, n - 1 do\n"
+    "  local seq = string.format('%d', first + i)\n"
+    "  redis.call('SET', 'ingest:job:' .. job .. ':batch:' .. seq, ARGV[5 + i])\n"
+    "  redis.call('LPUSH', KEYS[5], job .. ':' .. seq)\n"
+    "end\n"
+    "redis.call('HSET', KEYS[8], ARGV[2], string.format('%d %d', first, n))\n"
+    "redis.call('HINCRBY', KEYS[1], 'batches_split', 1)\n"
+    "redis.call('DEL', KEYS[3])\n"
     "return n\n";

@@ -6,19 +6,39 @@
  * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
  * scripts assume a single Redis, not Redis Cluster.
  *
+ * Delivery accounting (README "Delivery and leases"): a worker that starts
+ * working on a batch takes a lease on its ref (ingest:leases, deadline ms;
+ * ingest:lease_owners, "<worker> <incarnation>") and renews it with every
+ * heartbeat.  Only a lease that expires, or whose holder died, counts as a
+ * failed delivery (job's attempts hash); handing a batch back (graceful
+ * stop, reconnect, same-id restart of a batch not being worked on) does not.
+ *
  * SCRIPT_SUBMIT  KEYS: batch, job, queue       ARGV: payload, ref, ndocs
  * SCRIPT_SEAL    KEYS: job                     ARGV: -
- * SCRIPT_CLAIM   KEYS: job, batch, attempts    ARGV: seq
- *                -> {state|nil, payload|nil, spec|nil, attempts}
- * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead, batch
- *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed,
- *                      nodes, embed_requests, llm_requests, [doc_id, msg]...
- *                -> 1 if recorded now, 0 if it had been recorded before
- * SCRIPT_REAP    KEYS: workers, queue          -> refs moved back to the queue
- * SCRIPT_REQUEUE KEYS: processing, queue       ARGV: ref
- * SCRIPT_PENDING KEYS: workers, queue          -> queued + held-by-any-worker refs
- * SCRIPT_RECLAIM KEYS: processing, queue       -> refs moved back (a restarted worker's
- *                own list, left by its previous incarnation)
+ * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners
+ *                ARGV: seq, ref, owner, lease_ms
+ *                -> {'lost'} (no job hash) | {'corrupt'} | {'cancelled'} |
+ *                   {state, 'done'} | {state, batch key TYPE, nil, nil, failures}
+ *                   (missing or wrong type) | {state, 'ok', payload, spec, failures, why}
+ * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead-index, batch, leases,
+ *                      owners, job's dead hash
+ *                ARGV: ref, seq, payload, dead(0|1), docs_ok, docs_failed, nodes,
+ *                      embed_requests, llm_requests, reason, owner, job, docs_api_failed,
+ *                      [doc_id, msg]...
+ *                -> 1 recorded now, 0 recorded before, -1 the job hash is gone (lost)
+ * SCRIPT_REAP    KEYS: reaper lock, heartbeats, leases, owners, queue, workers
+ *                ARGV: worker, lock_ms, limit  -> refs requeued, -1 another reaper runs
+ * SCRIPT_REQUEUE KEYS: processing, queue, leases, owners   ARGV: ref, owner
+ * SCRIPT_PENDING KEYS: heartbeats, queue       -> queued + held-by-any-worker refs
+ * SCRIPT_RECLAIM KEYS: processing, queue, leases, owners
+ *                ARGV: worker, incarnation, lease_ms, refs in flight...  -> refs requeued
+ * SCRIPT_HEARTBEAT KEYS: heartbeats, leases, owners, workers
+ *                ARGV: worker, incarnation, hb_ms, lease_ms, refs in flight...
+ *                -> refs whose lease is no longer ours
+ * SCRIPT_REGISTER KEYS: heartbeats, heartbeat hash   ARGV: worker, incarnation, hb_ms, force
+ *                -> {} registered | {host, pid, incarnation} of a live holder of the id
+ * SCRIPT_SPLIT   KEYS: job, done, batch, processing, queue, leases, owners, split
+ *                ARGV: ref, seq, owner, n, payload...  -> n, 0 recorded before, -1 lost
  * SCRIPT_CANCEL  KEYS: job, queue              ARGV: job id
  *                -> the job's state afterwards, nil if there is no such job */
 #ifndef INGEST_SCRIPTS_H
@@ -33,5 +53,8 @@ extern const char SCRIPT_REQUEUE[];
 extern const char SCRIPT_CANCEL[];
 extern const char SCRIPT_PENDING[];
 extern const char SCRIPT_RECLAIM[];
+extern const char SCRIPT_HEARTBEAT[];
+extern const char SCRIPT_REGISTER[];
+extern const char SCRIPT_SPLIT[];
 
 #endif
