@@ -26,6 +26,7 @@
 #include "mime.h"
 #include "progress.h"
 #include "rconn.h"
+#include "utf8.h"
 #include "rurl.h"
 #include "scripts.h"
 #include "spec.h"
@@ -239,9 +240,11 @@ static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
 {
     const char *base = strrchr(f->abs, '/');
     const char *mime = mime_guess(f->abs);
-    d->id = strdup(f->id);
-    d->path = strdup(f->abs);
-    d->name = strdup(base ? base + 1 : f->abs);
+    /* names are metadata: not valid UTF-8 -> U+FFFD per bad byte (JSON
+     * cannot carry Python's surrogate escapes); the file is read by its real name */
+    d->id = utf8_repair(f->id);
+    d->path = utf8_repair(f->abs);
+    d->name = utf8_repair(base ? base + 1 : f->abs);
     d->mime = mime ? strdup(mime) : NULL;
     if (!d->id || !d->path || !d->name || (mime && !d->mime)) return ERR_NOMEM;
     int fd = open(f->abs, O_RDONLY | O_CLOEXEC);
