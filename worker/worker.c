@@ -81,6 +81,7 @@ struct flight {
     uint32_t seq;
     pl_batch *pl;
     int lease_lost; /* reaped while we worked on it: another worker may redo it */
+    int acking;     /* the ack (or split) is on its way */
 };
 
 static void pop_next(worker *w);
@@ -221,6 +222,7 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
         flight_end(f);
         return;
     }
+    f->acking = 1;
     keys_job(k[0], f->job);
     keys_job_sub(k[1], f->job, "done");
     keys_out(k[2], f->job, f->seq);
@@ -504,6 +506,9 @@ static void run_batch(flight *f, const redisReply *payload, const redisReply *sp
     snprintf(ref, sizeof ref, "%s", f->ref);
     pl_run(f->pl); /* may end the flight; f must not be used after this */
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    for (flight *g = w->flights; g; g = g->next)
+        if (!strcmp(g->ref, ref) && !g->acking) /* waiting on the model API now: not hot */
+            rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, ref);
     log_kv("info", "batch_cpu", "worker=%s ref=%s ms=%.1f", w->id, ref,
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }

@@ -22,6 +22,7 @@
  *   ingest:heartbeats                zset   worker id -> heartbeat deadline (ms)
  *   ingest:leases                    zset   batch ref -> lease deadline (ms)
  *   ingest:lease_owners              hash   batch ref -> "<worker> <incarnation>"
+ *   ingest:leases_hot                set    refs whose batch is in a CPU stage (reading, parsing)
  *   ingest:reaper                    string the reaper's lease (one reaper at a time)
  *   ingest:lost                      zset   jobs found gone while workers held their batches */
 #ifndef INGEST_KEYS_H
@@ -39,6 +40,7 @@
 #define KEYS_HEARTBEATS "ingest:heartbeats"
 #define KEYS_LEASES "ingest:leases"
 #define KEYS_LEASE_OWNERS "ingest:lease_owners"
+#define KEYS_LEASES_HOT "ingest:leases_hot"
 #define KEYS_REAPER "ingest:reaper"
 #define KEYS_LOST "ingest:lost"
 #define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */

@@ -24,18 +24,24 @@
     "end\n"
 
 /* Lease bookkeeping shared by the delivery scripts.  owners[ref] is
- * "<worker> <incarnation>"; a failed delivery bumps attempts[seq] and
- * records why in attempts["<seq>:why"]. */
+ * "<worker> <incarnation>".  ingest:leases_hot holds the refs whose batch is
+ * in a CPU stage (reading, parsing, local embedding) - where poison
+ * documents crash or hang workers; only losing a hot lease (holder died or
+ * stopped renewing) is a failed delivery: attempts[seq] += 1 and
+ * attempts["<seq>:why"] = the cause.  A batch merely waiting on the model
+ * API or on its ack when its holder died goes back uncounted. */
 #define LEASE                                                                             \
-    "local function owner_of(owners, ref) return redis.call('HGET', owners, ref) end\n"       \
+    "local HOT = 'ingest:leases_hot'\n"                                                   \
+    "local function owner_of(owners, ref) return redis.call('HGET', owners, ref) end\n"   \
     "local function release(leases, owners, ref)\n"                                       \
-    "  redis.call('ZREM', leases, ref) redis.call('HDEL', owners, ref) end\n"             \
+    "  redis.call('ZREM', leases, ref) redis.call('HDEL', owners, ref)\n"                 \
+    "  return redis.call('SREM', HOT, ref) == 1 end\n"                                     \
     "local function count_failure(ref, why)\n"                                            \
     "  local job, seq = string.match(ref, '^([A-Za-z0-9_.-]+):(%d+)$')\n"                 \
     "  if not job then return end\n"                                                      \
     "  local ak = 'ingest:job:' .. job .. ':attempts'\n"                                  \
-    "  local t = redis.call('TYPE', ak).ok\n"                                                \
-    "  if t ~= 'hash' and t ~= 'none' then return end\n"                                      \
+    "  local t = redis.call('TYPE', ak).ok\n"                                             \
+    "  if t ~= 'hash' and t ~= 'none' then return end\n"                                  \
     "  redis.call('HINCRBY', ak, seq, 1) redis.call('HSET', ak, seq .. ':why', why)\n"   \
     "end\n"
 
@@ -68,6 +74,7 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[4]), ARGV[2])\n"
     "redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])\n"
+    "redis.call('SADD', 'ingest:leases_hot', ARGV[2])\n"
     "local why = false\n"
     "if att > 0 then why = redis.call('HGET', KEYS[3], ARGV[1] .. ':why') end\n"
     "return {st, 'ok', redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att, why}\n";
@@ -109,10 +116,11 @@ const char SCRIPT_REAP[] = NOW_MS LEASE
     "local now, limit, moved = now_ms(), tonumber(ARGV[3]), 0\n"
     "for _, ref in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)) do\n"
     "  local owner = owner_of(KEYS[4], ref)\n"
-    "  release(KEYS[3], KEYS[4], ref)\n"
+    "  local hot = release(KEYS[3], KEYS[4], ref)\n"
     "  local w = owner and string.match(owner, '^(%S+)')\n"
     "  local alive = w and (tonumber(redis.call('ZSCORE', KEYS[2], w) or '0') or 0) > now\n"
-    "  count_failure(ref, alive and 'lease expired (hung or over its time budget)' or 'worker died')\n"
+    "  if hot then count_failure(ref, alive and 'lease expired while reading or parsing (hung, "
+    "or over its time budget)' or 'the worker died while reading or parsing it') end\n"
     "  if w and redis.call('LREM', 'ingest:processing:' .. w, -1, ref) > 0 then\n"
     "    redis.call('LPUSH', KEYS[5], ref) moved = moved + 1 end\n"
     "end\n"
@@ -123,8 +131,8 @@ const char SCRIPT_REAP[] = NOW_MS LEASE
     "    if not ref then break end\n"
     "    n = n + 1\n"
     "    local owner = owner_of(KEYS[4], ref)\n"
-    "    if owner and string.match(owner, '^(%S+)') == w then\n"
-    "      release(KEYS[3], KEYS[4], ref) count_failure(ref, 'worker died') end\n"
+    "    if owner and string.match(owner, '^(%S+)') == w and release(KEYS[3], KEYS[4], ref) then\n"
+    "      count_failure(ref, 'the worker died while reading or parsing it') end\n"
     "  end\n"
     "  moved = moved + n\n"
     "  if redis.call('LLEN', pl) == 0 then\n"
@@ -175,8 +183,8 @@ const char SCRIPT_RECLAIM[] = NOW_MS LEASE
     "    redis.call('HSET', KEYS[4], ref, me)\n"
     "  else\n"
     "    if owner and string.match(owner, '^(%S+)') == ARGV[1] then\n"
-    "      release(KEYS[3], KEYS[4], ref)\n"
-    "      if owner ~= me then count_failure(ref, 'worker died') end\n"
+    "      if release(KEYS[3], KEYS[4], ref) and owner ~= me then\n"
+    "        count_failure(ref, 'the worker died while reading or parsing it') end\n"
     "    end\n"
     "    redis.call('LREM', KEYS[1], -1, ref)\n"
     "    redis.call('LPUSH', KEYS[2], ref)\n"

@@ -19,7 +19,8 @@ class Failure(Exception):
 
 
 class Env:
-    def __init__(self, coordinator, worker):
+    def __init__(self, coordinator, worker, redis_args=()):
+        self.redis_args = list(redis_args)  # e.g. AOF on; later options win
         self.coordinator = coordinator
         self.worker = worker
         self.dir = tempfile.mkdtemp(prefix="ingest-test-")
@@ -33,7 +34,8 @@ class Env:
             os.unlink(self.sock)
         self.redis = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock, "--dir", self.dir,
-             "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")],
+             "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")]
+            + self.redis_args,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(self.sock) and self.cli("PING") == "PONG":
