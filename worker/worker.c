@@ -530,6 +530,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
         return drop(f, "job_lost");
     }
     if (!strcmp(st, "corrupt")) return drop(f, "job_hash_corrupt");
+    if (!strcmp(st, "norange")) return drop(f, "not_a_batch_of_the_job");
     if (!strcmp(st, "cancelled")) return drop(f, "job_cancelled");
     if (!kind) return drop(f, "bad_claim_reply");
     if (!strcmp(kind, "done")) return drop(f, "already_done");

@@ -28,8 +28,28 @@ static int parse_int(const char *s, size_t n, int lo, int hi, int *out)
     return 0;
 }
 
+static int parse_userinfo(const char *p, const char *at, rurl *u)
+{
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    if (colon)
+        return copy(u->user, sizeof u->user, p, (size_t)(colon - p)) ||
+               copy(u->pass, sizeof u->pass, colon + 1, (size_t)(at - colon - 1));
+    return copy(u->pass, sizeof u->pass, p, (size_t)(at - p));
+}
+
+/* unix://[user[:pass]@]/path[?db=N] ("user@" alone names the user; its
+ * password then comes from INGEST_REDIS_PASSWORD or a file). */
 static int parse_unix(const char *p, rurl *u)
 {
+    const char *at = p[0] != '/' ? strchr(p, '@') : NULL;
+    if (at) {
+        if (memchr(p, ':', (size_t)(at - p))) {
+            if (parse_userinfo(p, at, u)) return -1;
+        } else if (copy(u->user, sizeof u->user, p, (size_t)(at - p))) {
+            return -1;
+        }
+        p = at + 1;
+    }
     const char *q = strchr(p, '?');
     size_t n = q ? (size_t)(q - p) : strlen(p);
     if (n == 0 || p[0] != '/' || copy(u->unix_path, sizeof u->unix_path, p, n)) return -1;
@@ -44,14 +64,7 @@ static int parse_tcp(const char *p, rurl *u)
 {
     const char *at = strrchr(p, '@'), *slash;
     if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (colon) {
-            if (copy(u->user, sizeof u->user, p, (size_t)(colon - p)) ||
-                copy(u->pass, sizeof u->pass, colon + 1, (size_t)(at - colon - 1)))
-                return -1;
-        } else if (copy(u->pass, sizeof u->pass, p, (size_t)(at - p))) {
-            return -1;
-        }
+        if (parse_userinfo(p, at, u)) return -1;
         p = at + 1;
     }
     slash = strchr(p, '/');
@@ -75,7 +88,9 @@ int rurl_parse(const char *url, rurl *out, char *err, int errlen)
     else if (!strncmp(url, "redis://", 8)) rc = parse_tcp(url + 8, out);
     if (rc) {
         snprintf(err, (size_t)errlen,
-                 "invalid Redis URL (expected redis://[user:pass@]host:port/db or unix:///path)");
+                 "invalid Redis URL (expected redis://[user:pass@]host:port/db or "
+                 "unix://[user[:pass]@]/path[?db=N]; rediss:// (TLS) is not supported by this "
+                 "build: use stunnel, see README)");
         return ERR_INVAL;
     }
     return 0;

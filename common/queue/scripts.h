@@ -18,6 +18,7 @@
  * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners
  *                ARGV: seq, ref, owner, lease_ms
  *                -> {'lost'} (no job hash) | {'corrupt'} | {'cancelled'} |
+ *                   {'norange'} (seq not one of the job's batches) |
  *                   {state, 'done'} | {state, batch key TYPE, nil, nil, failures}
  *                   (missing or wrong type) | {state, 'ok', payload, spec, failures, why}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead-index, batch, leases,

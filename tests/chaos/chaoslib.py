@@ -64,6 +64,15 @@ def baseline(env, corpus, fake):
     return env.export(job)
 
 
+def baseline_hash(env, corpus, batch_docs=3):
+    """An undisturbed run with the default (local) pipeline."""
+    job = env.coord("submit", "--batch-docs", str(batch_docs), corpus).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle")], timeout=60)
+    if env.status(job)["state"] != "done":
+        raise Failure("baseline run not done")
+    return env.export(job)
+
+
 def by_id(nodes):
     return {n["id_"]: json.dumps(n, sort_keys=True) for n in nodes}
 
