@@ -227,7 +227,7 @@ static void xjob_release(xjob *j)
     free(j->ans);
     free(j->failed);
     stage_job job = j->job;
-    int rc = j->cancelled ? ERR_STATE : j->rc;
+    int rc = j->cancelled ? ERR_CANCELLED : j->rc;
     free(j);
     job.done(job.ud, rc);
 }

@@ -3,10 +3,35 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "rpass.h"
+#include "reader.h"
 #include "rurl.h"
 #include "worker.h"
+
+static long online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : n;
+}
+
+/* TEST ONLY: INGEST_TEST_READ_GATE=PREFIX:PATH holds files named PREFIX* in
+ * the read stage until PATH exists (tests/integration/test_threads.py).  An
+ * environment variable of the worker process, so no job can turn it on. */
+static void test_gate(worker_opts *o)
+{
+    static char buf[4096];
+    const char *g = getenv("INGEST_TEST_READ_GATE");
+    char *c;
+    if (!g || strlen(g) >= sizeof buf) return;
+    strcpy(buf, g);
+    if (!(c = strchr(buf, ':')) || c == buf || !c[1]) return;
+    *c = 0;
+    o->test_gate_prefix = buf;
+    o->test_gate_path = c + 1;
+}
 
 static void usage(FILE *f)
 {
@@ -25,9 +50,11 @@ static void usage(FILE *f)
         "  --max-attempts N     failed deliveries (holder died or its lease expired while\n"
         "                       working on it) before a batch is dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "  --threads N          CPU threads for reading, parsing, encoding (default: online\n"
+        "                       CPUs, here %ld)\n"
         "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
         "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
-        RURL_DEFAULT);
+        RURL_DEFAULT, online_cpus());
 }
 
 static int num(const char *s, double lo, double hi, double *out)
@@ -46,9 +73,11 @@ int main(int argc, char **argv)
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, 'n'},
         {"redis-password-file", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
-    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30};
+    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
+                     .threads = (int)online_cpus()};
     const char *url = NULL, *pwfile = NULL;
     static char pw[256];
     char err[300];
@@ -64,6 +93,7 @@ int main(int argc, char **argv)
         case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -79,6 +109,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (prc) o.password = pw;
+    test_gate(&o);
+    reader_global_init(); /* before the pool threads read */
     /* Batches come and go in MB-sized buffers: a fixed mmap threshold hands
      * them back to the kernel when freed (glibc's adaptive threshold would
      * keep them in the heap and RSS would only grow). */

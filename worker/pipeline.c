@@ -1,15 +1,22 @@
-/* pipeline.c - run a batch through the readers and transformations
- * (see pipeline.h).  Synchronous stages run inline; a remote stage returns
- * to the event loop and the pipeline resumes in its done callback. */
+/* pipeline.c - a batch's stages (see pipeline.h): CPU stages as pool jobs,
+ * remote transformations on the loop, hand-over through pool.h.
+ *
+ * Flow: pl_run submits cpu_run.  cpu_run (pool thread) decodes and reads
+ * on its first call, then runs local transformations until the next
+ * remote one or the end; at the end (or on a batch-wide error) it encodes.
+ * cpu_done (loop) either delivers the result or starts the remote
+ * transformation, whose stage_done (loop) submits cpu_run again. */
 #include "pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "hashembed.h"
+#include "log.h"
 #include "mdparse.h"
 #include "nodeparse.h"
 #include "reader.h"
@@ -18,18 +25,42 @@
 #include "wire.h"
 
 struct pl_batch {
-    remote_ctx *remote;
+    pool_job job;       /* first member: the pool hands it back */
+    const pl_env *env;
+    char tag[256];
+    char *payload, *spec_json; /* copies, freed once decoded */
+    size_t plen, slen;
+    int decoded, encoded;
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
     char **doc_err;     /* per file: NULL or failure message */
-    unsigned char *doc_api; /* per file: failed in a remote stage */
+    unsigned char *doc_api; /* per file: failed in a remote stage (API error) */
     size_t tf_next;     /* next transformation to run */
-    stage_job job;      /* the remote stage in flight */
+    stage_job sjob;     /* the remote stage in flight */
+    double t0;          /* start of the current stage (monotonic ms) */
     pl_result res;
     pl_done_fn *done;
     void *ud;
 };
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void stage_begin(pl_batch *b, const char *stage)
+{
+    b->t0 = mono_ms();
+    log_kv("info", "stage_start", "%s stage=%s", b->tag, stage);
+}
+
+static void stage_end(pl_batch *b, const char *stage)
+{
+    log_kv("info", "stage_end", "%s stage=%s ms=%.1f", b->tag, stage, mono_ms() - b->t0);
+}
 
 static void fail_doc(pl_batch *b, int doc_index, const char *msg)
 {
@@ -37,33 +68,42 @@ static void fail_doc(pl_batch *b, int doc_index, const char *msg)
     b->doc_err[doc_index] = strdup(msg ? msg : "failed");
 }
 
-static void fatal(pl_batch *b, const char *msg)
+static void set_err(pl_batch *b, int code, const char *msg)
 {
-    b->res.fatal = 1;
-    snprintf(b->res.fatal_msg, sizeof b->res.fatal_msg, "%s", msg);
+    if (b->res.err) return; /* the first reason wins */
+    b->res.err = code;
+    snprintf(b->res.msg, sizeof b->res.msg, "%s", msg ? msg : err_str(code));
 }
 
-pl_batch *pl_new(remote_ctx *remote, const char *payload, size_t plen, const char *spec,
-                 size_t slen, pl_done_fn *done, void *ud)
+static int abandoned(const pl_batch *b) { return b->env->abandon && atomic_load(b->env->abandon); }
+
+pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t plen,
+                 const char *spec, size_t slen, pl_done_fn *done, void *ud)
 {
     pl_batch *b = calloc(1, sizeof *b);
     if (!b) return NULL;
-    b->remote = remote;
-    b->done = done;
-    b->ud = ud;
-    buf_init(&b->res.out, (size_t)512 << 20);
-    char err[256];
-    if (wire_batch_decode(payload, plen, &b->wb)) {
-        fatal(b, "malformed batch payload");
-    } else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
-                           !(b->doc_api = calloc(b->wb.n, 1)))) {
+    b->payload = malloc(plen ? plen : 1);
+    b->spec_json = malloc(slen ? slen : 1);
+    if (!b->payload || !b->spec_json) {
         pl_free(b);
         return NULL;
-    } else if (!(b->spec = spec_parse(spec, slen, err, sizeof err))) {
-        fatal(b, err);
     }
-    b->res.docs = b->wb.n;
+    memcpy(b->payload, payload, plen);
+    memcpy(b->spec_json, spec, slen);
+    b->plen = plen, b->slen = slen;
+    b->env = env, b->done = done, b->ud = ud;
+    snprintf(b->tag, sizeof b->tag, "%s", tag);
+    buf_init(&b->res.out, (size_t)512 << 20);
     return b;
+}
+
+/* TEST ONLY: see pl_env.gate_prefix. */
+static void test_gate(const pl_batch *b, const wire_doc *d)
+{
+    const char *pre = b->env->gate_prefix;
+    if (!pre || !b->env->gate_path || !d->name || strncmp(d->name, pre, strlen(pre))) return;
+    for (int i = 0; i < 30000 && access(b->env->gate_path, F_OK) && !abandoned(b); i++)
+        usleep(10000); /* at most 300 s */
 }
 
 static int read_docs(pl_batch *b)
@@ -71,6 +111,8 @@ static int read_docs(pl_batch *b)
     reader_opts ro;
     reader_opts_from_spec(b->spec, &ro);
     for (size_t i = 0; i < b->wb.n; i++) {
+        if (abandoned(b)) return ERR_CANCELLED;
+        test_gate(b, &b->wb.docs[i]);
         char eb[512] = "";
         size_t first = b->nodes.n;
         testfault_reading(b->wb.docs[i].name);
@@ -83,6 +125,28 @@ static int read_docs(pl_batch *b)
         b->wb.docs[i].len = 0;
     }
     return 0;
+}
+
+/* The read stage: payload, spec, every file. */
+static void decode_and_read(pl_batch *b)
+{
+    char err[256];
+    stage_begin(b, "read");
+    int rc = wire_batch_decode(b->payload, b->plen, &b->wb);
+    free(b->payload);
+    b->payload = NULL;
+    b->res.docs = rc ? 0 : b->wb.n;
+    if (rc) set_err(b, ERR_PARSE, "malformed batch payload");
+    else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
+                         !(b->doc_api = calloc(b->wb.n, 1))))
+        set_err(b, ERR_NOMEM, NULL);
+    else if (!(b->spec = spec_parse(b->spec_json, b->slen, err, sizeof err)))
+        set_err(b, ERR_INVAL, err);
+    else if ((rc = read_docs(b)))
+        set_err(b, rc, NULL);
+    free(b->spec_json);
+    b->spec_json = NULL;
+    stage_end(b, "read");
 }
 
 static void on_parse_error(void *ud, const node_t *doc, int code, const char *msg)
@@ -130,8 +194,82 @@ static int run_hash_embedding(pl_batch *b, const spec_tf *tf)
     return rc;
 }
 
-static void finish(pl_batch *b);
-static void advance(pl_batch *b);
+static int is_local(const spec_tf *tf)
+{
+    return tf->role == SPEC_ROLE_PARSER || !strcmp(tf->class_name, "HashEmbedding");
+}
+
+/* Runs local transformations from tf_next until a remote one or the end. */
+static void run_local(pl_batch *b)
+{
+    while (!b->res.err && b->tf_next < b->spec->n && is_local(&b->spec->tf[b->tf_next])) {
+        const spec_tf *tf = &b->spec->tf[b->tf_next++];
+        const char *stage = tf->role == SPEC_ROLE_PARSER ? "parse" : "transform";
+        if (abandoned(b)) {
+            set_err(b, ERR_CANCELLED, NULL);
+            break;
+        }
+        stage_begin(b, stage);
+        int rc = tf->role == SPEC_ROLE_PARSER ? run_parser(b, tf) : run_hash_embedding(b, tf);
+        stage_end(b, stage);
+        if (rc) set_err(b, rc, NULL);
+    }
+}
+
+/* The encode stage: drops nodes of failed files, encodes the rest, fills the result. */
+static void encode(pl_batch *b)
+{
+    stage_begin(b, "encode");
+    size_t kept = 0;
+    for (size_t i = 0; i < b->nodes.n; i++) {
+        node_t *n = b->nodes.v[i];
+        if (n->doc_index >= 0 && (size_t)n->doc_index < b->wb.n && b->doc_err[n->doc_index]) node_free(n);
+        else b->nodes.v[kept++] = n;
+    }
+    b->nodes.n = kept;
+    for (size_t i = 0; !b->res.err && i < b->wb.n; i++) {
+        if (!b->doc_err[i]) continue;
+        b->res.docs_failed++;
+        b->res.docs_api_failed += b->doc_api[i];
+        if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
+            set_err(b, ERR_NOMEM, NULL);
+    }
+    size_t need = 64; /* reserve the encoding's size up front: no doubling slack */
+    for (size_t i = 0; i < b->nodes.n; i++)
+        need += b->nodes.v[i]->text_len + (size_t)b->nodes.v[i]->dim * 4 + 1024;
+    int rc = b->res.err ? 0 : buf_reserve(&b->res.out, need);
+    if (!rc && !b->res.err) rc = wire_nodes_encode(b->nodes.v, b->nodes.n, &b->res.out);
+    if (rc) set_err(b, ERR_TOOBIG, "batch output too large");
+    b->res.nodes = b->res.err ? 0 : b->nodes.n;
+    node_list_free(&b->nodes); /* encoded: the nodes are not needed any more */
+    b->encoded = 1;
+    stage_end(b, "encode");
+}
+
+/* Pool thread: the CPU stages up to the next remote transformation. */
+static void cpu_run(pool_job *j)
+{
+    pl_batch *b = (pl_batch *)j;
+    if (!b->decoded) {
+        b->decoded = 1;
+        decode_and_read(b);
+    }
+    if (!b->res.err) run_local(b);
+    if (b->res.err || b->tf_next >= b->spec->n) encode(b);
+}
+
+static void cpu_done(pool_job *j);
+
+/* Loop thread: hands the batch to the pool (or, if the pool refuses,
+ * delivers it as abandoned). */
+static void submit(pl_batch *b)
+{
+    b->job = (pool_job){.run = cpu_run, .done = cpu_done};
+    int rc = pool_submit(b->env->pool, &b->job);
+    if (!rc) return;
+    set_err(b, ERR_CANCELLED, rc == ERR_TOOBIG ? "CPU queue full" : "worker stopping");
+    b->done(b, &b->res, b->ud);
+}
 
 static void stage_fail(void *ud, size_t i, const char *msg)
 {
@@ -142,85 +280,39 @@ static void stage_fail(void *ud, size_t i, const char *msg)
     fail_doc(b, d, msg);
 }
 
+static const char *remote_stage_name(const spec_tf *tf)
+{
+    return tf->role == SPEC_ROLE_EMBEDDING ? "embed" : "extract";
+}
+
 static void stage_done(void *ud, int rc)
 {
     pl_batch *b = ud;
-    if (rc) fatal(b, "remote stage aborted");
-    if (rc) finish(b);
-    else advance(b);
+    stage_end(b, remote_stage_name(b->sjob.tf));
+    if (rc) set_err(b, rc, rc == ERR_CANCELLED ? "remote stage cancelled" : NULL);
+    submit(b);
 }
 
-/* Runs transformations from tf_next until one goes asynchronous or all ran. */
-static void advance(pl_batch *b)
+/* Loop thread, after a pool job: deliver, or run the remote transformation. */
+static void cpu_done(pool_job *j)
 {
-    while (!b->res.fatal && b->tf_next < b->spec->n) {
-        const spec_tf *tf = &b->spec->tf[b->tf_next++];
-        int rc = 0;
-        if (tf->role == SPEC_ROLE_PARSER) rc = run_parser(b, tf);
-        else if (!strcmp(tf->class_name, "HashEmbedding")) rc = run_hash_embedding(b, tf);
-        else {
-            b->job = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b};
-            rc = remote_start(b->remote, &b->job);
-            if (!rc) return; /* resumes in stage_done */
-        }
-        if (rc) fatal(b, err_str(rc));
-    }
-    finish(b);
-}
-
-/* Drops nodes of failed files, encodes the rest, fills the result, calls done. */
-static void finish(pl_batch *b)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < b->nodes.n; i++) {
-        node_t *n = b->nodes.v[i];
-        if (n->doc_index >= 0 && (size_t)n->doc_index < b->wb.n && b->doc_err[n->doc_index]) node_free(n);
-        else b->nodes.v[kept++] = n;
-    }
-    b->nodes.n = kept;
-    for (size_t i = 0; !b->res.fatal && i < b->wb.n; i++) {
-        if (!b->doc_err[i]) continue;
-        b->res.docs_failed++;
-        b->res.docs_api_failed += b->doc_api[i];
-        if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
-            fatal(b, "out of memory");
-    }
-    size_t need = 64; /* reserve the encoding's size up front: no doubling slack */
-    for (size_t i = 0; i < b->nodes.n; i++)
-        need += b->nodes.v[i]->text_len + (size_t)b->nodes.v[i]->dim * 4 + 1024;
-    int rc = b->res.fatal ? 0 : buf_reserve(&b->res.out, need);
-    if (!rc && !b->res.fatal) rc = wire_nodes_encode(b->nodes.v, b->nodes.n, &b->res.out);
-    if (rc) fatal(b, "batch output too large");
-    b->res.nodes = b->nodes.n;
-    node_list_free(&b->nodes); /* encoded: the nodes are not needed any more */
-    b->done(b, &b->res, b->ud);
-}
-
-void pl_run(pl_batch *b)
-{
-    if (!b->res.fatal) {
-        int rc = read_docs(b);
-        if (rc) fatal(b, err_str(rc));
-    }
-    if (b->res.fatal) {
-        finish(b);
+    pl_batch *b = (pl_batch *)j;
+    if (b->encoded) {
+        b->done(b, &b->res, b->ud);
         return;
     }
-    advance(b);
+    const spec_tf *tf = &b->spec->tf[b->tf_next++];
+    if (b->env->remote_begin) b->env->remote_begin(b->ud);
+    stage_begin(b, remote_stage_name(tf));
+    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b};
+    int rc = remote_start(b->env->remote, &b->sjob);
+    if (!rc) return; /* resumes in stage_done */
+    stage_end(b, remote_stage_name(tf));
+    set_err(b, rc, NULL);
+    submit(b);
 }
 
-double pl_cpu_budget_s(const pl_batch *b)
-{
-    if (b->res.fatal) return 0;
-    reader_opts ro;
-    reader_opts_from_spec(b->spec, &ro);
-    double s = 0;
-    for (size_t i = 0; i < b->wb.n; i++) {
-        const char *dot = strrchr(b->wb.docs[i].name, '.');
-        if (dot && !strcasecmp(dot, ".pdf")) s += (double)ro.time_budget_ms / 1000.0;
-    }
-    return s;
-}
+void pl_run(pl_batch *b) { submit(b); }
 
 void pl_free(pl_batch *b)
 {
@@ -228,6 +320,8 @@ void pl_free(pl_batch *b)
     for (size_t i = 0; b->doc_err && i < b->wb.n; i++) free(b->doc_err[i]);
     free(b->doc_err);
     free(b->doc_api);
+    free(b->payload);
+    free(b->spec_json);
     wire_batch_free(&b->wb);
     spec_free(b->spec);
     node_list_free(&b->nodes);

@@ -1,21 +1,38 @@
-/* pipeline.h - one batch's trip through a job's transformations.
+/* pipeline.h - one batch's trip through its job's stages.
  *
- * pl_run() decodes the batch, runs the readers, then each transformation of
- * the spec in order over the batch's node list: node parsers and the local
- * HashEmbedding synchronously, remote models through remote_start()
- * (stage.h).  Failures are per file: a file whose reading, parsing or any
- * node's remote call fails is recorded with a message and none of its nodes
- * are output.  When everything has run, `done` fires exactly once (possibly
- * inside pl_run) with the encoded node list and counters in the batch's
- * result; the callback owns the batch and frees it with pl_free().
- * A malformed payload or spec fails the whole batch (result.fatal). */
+ *   claim (loop, worker.c)
+ *     -> read: decode payload + spec, read every file      (pool thread)
+ *     -> parse / local transformations (HashEmbedding)     (pool thread)
+ *     -> remote transformations: embeddings, extractors    (loop: stage.h)
+ *     -> local transformations after them, if any          (pool thread)
+ *     -> encode: drop failed files' nodes, msgpack         (pool thread)
+ *   ack (loop, worker.c)
+ *
+ * Consecutive CPU stages run as one pool job; each remote transformation
+ * is one trip to the loop.  Ownership: the batch (payload copy, spec,
+ * documents, nodes, result) is owned by exactly one thread at a time - the
+ * pool thread while a pool job runs, the loop thread otherwise; pool.h's
+ * submit/done order the hand-over.  Nothing in a batch is shared with
+ * another batch.
+ *
+ * Failures are per file: a file whose reading, parsing or any node's
+ * remote call fails is recorded with a message and none of its nodes are
+ * output.  The result's err is 0, ERR_CANCELLED when the batch was
+ * abandoned unfinished (worker stopping: requeue it), or another code when
+ * the whole batch is unusable (bad payload or spec, out of memory, output
+ * too large): then msg says why.  `done` fires exactly once, on the loop
+ * thread, possibly inside pl_run; it owns the batch and frees it with
+ * pl_free().  Each stage logs stage_start/stage_end (with ms) under the
+ * batch's tag. */
 #ifndef INGEST_PIPELINE_H
 #define INGEST_PIPELINE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
+#include "pool.h"
 #include "stage.h"
 #include "strv.h"
 
@@ -30,20 +47,31 @@ typedef struct pl_result {
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */
     stage_stats stats;    /* remote request counters */
-    int fatal;            /* whole batch unusable (bad payload/spec): see fatal_msg */
-    char fatal_msg[256];
+    int err;              /* 0, ERR_CANCELLED, or why the whole batch failed (err.h) */
+    char msg[256];        /* when err: a message for the log and the job's errors */
 } pl_result;
+
+/* What every batch of a worker shares (borrowed; outlives the batches). */
+typedef struct pl_env {
+    remote_ctx *remote;
+    pool_t *pool;
+    const atomic_int *abandon; /* set by the loop: CPU stages stop at the next file */
+    /* TEST ONLY (INGEST_TEST_READ_GATE=PREFIX:PATH, read by main.c, never from
+     * a job): reading a file whose name starts with gate_prefix waits until
+     * gate_path exists, so tests can hold a batch in its read stage. */
+    const char *gate_prefix, *gate_path;
+    /* optional, loop thread: the batch (done's ud) leaves its CPU stages for
+     * a remote one - crashes from now on are not its documents' doing */
+    void (*remote_begin)(void *ud);
+} pl_env;
 
 typedef void pl_done_fn(pl_batch *b, pl_result *res, void *ud);
 
-/* Copies nothing it does not need: payload and spec are decoded at once.
- * Returns NULL only on allocation failure. */
-pl_batch *pl_new(remote_ctx *remote, const char *payload, size_t plen, const char *spec,
-                 size_t slen, pl_done_fn *done, void *ud);
+/* Copies payload and spec (decoded later, on a pool thread); tag ("worker=..
+ * ref=..") prefixes the stage log lines.  NULL only on allocation failure. */
+pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t plen,
+                 const char *spec, size_t slen, pl_done_fn *done, void *ud);
 void pl_run(pl_batch *b);
-/* Upper bound, in seconds, of the synchronous work pl_run may do before it
- * first returns to the loop: the slow readers' time budgets (PDFs). */
-double pl_cpu_budget_s(const pl_batch *b);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

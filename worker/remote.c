@@ -96,7 +96,7 @@ static void ejob_release(ejob *j)
     free(j->inlen);
     free(j->ntok);
     stage_job job = j->job;
-    int rc = j->cancelled ? ERR_STATE : j->rc;
+    int rc = j->cancelled ? ERR_CANCELLED : j->rc;
     free(j);
     job.done(job.ud, rc);
 }
@@ -151,7 +151,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
     size_t *lens = malloc(n * sizeof *lens);
     buf_t body;
     buf_init(&body, 0);
-    int rc = j->cancelled ? ERR_STATE : b && in && lens ? 0 : ERR_NOMEM;
+    int rc = j->cancelled ? ERR_CANCELLED : b && in && lens ? 0 : ERR_NOMEM;
     if (!rc) rc = ensure_inputs(j, idx, n);
     uint64_t tokens = 0;
     for (size_t k = 0; k < n && !rc; k++) {
@@ -178,7 +178,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
     }
     buf_free(&body);
     free(b);
-    for (size_t k = 0; rc != ERR_STATE && k < n; k++) j->job.fail(j->job.ud, idx[k], err_str(rc));
+    for (size_t k = 0; rc != ERR_CANCELLED && k < n; k++) j->job.fail(j->job.ud, idx[k], err_str(rc));
     if (sp) {
         j->pending++; /* settle() ends nothing here but may release a parked sibling */
         settle(j, sp, NULL, NULL);

@@ -2,14 +2,16 @@
  * asynchronous (remote-model) transformations: OpenAI-compatible embeddings
  * and LLM metadata extractors.
  *
- * The pipeline owns the batch and its nodes.  For each remote
+ * The pipeline owns the batch and its nodes; during a remote stage they
+ * belong to the loop thread (no pool thread touches them).  For each remote
  * transformation it fills a stage_job and calls remote_start(); the stage
  * works on the loop (HTTP through curl-multi, rate limits through Redis),
  * may modify the nodes in place (embedding, metadata, excluded keys,
  * text_template), reports per-node failures with job->fail(), and calls
- * job->done() exactly once - possibly before remote_start() returns, never
- * after the pipeline has been told to stop with remote_cancel().
- * Counters are added to job->stats as requests complete. */
+ * job->done() exactly once - possibly before remote_start() returns.
+ * remote_cancel_all() (shutdown grace expired) makes every running job's
+ * done() fire with ERR_CANCELLED.  Counters are added to job->stats as
+ * requests complete. */
 #ifndef INGEST_STAGE_H
 #define INGEST_STAGE_H
 
@@ -36,7 +38,9 @@ typedef struct stage_job {
     stage_stats *stats;    /* where to add counters; borrowed */
     /* node i failed permanently (its document will be recorded as failed) */
     void (*fail)(void *ud, size_t node_index, const char *msg);
-    /* finished; rc 0, or negative if the whole batch must be retried later */
+    /* finished: rc 0 (per-node failures went through fail), ERR_CANCELLED
+     * (remote_cancel_all: the worker requeues the batch), or another
+     * negative code that fails the whole batch */
     void (*done)(void *ud, int rc);
     void *ud;
 } stage_job;
@@ -55,7 +59,7 @@ remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
 void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis);
 /* Starts a job; 0, or negative (then done is not called). */
 int remote_start(remote_ctx *r, stage_job *job);
-/* Abandons every job in flight: their done() fires with ERR_STATE. */
+/* Abandons every job in flight: their done() fires with ERR_CANCELLED. */
 void remote_cancel_all(remote_ctx *r);
 /* Number of HTTP requests currently in flight. */
 size_t remote_in_flight(const remote_ctx *r);

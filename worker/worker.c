@@ -1,5 +1,18 @@
 /* worker.c - the worker daemon's event loop glue (see worker.h).
  *
+ * Threads: this file runs on the loop thread only.  The loop does I/O -
+ * both Redis connections, curl multi (remote stages), timers, signals -
+ * and hands every batch's CPU stages to the pool (pool.h, pipeline.h).
+ * The loop is ev_loop_new(), not libev's default loop: the default loop
+ * reaps every child with waitpid(-1) on SIGCHLD, which would steal the PDF
+ * reader's sandbox child from the pool thread that waits for it.
+ *
+ * Admission: a batch is popped only when the pool has a free thread (jobs
+ * queued + running + batches being claimed < threads) and fewer than
+ * --concurrency batches are in flight, so a busy worker does not hoard
+ * batches other workers could take.  Heartbeats (and lease renewals) run on
+ * a loop timer, so they are on time whatever the CPU load.
+ *
  * Ownership: the worker owns both Redis contexts, the remote context and
  * every in-flight batch (struct flight, linked in w->flights so heartbeats
  * can renew their leases).  Each Redis callback fires exactly once
@@ -21,6 +34,7 @@
 #include <hiredis/async.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +46,7 @@
 #include "keys.h"
 #include "log.h"
 #include "pipeline.h"
+#include "pool.h"
 #include "rerr.h"
 #include "rurl.h"
 #include "scripts.h"
@@ -60,6 +75,7 @@ typedef struct worker {
     char proc_key[KEYS_MAX], hb_key[KEYS_MAX];
     char current[KEYS_MAX];
     int inflight, popping, stopping, shutting_down, started;
+    int claiming;          /* batches popped whose claim has not answered yet */
     int lost;              /* the Redis connection broke: reconnect */
     int fatal;             /* give up: exit 1 */
     int perm[OP__N];       /* permanent errors in a row, per path */
@@ -70,6 +86,9 @@ typedef struct worker {
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
     remote_ctx *remote;
+    pool_t *pool;
+    atomic_int abandon;    /* grace expired: CPU stages stop early */
+    pl_env env;
     flight *flights;       /* in flight (claimed or being claimed) */
 } worker;
 
@@ -82,6 +101,7 @@ struct flight {
     pl_batch *pl;
     int lease_lost; /* reaped while we worked on it: another worker may redo it */
     int acking;     /* the ack (or split) is on its way */
+    int claiming;   /* the claim has not answered yet */
 };
 
 static void pop_next(worker *w);
@@ -170,6 +190,7 @@ static void flight_end(flight *f)
     else w->flights = f->next;
     if (f->next) f->next->prev = f->prev;
     pl_free(f->pl);
+    if (f->claiming) w->claiming--;
     free(f);
     w->inflight--;
     pop_next(w);
@@ -316,17 +337,19 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     flight *f = ud;
     worker *w = f->w;
     (void)b;
-    if (res->fatal && w->stopping && !strcmp(res->fatal_msg, "remote stage aborted")) {
-        log_kv("info", "batch_requeued", "worker=%s ref=%s", w->id, f->ref);
+    char q[300];
+    if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
+        log_kv("info", "batch_requeued", "worker=%s ref=%s msg=%s", w->id, f->ref,
+               log_quote(res->msg, q, sizeof q));
         requeue(w, f->ref, f);
         return;
     }
-    char q[300];
-    if (res->fatal) {
-        log_kv("error", "batch_dead", "worker=%s job=%s ref=%s msg=%s", w->id, f->job, f->ref,
-               log_quote(res->fatal_msg, q, sizeof q));
+    if (res->err) {
+        if (!res->msg[0]) snprintf(res->msg, sizeof res->msg, "%s", err_str(res->err));
+        log_kv("error", "batch_dead", "worker=%s job=%s ref=%s code=%d msg=%s", w->id, f->job,
+               f->ref, res->err, log_quote(res->msg, q, sizeof q));
         res->docs_failed = res->docs;
-        fail_batch_entry(res, f->seq, res->fatal_msg);
+        fail_batch_entry(res, f->seq, res->msg);
     }
     w->batches++;
     w->docs += res->docs;
@@ -335,7 +358,7 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     log_kv("info", "batch_done", "worker=%s job=%s ref=%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu%s",
            w->id, f->job, f->ref, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests, f->lease_lost ? " lease_lost=1" : "");
-    send_ack(f, res, res->fatal, res->fatal ? res->fatal_msg : NULL);
+    send_ack(f, res, res->err != 0, res->err ? res->msg : NULL);
 }
 
 static void drop(flight *f, const char *why)
@@ -394,18 +417,9 @@ static void on_heartbeat(redisAsyncContext *c, void *rv, void *priv)
             }
     if (w->started || w->shutting_down) return;
     w->started = 1;
-    log_kv("info", "worker_started", "worker=%s concurrency=%d", w->id, w->o.concurrency);
+    log_kv("info", "worker_started", "worker=%s concurrency=%d threads=%d", w->id,
+           w->o.concurrency, pool_threads(w->pool));
     pop_next(w);
-}
-
-/* The loop is about to block in synchronous work that may take up to
- * `secs` (slow PDFs): stretch the heartbeat and the leases to cover it and
- * flush now, so the reapers do not take this worker for dead meanwhile. */
-static void keep_alive_for(worker *w, double secs)
-{
-    if (secs <= 0 || !w->cmd) return;
-    send_heartbeat(w, secs + 1);
-    redisAsyncHandleWrite(w->cmd);
 }
 
 static void on_reap(redisAsyncContext *c, void *rv, void *priv)
@@ -491,26 +505,25 @@ static const char *str_el(const redisReply *r, size_t i)
                ? r->element[i]->str : NULL;
 }
 
+/* Loop thread: the batch leaves its CPU stages for a remote one, so a
+ * crash from now on is not its documents' doing: its lease is no longer hot. */
+static void on_remote_begin(void *ud)
+{
+    flight *f = ud;
+    if (f->w->cmd) rcmd(f->w, f->w->cmd, on_checked, f->w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
+}
+
 static void run_batch(flight *f, const redisReply *payload, const redisReply *spec)
 {
     worker *w = f->w;
-    f->pl = pl_new(w->remote, payload->str, payload->len,
-                   spec->type == REDIS_REPLY_STRING ? spec->str : "",
-                   spec->type == REDIS_REPLY_STRING ? spec->len : 0, on_batch_done, f);
+    char tag[KEYS_MAX + KEYS_ID_MAX + 16];
+    snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
+    int has_spec = spec->type == REDIS_REPLY_STRING;
+    f->pl = pl_new(&w->env, tag, payload->str, payload->len, has_spec ? spec->str : "",
+                   has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    keep_alive_for(w, pl_cpu_budget_s(f->pl));
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    char ref[KEYS_MAX];
-    snprintf(ref, sizeof ref, "%s", f->ref);
-    pl_run(f->pl); /* may end the flight; f must not be used after this */
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    for (flight *g = w->flights; g; g = g->next)
-        if (!strcmp(g->ref, ref) && !g->acking) /* waiting on the model API now: not hot */
-            rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, ref);
-    log_kv("info", "batch_cpu", "worker=%s ref=%s ms=%.1f", w->id, ref,
-           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    pl_run(f->pl); /* hands the batch to the pool; may end the flight: f is not used after */
 }
 
 static void on_claim(redisAsyncContext *c, void *rv, void *priv)
@@ -519,6 +532,8 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     flight *f = priv;
     worker *w = f->w;
     redisReply *r = rv;
+    f->claiming = 0;
+    w->claiming--;
     if (!routed(w, r, OP_CLAIM, f->ref, 1)) {
         if (r && !w->lost) return drop(f, "claim_error");
         return flight_end(f);
@@ -574,6 +589,8 @@ static void start_batch(worker *w, const char *ref, size_t len)
     }
     memcpy(f->ref, ref, len);
     f->w = w;
+    f->claiming = 1;
+    w->claiming++;
     f->next = w->flights;
     if (w->flights) w->flights->prev = f;
     w->flights = f;
@@ -620,6 +637,7 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
             /* the next pop waits until this batch's CPU work has run (on_claim),
              * so a CPU-bound worker does not hoard batches other workers could take */
             start_batch(w, r->str, r->len);
+            pop_next(w); /* another one if a pool thread is still free */
             return;
         }
         requeue(w, r->str, NULL);
@@ -632,9 +650,16 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
     maybe_shutdown(w);
 }
 
+/* Admission: a free pool thread and room under --concurrency (no hoarding). */
+static int has_room(const worker *w)
+{
+    return w->inflight < w->o.concurrency &&
+           pool_load(w->pool) + (size_t)w->claiming < (size_t)pool_threads(w->pool);
+}
+
 static void pop_next(worker *w)
 {
-    if (!w->pop || w->shutting_down || w->stopping || w->popping || w->inflight >= w->o.concurrency || !w->started) return;
+    if (!w->pop || w->shutting_down || w->stopping || w->popping || !w->started || !has_room(w)) return;
     w->popping = 1;
     rcmd(w, w->pop, on_pop, w, "BLMOVE %s %s LEFT RIGHT 1", KEYS_QUEUE, w->proc_key);
 }
@@ -747,6 +772,7 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
     (void)loop, (void)ev;
     worker *w = t->data;
     log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
+    atomic_store(&w->abandon, 1);
     remote_cancel_all(w->remote);
 }
 
@@ -851,6 +877,14 @@ static void on_retry(struct ev_loop *loop, ev_timer *t, int ev)
     ev_break(loop, EVBREAK_ALL);
 }
 
+/* After each round of pool completions: a thread may be free again. */
+static void on_pool_round(void *ud)
+{
+    worker *w = ud;
+    pop_next(w);
+    maybe_shutdown(w);
+}
+
 /* Everything that lives as long as the process. */
 static int setup(worker *w, const worker_opts *o)
 {
@@ -866,9 +900,18 @@ static int setup(worker *w, const worker_opts *o)
         return -1;
     }
     if (o->password) snprintf(w->url.pass, sizeof w->url.pass, "%s", o->password);
-    w->loop = EV_DEFAULT;
+    /* not EV_DEFAULT: see the top of this file (SIGCHLD) */
+    if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
     if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    int threads = o->threads > 0 ? o->threads : 1;
+    if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
+                             on_pool_round, w))) {
+        log_kv("error", "pool_failed", "worker=%s threads=%d", w->id, threads);
+        return -1;
+    }
+    w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path,
+                      on_remote_begin};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
     ev_timer_init(&w->retry_timer, on_retry, 0., 0.);
@@ -927,7 +970,10 @@ int worker_run(const worker_opts *o)
         if (w.stopping) break;
         delay = delay * 2 > 5 ? 5 : delay * 2;
     }
+    atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
+    pool_free(w.pool);
     remote_free(w.remote);
+    if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     log_kv("info", "worker_exit", "worker=%s code=%d batches=%llu nodes=%llu max_rss_kb=%ld cpu_s=%.3f",

@@ -1,5 +1,6 @@
-/* worker.h - the ingest-worker daemon: one libev loop, two hiredis async
- * connections (commands; the blocking pop), batches in flight.
+/* worker.h - the ingest-worker daemon: one libev loop thread for I/O (two
+ * hiredis async connections - commands; the blocking pop - and curl multi),
+ * a pool of CPU threads for the batches' CPU stages, batches in flight.
  *
  * Reliable queue: BLMOVE ingest:queue -> ingest:processing:<id>; a batch
  * leaves the processing list only inside the ack script, together with its
@@ -23,6 +24,9 @@ typedef struct worker_opts {
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
+    int threads;         /* CPU pool threads (default: online CPUs) */
+    /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */
+    const char *test_gate_prefix, *test_gate_path;
 } worker_opts;
 
 int worker_run(const worker_opts *o);

@@ -21,7 +21,8 @@ typedef enum {
     ERR_NOTFOUND = -11,   /* a key, job or file does not exist */
     ERR_STATE = -12,      /* operation not valid in the current state */
     ERR_ENCRYPTED = -13,  /* document is encrypted */
-    ERR__MIN = -13
+    ERR_CANCELLED = -14,  /* abandoned before it finished (shutdown): nothing was recorded */
+    ERR__MIN = -14
 } err_code;
 
 /* Static description of a code; "unknown error" for codes outside the enum. */

@@ -19,6 +19,8 @@
 #include "spec.h"
 #include "utf8.h"
 
+#include <libxml/parser.h>
+
 void reader_opts_default(reader_opts *o)
 {
     o->max_file_bytes = 256LL << 20;
@@ -247,3 +249,5 @@ int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *
     if (rc && errlen && !*errbuf) snprintf(errbuf, errlen, "%s", err_str(rc));
     return rc;
 }
+
+void reader_global_init(void) { xmlInitParser(); }

@@ -68,6 +68,9 @@ int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *
 /* 1 if files with this extension (".txt", case-insensitive) give Documents:
  * everything except the default-map types we do not parse (.pptx, images...). */
 int reader_supported_ext(const char *ext);
+/* Initialises the libraries behind the readers (libxml2) once; call it
+ * before reading from several threads at once. */
+void reader_global_init(void);
 /* SimpleDirectoryReader's file metadata dict for f, in its key order. */
 int reader_file_metadata(const wire_doc *f, md_t *md);
 /* Adds the six keys SimpleDirectoryReader excludes from EMBED and LLM strings. */

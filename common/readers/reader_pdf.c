@@ -8,13 +8,24 @@
  * Ownership: pages in `out` are malloc'd and owned by the caller.
  * Failure modes: see the header; the parent treats anything but a complete
  * stream ended by 'D' as an error, whatever the child's exit status says
- * (a SIGCHLD handler elsewhere may have reaped it already). */
+ * (a SIGCHLD handler elsewhere may have reaped it already).
+ * Threads: callers may extract from several threads at once (the worker's
+ * pool).  Each caller waits only for its own child (waitpid(pid)).  The
+ * child of a multithreaded parent has only the forking thread, so it must
+ * touch nothing another thread could have held locked at fork time: malloc
+ * (glibc's is fork-safe), stdio (glibc locks its list across fork), and
+ * poppler/glib - safe because no parent thread is inside poppler when
+ * fork() runs: in-process extraction (pdf_isolate=0) holds inproc_lock for
+ * reading, fork() holds it for writing.  The child first closes every
+ * descriptor but its pipe end, so it cannot keep another thread's pipe
+ * open (which would delay that thread's EOF until this child exits). */
 #include "reader_pdf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <poppler.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +45,8 @@
 #define REC_DONE 'D'
 #define REC_ERR 'E'
 #define STREAM_SLACK (8u << 20) /* labels and framing on top of max_text_bytes */
+
+static pthread_rwlock_t inproc_lock = PTHREAD_RWLOCK_INITIALIZER; /* see the top */
 
 void reader_pages_free(reader_pages *p)
 {
@@ -373,6 +386,8 @@ static void set_limit(int res, int64_t v)
 
 static _Noreturn void child_main(int fd, const uint8_t *data, size_t len, const reader_opts *o)
 {
+    if (fd > 3) close_range(3, (unsigned)fd - 1, 0);
+    close_range((unsigned)fd + 1, ~0U, 0); /* other threads' pipes, sockets */
     setpgid(0, 0); /* its own group, so a timeout also kills pdftotext */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* the caller's handlers (an event loop's, say) must not run here */
@@ -439,7 +454,9 @@ static int extract_isolated(const uint8_t *data, size_t len, const reader_opts *
         snprintf(eb, el, "pipe: %s", strerror(errno));
         return ERR_IO;
     }
+    pthread_rwlock_wrlock(&inproc_lock);
     pid_t pid = fork();
+    if (pid != 0) pthread_rwlock_unlock(&inproc_lock);
     if (pid < 0) {
         snprintf(eb, el, "fork: %s", strerror(errno));
         close(pfd[0]);
@@ -479,7 +496,9 @@ int reader_pdf_extract(const uint8_t *data, size_t len, const reader_opts *o, re
         rc = extract_isolated(data, len, o, &stream, eb, el);
     } else {
         sink s = {.fd = -1, .b = stream};
+        pthread_rwlock_rdlock(&inproc_lock);
         pdf_extract_to(data, len, o, &s);
+        pthread_rwlock_unlock(&inproc_lock);
         stream = s.b;
         rc = 0;
     }

@@ -10,7 +10,7 @@
  * retries fail the request's nodes with the reason; over-limit and empty
  * inputs are rejected before sending; TitleExtractor and KeywordExtractor
  * produce LlamaIndex's prompts and metadata; cancel completes jobs with
- * ERR_STATE exactly once; the Redis rate-limit script grants and defers;
+ * ERR_CANCELLED exactly once; the Redis rate-limit script grants and defers;
  * the API key never appears in the log. */
 #include <curl/curl.h>
 #include <ev.h>
@@ -634,7 +634,7 @@ static void test_cancel(remote_ctx *rc, const server *s)
     ev_timer_start(loop, &t);
     CHECK(remote_start(rc, &job) == 0);
     ev_run(loop, 0);
-    CHECK(r.done_calls == 1 && r.rc == ERR_STATE);
+    CHECK(r.done_calls == 1 && r.rc == ERR_CANCELLED);
     CHECK(remote_in_flight(rc) == 0);
     /* nothing fires later */
     ev_timer_init(&t, guard_cb, 0.3, 0.);

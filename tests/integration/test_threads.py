@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""test_threads.py - the worker's CPU stages run on its thread pool, off the
+event loop (issue 8).
+
+A test-only gate holds chosen files in the read stage: the worker reads
+INGEST_TEST_READ_GATE=PREFIX:PATH from its environment (never from a job)
+and a pool thread reading a file named PREFIX* waits until PATH exists.
+So nothing here depends on timing: the tests open the gate when they have
+seen what they wait for.
+
+  stuck_read_keeps_flowing: a worker (--threads 2) with one batch stuck in
+    its read stage finishes another job's batches - embedding requests to
+    the fake OpenAI server and acks - meanwhile, and its heartbeat stays
+    fresh at its own 2 s TTL (never stretched, never expired).
+  two_batches_read_concurrently: with --threads 2 two batches are in their
+    read stage at once (their stage_start/stage_end log lines overlap);
+    with --threads 1 only one is."""
+import json
+import os
+import re
+import sys
+import time
+
+from harness import run_checks
+from test_remote_e2e import SECRET, Fake
+from test_spine import wait_for
+
+STAGE = re.compile(r"ts=(\S+) level=info event=stage_(start|end) worker=\S+ ref=(\S+) "
+                   r"stage=(\S+)")
+
+
+def stages(w, stage="read"):
+    """[(ts, start|end, ref)] of one stage, in log order."""
+    out = []
+    for line in open(w.logpath, encoding="utf-8", errors="replace"):
+        m = STAGE.search(line)
+        if m and m.group(4) == stage:
+            out.append((m.group(1), m.group(2), m.group(3)))
+    return out
+
+
+def docs(env, name, files):
+    d = os.path.join(env.dir, name)
+    os.makedirs(d)
+    for fn, text in files.items():
+        open(os.path.join(d, fn), "w").write(text)
+    return d
+
+
+def gate_env(env):
+    gate = os.path.join(env.dir, "gate-open")
+    return gate, {"INGEST_TEST_READ_GATE": "gate:" + gate, "OPENAI_API_KEY": SECRET}
+
+
+def check_stuck_read_keeps_flowing(t, env, data):
+    fake = Fake(env.dir, "--latency-ms", "50")
+    try:
+        spec = os.path.join(env.dir, "embed.json")
+        json.dump({"transformations": [
+            {"class_name": "SentenceSplitter", "chunk_size": 64, "chunk_overlap": 0},
+            {"class_name": "OpenAIEmbedding", "api_base": fake.base, "embed_batch_size": 4}]},
+            open(spec, "w"))
+        gate, e = gate_env(env)
+        w = env.start_worker("--id", "stuck-1", "--threads", "2", "--concurrency", "4",
+                             "--heartbeat-ttl", "2", env=e)
+        slow = docs(env, "slow", {"gate.txt": "held in the read stage until the gate opens\n"})
+        job1 = env.coord("submit", "--pipeline", spec, slow).stdout.strip()
+        t.check(wait_for(lambda: any(s[1] == "start" for s in stages(w)), 60),
+                "the gated batch entered its read stage")
+        job2 = env.coord("submit", "--pipeline", spec, "--batch-docs", "1", data).stdout.strip()
+        ttls = []
+
+        def job2_done():
+            ttls.append(int(env.cli("TTL", "ingest:worker:stuck-1") or -2))
+            return env.status(job2)["state"] == "done"
+        t.check(wait_for(job2_done, 120), "other batches finished while one read is stuck")
+        st1, st2 = env.status(job1), env.status(job2)
+        t.check(st2["batches_done"] == st2["batches_total"] >= 3 and st2["embedding_requests"] > 0,
+                f"their embedding requests and acks went through: {st2}")
+        t.check(st1["batches_done"] == 0 and
+                env.cli("LLEN", "ingest:processing:stuck-1") == "1", "the stuck batch still held")
+        t.check(ttls and min(ttls) > 0 and max(ttls) <= 2,
+                f"heartbeat fresh at its own TTL, not stretched: {sorted(set(ttls))}")
+        open(gate, "w").close()
+        t.check(wait_for(lambda: env.status(job1)["state"] == "done", 60), "gated job finishes")
+        t.check(env.cli("HGET", f"ingest:job:{job1}:attempts", "0") == "", "delivered once (no failed delivery)")
+    finally:
+        fake.close()
+
+
+def gated_pair(env, threads):
+    """Two one-file batches whose reads are gated; returns (worker, job, gate)."""
+    gate, e = gate_env(env)
+    text = "A sentence that is long enough to split. " * 20000  # ~0.8 MB each
+    d = docs(env, "pair", {"gate1.txt": text, "gate2.txt": text})
+    w = env.start_worker("--id", f"pair-{threads}", "--threads", str(threads), "--exit-when-idle",
+                         env=e)
+    job = env.coord("submit", "--batch-docs", "1", d).stdout.strip()
+    return w, job, gate
+
+
+def check_two_batches_read_concurrently(t, env, data):
+    w, job, gate = gated_pair(env, 2)
+    both = wait_for(lambda: len([s for s in stages(w) if s[1] == "start"]) == 2, 60)
+    t.check(both, "--threads 2: both batches in their read stage at once")
+    open(gate, "w").close()
+    t.check(env.wait_all([w]) == [0] and env.status(job)["state"] == "done", "job done")
+    ev = stages(w)
+    span = {}
+    for ts, kind, ref in ev:
+        span.setdefault(ref, {})[kind] = ts
+    spans = [(v.get("start"), v.get("end")) for v in span.values()]
+    t.check(len(spans) == 2 and all(a and b for a, b in spans), f"two read stages logged: {ev}")
+    if len(spans) == 2 and all(a and b for a, b in spans):
+        (s1, e1), (s2, e2) = spans
+        t.check(s1 < e2 and s2 < e1, f"read stages overlap in time: {spans}")
+
+
+def check_one_thread_reads_one_batch(t, env, data):
+    w, job, gate = gated_pair(env, 1)
+    t.check(wait_for(lambda: len(stages(w)) >= 1, 60), "first batch in its read stage")
+    time.sleep(1.0)  # a second start would be a bug; its absence needs no timing
+    t.check(len(stages(w)) == 1, f"--threads 1: one read stage at a time: {stages(w)}")
+    open(gate, "w").close()
+    t.check(env.wait_all([w]) == [0] and env.status(job)["state"] == "done", "job done")
+
+
+def main():
+    return run_checks((check_stuck_read_keeps_flowing, check_two_batches_read_concurrently,
+                       check_one_thread_reads_one_batch), "sample")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
