@@ -53,6 +53,7 @@ const char *rerr_hint(rerr_kind k)
     case RERR_WRONGTYPE: return "a key under ingest: holds the wrong type (hostile or foreign data)";
     case RERR_TRANSIENT: return "the server is loading, busy, read-only or out of memory; retrying";
     case RERR_LOST: return "the connection broke; reconnecting";
-    default: return "unexpected Redis error";
+    default: return "unexpected Redis error (inside a script, a command the ACL user may not run "
+                    "shows this way: see deploy/redis-acl.conf)";
     }
 }

@@ -10,6 +10,8 @@
 - Redis credentials: a wrong password makes the worker exit 1 naming the
   class of error; the password can come from INGEST_REDIS_PASSWORD or a file
   (never from the command line);
+- deploy/redis-acl.conf's users run a whole job; a worker user missing one
+  permission exits 1 saying so;
 - a file whose name is not UTF-8 is exported (name repaired with U+FFFD)."""
 import json
 import os
@@ -139,6 +141,50 @@ def check_credentials(t, env, data):
     t.check(env.status(job)["state"] == "done", "job done")
 
 
+def acl_file(env, drop=None):
+    """deploy/redis-acl.conf with test passwords, optionally without one command."""
+    src = open(os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "redis-acl.conf")).read()
+    src = src.replace("CHANGE_ME_WORKER", "wpass").replace("CHANGE_ME_COORDINATOR", "cpass")
+    if drop:
+        src = src.replace(" " + drop + " ", " ", 1)
+    p = os.path.join(env.dir, "acl.conf")
+    open(p, "w").write("".join(l + "\n" for l in src.splitlines() if l.startswith("user ")))
+    return p
+
+
+def restart_with_acl(env, path):
+    env.redis_args = ["--aclfile", path]
+    env.kill_redis()
+    env.start_redis()
+
+
+def check_acl(t, env, data):
+    """A whole job with the documented minimal ACL users; then a worker user
+    missing one permission fails clearly."""
+    restart_with_acl(env, acl_file(env))
+    sock = env.sock
+    cenv = {"INGEST_REDIS_PASSWORD": "cpass"}
+    curl = f"unix://ingest-coordinator@{sock}"
+    job = env.coord("submit", "--redis", curl, "--batch-docs", "1", data, env=cenv).stdout.strip()
+    ws = [env.start_worker("--redis", f"unix://ingest-worker@{sock}", "--exit-when-idle",
+                           env={"INGEST_REDIS_PASSWORD": "wpass"}) for _ in range(2)]
+    t.check(env.wait_all(ws) == [0, 0], "workers run with the minimal ACL")
+    st = env.coord("status", "--redis", curl, "--json", job, env=cenv)
+    t.check('"state":"done"' in st.stdout.replace(" ", ""), f"job done with ACL users: {st.stdout}")
+    ex = env.coord("export", "--redis", curl, job, env=cenv, check=False)
+    t.check(ex.returncode == 0 and len(ex.stdout.splitlines()) > 4, "export with the coordinator user")
+    restart_with_acl(env, acl_file(env, drop="+zadd"))
+    bad = env.start_worker("--redis", f"unix://ingest-worker@{sock}", env={"INGEST_REDIS_PASSWORD": "wpass"})
+    try:
+        code = env.wait_all([bad], timeout=40)[0]
+    except Failure:
+        code = None
+    log = open(bad.logpath).read()
+    t.check(code == 1 and "event=fatal" in log and "can't run this command" in log and
+            "redis-acl.conf" in log,
+            f"a worker user missing +zadd exits 1 naming the ACL problem ({code})")
+
+
 def check_non_utf8_name(t, env, data):
     d = corpus(env, [b"caf\xe9.txt", "plain.txt"])
     job = env.coord("submit", d).stdout.strip()
@@ -156,7 +202,7 @@ def main():
     data = os.path.join(a.data, "sample")
     for fn, args in ((check_poison, ()), (check_graceful_uncounted, ()), (check_duplicate_id, ()),
                      (check_credentials, ["--user", "wk", "on", ">s3cret", "~*", "&*", "+@all"]),
-                     (check_non_utf8_name, ())):
+                     (check_acl, ()), (check_non_utf8_name, ())):
         env = Env(a.coordinator, a.worker, args)
         try:
             fn(t, env, data)
