@@ -308,6 +308,10 @@ static int seal(submitter *s)
     redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 4, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
+    /* the job's writes should survive a failover: wait for a replica if any */
+    int wr = rconn_wait_replica(s->c, s->err, sizeof s->err);
+    if (wr < 0) return ERR_REDIS;
+    if (wr) fprintf(stderr, "submit: warning: no replica confirmed the job's writes in time\n");
     return 0;
 }
 

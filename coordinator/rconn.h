@@ -13,4 +13,9 @@ redisReply *rconn_cmd(redisContext *c, char *err, int errlen, const char *fmt, .
 redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const char **argv,
                        const size_t *lens);
 
+/* When the master has replicas, waits (WAIT 1, $INGEST_WAIT_REPLICA_MS,
+ * default 1000; 0 disables) until one has every write of this connection.
+ * 0 replicated or no replica, 1 timed out, -1 Redis error (err set). */
+int rconn_wait_replica(redisContext *c, char *err, int errlen);
+
 #endif

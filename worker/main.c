@@ -38,10 +38,14 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: ingest-worker [options]\n"
         "Pops batches from Redis, runs each job's pipeline, writes nodes back.\n"
-        "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
+        "  --redis URL          redis://[user:pass@]host:port/db, unix://[user@]/path or\n"
+        "                       redis+sentinel://[user:pass@]host:port[,...]/MASTER[/db]\n"
         "                       (default: $INGEST_REDIS_URL, else %s)\n"
         "  --redis-password-file F  Redis password from the first line of F (else\n"
         "                       $INGEST_REDIS_PASSWORD_FILE, $INGEST_REDIS_PASSWORD, the URL)\n"
+        "  --wait-replica-ms N  when the master has replicas, each ack waits up to N ms\n"
+        "                       for one (WAIT 1 N) so it survives a failover (default 1000;\n"
+        "                       0: never)\n"
         "  --concurrency N      batches in flight (default 8)\n"
         "  --id NAME            worker id (default: host-pid-random)\n"
         "  --exit-when-idle     exit once no work is left: nothing queued, nothing held by\n"
@@ -75,9 +79,10 @@ int main(int argc, char **argv)
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
         {"threads", required_argument, 0, 'n'},
         {"redis-password-file", required_argument, 0, 'p'},
+        {"wait-replica-ms", required_argument, 0, 'w'},
         {0, 0, 0, 0}};
     worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
-                     .threads = (int)online_cpus()};
+                     .threads = (int)online_cpus(), .wait_replica_ms = 1000};
     const char *url = NULL, *pwfile = NULL;
     static char pw[256];
     char err[300];
@@ -87,6 +92,7 @@ int main(int argc, char **argv)
         switch (ch) {
         case 'r': url = optarg; break;
         case 'p': pwfile = optarg; break;
+        case 'w': if (num(optarg, 0, 60000, &v)) goto bad; o.wait_replica_ms = (int)v; break;
         case 'i': o.id = optarg; break;
         case 'x': o.exit_when_idle = 1; break;
         case 'c': if (num(optarg, 1, 1024, &v)) goto bad; o.concurrency = (int)v; break;

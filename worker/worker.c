@@ -48,6 +48,7 @@
 #include "pipeline.h"
 #include "pool.h"
 #include "rerr.h"
+#include "rsentinel.h"
 #include "rurl.h"
 #include "scripts.h"
 #include "stage.h"
@@ -80,6 +81,7 @@ typedef struct worker {
     int fatal;             /* give up: exit 1 */
     int perm[OP__N];       /* permanent errors in a row, per path */
     rurl url;
+    int replicas;          /* the master's connected replicas (ROLE), refreshed each tick */
     ev_timer retry_timer;  /* backoff between reconnection attempts */
     long long started_ms;
     unsigned long long batches, docs, nodes, failed_docs;
@@ -206,6 +208,25 @@ static void job_lost(flight *f)
     rcmd(w, w->cmd, on_checked, w, "ZREMRANGEBYRANK %s 0 -1001", KEYS_LOST);
 }
 
+static void on_wait(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c;
+    flight *f = priv;
+    redisReply *r = rv;
+    if (routed(f->w, r, OP_ACK, "WAIT", 0) && r->type == REDIS_REPLY_INTEGER && r->integer < 1)
+        log_kv("warn", "ack_not_replicated", "worker=%s ref=%s wait_ms=%d", f->w->id, f->ref,
+               f->w->o.wait_replica_ms);
+    flight_end(f);
+}
+
+/* An ack that must survive a failover waits for a replica, when there is one. */
+static int wait_replica(flight *f)
+{
+    worker *w = f->w;
+    if (w->replicas < 1 || w->o.wait_replica_ms <= 0 || !w->cmd) return 0;
+    return !rcmd(w, w->cmd, on_wait, f, "WAIT 1 %d", w->o.wait_replica_ms);
+}
+
 static void on_ack(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)c;
@@ -217,6 +238,7 @@ static void on_ack(redisAsyncContext *c, void *rv, void *priv)
             log_kv("info", "batch_dropped", "worker=%s ref=%s reason=job_cancelled", f->w->id, f->ref);
         else if (r->integer == 0)
             log_kv("info", "ack_refused", "worker=%s ref=%s reason=already_recorded", f->w->id, f->ref);
+        else if (wait_replica(f)) return; /* the flight ends in on_wait */
     }
     flight_end(f);
 }
@@ -431,12 +453,24 @@ static void on_reap(redisAsyncContext *c, void *rv, void *priv)
         log_kv("warn", "reaped", "worker=%s requeued=%lld", w->id, r->integer);
 }
 
+static void on_role(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c;
+    worker *w = priv;
+    redisReply *r = rv;
+    if (!routed(w, r, OP_HEARTBEAT, "ROLE", 0)) return;
+    w->replicas = r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+                          r->element[2]->type == REDIS_REPLY_ARRAY
+                      ? (int)r->element[2]->elements : 0;
+}
+
 static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
 {
     (void)loop, (void)ev;
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, 0);
+    if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
     rcmd(w, w->cmd, on_reap, w, "EVAL %s 6 %s %s %s %s %s %s %s %d %d", SCRIPT_REAP, KEYS_REAPER,
          KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE, KEYS_WORKERS, w->id,
          REAP_LOCK_MS, REAP_LIMIT);
@@ -691,7 +725,10 @@ static void reclaim_and_start(worker *w)
     int argc = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) argv[argc++] = fixed[i];
     for (flight *f = w->flights; f; f = f->next) argv[argc++] = f->ref;
-    if (!rcmd_argv(w, on_reclaim, w, argc, argv, NULL)) send_heartbeat(w, 0);
+    if (!rcmd_argv(w, on_reclaim, w, argc, argv, NULL)) {
+        if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
+        send_heartbeat(w, 0);
+    }
     free(argv);
 }
 
@@ -931,6 +968,15 @@ static int setup(worker *w, const worker_opts *o)
 static void session(worker *w)
 {
     w->lost = 0;
+    char err[256];
+    if (rsentinel_resolve(&w->url, err, sizeof err)) {
+        log_kv("error", "sentinel_failed", "worker=%s msg=\"%s\"", w->id, err);
+        w->lost = 1;
+        return;
+    }
+    if (w->url.nsentinels)
+        log_kv("info", "sentinel_master", "worker=%s master=%s host=%s port=%d", w->id,
+               w->url.master, w->url.host, w->url.port);
     if (!(w->cmd = connect_one(w, &w->url)) || !(w->pop = connect_one(w, &w->url))) {
         w->lost = 1;
         return;

@@ -25,6 +25,7 @@ typedef struct worker_opts {
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
     int threads;         /* CPU pool threads (default: online CPUs) */
+    int wait_replica_ms; /* acks wait this long for a replica when there is one (0: never) */
     /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */
     const char *test_gate_prefix, *test_gate_path;
 } worker_opts;

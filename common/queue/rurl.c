@@ -79,6 +79,32 @@ static int parse_tcp(const char *p, rurl *u)
     return 0;
 }
 
+/* host:port[,host:port...]/MASTER_NAME[/db] after the optional userinfo */
+static int parse_sentinel(const char *p, rurl *u)
+{
+    const char *at = strchr(p, '@'), *slash;
+    if (at && at < strchr(p, '/') && parse_userinfo(p, at, u)) return -1;
+    if (at && at < strchr(p, '/')) p = at + 1;
+    if (!(slash = strchr(p, '/'))) return -1;
+    for (const char *h = p; h < slash;) {
+        const char *end = memchr(h, ',', (size_t)(slash - h));
+        if (!end) end = slash;
+        const char *colon = memchr(h, ':', (size_t)(end - h));
+        if (!colon || u->nsentinels >= RURL_MAX_SENTINELS) return -1;
+        int i = u->nsentinels++;
+        if (copy(u->sentinels[i].host, sizeof u->sentinels[i].host, h, (size_t)(colon - h)) ||
+            !u->sentinels[i].host[0] ||
+            parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &u->sentinels[i].port))
+            return -1;
+        h = end + (end < slash);
+    }
+    const char *name = slash + 1, *s2 = strchr(name, '/');
+    size_t nl = s2 ? (size_t)(s2 - name) : strlen(name);
+    if (!u->nsentinels || nl == 0 || copy(u->master, sizeof u->master, name, nl)) return -1;
+    if (s2 && s2[1]) return parse_int(s2 + 1, strlen(s2 + 1), 0, 1 << 20, &u->db);
+    return 0;
+}
+
 int rurl_parse(const char *url, rurl *out, char *err, int errlen)
 {
     memset(out, 0, sizeof *out);
@@ -86,10 +112,12 @@ int rurl_parse(const char *url, rurl *out, char *err, int errlen)
     int rc = -1;
     if (!strncmp(url, "unix://", 7)) rc = parse_unix(url + 7, out);
     else if (!strncmp(url, "redis://", 8)) rc = parse_tcp(url + 8, out);
+    else if (!strncmp(url, "redis+sentinel://", 17)) rc = parse_sentinel(url + 17, out);
     if (rc) {
         snprintf(err, (size_t)errlen,
-                 "invalid Redis URL (expected redis://[user:pass@]host:port/db or "
-                 "unix://[user[:pass]@]/path[?db=N]; rediss:// (TLS) is not supported by this "
+                 "invalid Redis URL (expected redis://[user:pass@]host:port/db, "
+                 "unix://[user[:pass]@]/path[?db=N] or redis+sentinel://[user:pass@]host:port"
+                 "[,host:port...]/MASTER[/db]; rediss:// (TLS) is not supported by this "
                  "build: use stunnel, see README)");
         return ERR_INVAL;
     }
