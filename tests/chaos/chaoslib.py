@@ -15,7 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from harness import Checker, Env, Failure, parse_args  # noqa: E402,F401
+from harness import Checker, Env, Failure, free_port, parse_args, run_checks, wait_for  # noqa: E402,F401
 from test_remote_e2e import SECRET, Fake, exact  # noqa: E402,F401
 
 WORDS = ("queue worker redis batch lease node embed split token retry backoff sentinel "
@@ -143,10 +143,12 @@ def row(t, fault, injected, expected, lost, dup, changed, crashed):
     t.check(crashed == 0, f"{fault}: {crashed} worker crashes")
 
 
-def wait_for(pred, timeout=10, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
+def run_with_corpus(checks, ndocs, **kw):
+    """harness.run_checks over a generated corpus, removed afterwards."""
+    import shutil
+    import tempfile
+    corpus = make_corpus(tempfile.mkdtemp(prefix="ingest-chaos-"), ndocs, **kw)
+    try:
+        return run_checks(checks, "", data=corpus)
+    finally:
+        shutil.rmtree(corpus, ignore_errors=True)

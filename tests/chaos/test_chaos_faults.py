@@ -13,6 +13,7 @@ changed node ids must all be 0; no worker may crash):
             with Retry-After: every embedding still equals its vector
 Faults are injected at moments chosen from Redis state (a worker holding
 batches), so pass/fail does not depend on timing."""
+import contextlib
 import os
 import random
 import signal
@@ -31,6 +32,17 @@ def fakes(env, *slow_args, latency="60"):
     d = os.path.join(env.dir, "fake-slow")
     os.makedirs(d)
     return cl.Fake(d, "--latency-ms", latency, *slow_args)
+
+
+@contextlib.contextmanager
+def job_run(env, corpus, prefix, n, *fake_args, latency="60", conc=4):
+    """The fake API (slowed down), a job, n workers named prefix0..: yields them."""
+    fake = fakes(env, *fake_args, latency=latency)
+    try:
+        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base, conc=conc))
+        yield fake, job, [start(env, f"{prefix}{i}") for i in range(n)]
+    finally:
+        fake.close()
 
 
 def start(env, wid, *extra):
@@ -70,12 +82,10 @@ def check_baseline(t, env, corpus):
 
 
 def check_kill9(t, env, corpus):
-    fake = fakes(env, latency="150")
-    try:
-        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base, conc=2))
+    with job_run(env, corpus, "k", 3, latency="150", conc=2) as (fake, job, procs):
         rng = random.Random(11)
-        live = {f"k{i}": start(env, f"k{i}") for i in range(3)}
-        procs, killed, kills, fresh = list(live.values()), set(), 0, 3
+        live = {f"k{i}": p for i, p in enumerate(procs)}
+        killed, kills, fresh = set(), 0, 3
         deadline = time.time() + 90
         while kills < 22 and time.time() < deadline:
             if env.status(job)["state"] in ("done", "failed"):
@@ -98,8 +108,6 @@ def check_kill9(t, env, corpus):
             procs.append(live[nid])
         t.check(kills >= 20, f"kill9: {kills} kills injected before the job ended")
         finish(t, env, job, procs, "kill -9 of random workers (same and new ids)", kills, killed)
-    finally:
-        fake.close()
 
 
 def restart_redis(env):
@@ -108,25 +116,17 @@ def restart_redis(env):
 
 
 def check_aof(t, env, corpus):
-    fake = fakes(env)
-    try:
-        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base))
-        procs = [start(env, f"a{i}") for i in range(3)]
+    with job_run(env, corpus, "a", 3) as (fake, job, procs):
         restarts = 0
         for frac in (0.25, 0.6):  # restart when that share of batches is done
             cl.wait_for(lambda: env.status(job)["batches_done"] >= frac * env.status(job)["batches_total"], 60, 0.05)
             restart_redis(env)
             restarts += 1
         finish(t, env, job, procs, "redis-server kill -9 + restart, AOF everysec", restarts)
-    finally:
-        fake.close()
 
 
 def check_nopersist(t, env, corpus):
-    fake = fakes(env)
-    try:
-        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base))
-        procs = [start(env, f"n{i}") for i in range(2)]
+    with job_run(env, corpus, "n", 2) as (fake, job, procs):
         cl.wait_for(lambda: env.status(job)["batches_done"] >= 5 and
                     (holding(env, "n0") or holding(env, "n1")), 60, 0.05)
         restart_redis(env)  # comes back empty: the job is gone
@@ -150,15 +150,11 @@ def check_nopersist(t, env, corpus):
         if os.environ.get("CHAOS_TABLE"):
             open(os.environ["CHAOS_TABLE"], "a").write(line + "\n")
         t.check(c == 0, f"nopersist: {c} worker crashes")
-    finally:
-        fake.close()
 
 
 def check_sigstop(t, env, corpus):
-    fake = fakes(env)
-    try:
-        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base))
-        frozen = start(env, "s0")
+    with job_run(env, corpus, "s", 1) as (fake, job, procs):
+        frozen = procs[0]
         t.check(cl.wait_for(lambda: holding(env, "s0") and
                             env.cli("ZCARD", "ingest:leases") not in ("0", None), 30),
                 "sigstop: worker holds leased batches")
@@ -178,17 +174,12 @@ def check_sigstop(t, env, corpus):
         t.check(env.cli("HLEN", f"ingest:job:{job}:attempts") == "0",
                 "sigstop: batches waiting on the API when frozen were not counted as failed")
         finish(t, env, job, [frozen] + others, "SIGSTOP past the heartbeat TTL, then SIGCONT", 1)
-    finally:
-        fake.close()
 
 
 def check_api(t, env, corpus):
-    fake = fakes(env, "--fail-rate", "0.05", "--drop-rate", "0.02", "--seed", "5",
-                 "--retry-after", "0.05")
-    try:
-        fake.call("/control", {"faults": ["429"] * 6})
-        job = cl.submit(env, corpus, cl.spec(env, "s.json", fake.base))
-        procs = [start(env, f"f{i}") for i in range(2)]
+    faults = ("--fail-rate", "0.05", "--drop-rate", "0.02", "--seed", "5", "--retry-after", "0.05",
+              "--faults", ",".join(["429"] * 6))
+    with job_run(env, corpus, "f", 2, *faults) as (fake, job, procs):
         cl.wait_for(lambda: env.status(job)["batches_done"] >= 10, 60, 0.05)
         fake.call("/control", {"faults": ["429"] * 6})  # a second burst mid-job
         def injected():
@@ -200,31 +191,12 @@ def check_api(t, env, corpus):
                 s["responses"].get("500", 0) > 0, f"api: faults served {s['responses']}")
         got = env.export(job)
         t.check(all(cl.exact(n) for n in got), "api: every embedding equals its vector")
-    finally:
-        fake.close()
 
 
 def main():
-    a = cl.parse_args()
-    t = cl.Checker()
-    corpus = None
     aof = ["--appendonly", "yes", "--appendfsync", "everysec"]
-    for fn, args in ((check_baseline, ()), (check_kill9, ()), (check_aof, aof),
-                     (check_nopersist, ()), (check_sigstop, ()), (check_api, ())):
-        env = cl.Env(a.coordinator, a.worker, args)
-        try:
-            if corpus is None:
-                corpus = cl.make_corpus(tempfile.mkdtemp(prefix="ingest-chaos-"), NDOCS)
-            if fn is not check_baseline and "nodes" not in BASE:
-                raise cl.Failure("no baseline")
-            fn(t, env, corpus)
-        except (cl.Failure, KeyError) as e:
-            t.check(False, f"{fn.__name__}: {e!r}")
-        finally:
-            env.close()
-    import shutil
-    shutil.rmtree(corpus, ignore_errors=True)
-    return t.done()
+    return cl.run_with_corpus((check_baseline, check_kill9, (check_aof, aof), check_nopersist,
+                               check_sigstop, check_api), NDOCS)
 
 
 if __name__ == "__main__":

@@ -95,20 +95,7 @@ def check_wrongtype_queue(t, env, corpus):
 
 
 def main():
-    a = cl.parse_args()
-    t = cl.Checker()
-    corpus = cl.make_corpus(tempfile.mkdtemp(prefix="ingest-hostile-"), 12, words=200)
-    for fn in (check_hostile, check_wrongtype_queue):
-        env = cl.Env(a.coordinator, a.worker)
-        try:
-            fn(t, env, corpus)
-        except (cl.Failure, KeyError) as e:
-            t.check(False, f"{fn.__name__}: {e!r}")
-        finally:
-            env.close()
-    import shutil
-    shutil.rmtree(corpus, ignore_errors=True)
-    return t.done()
+    return cl.run_with_corpus((check_hostile, check_wrongtype_queue), 12, words=200)
 
 
 if __name__ == "__main__":

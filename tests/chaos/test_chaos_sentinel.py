@@ -17,14 +17,6 @@ import time
 import chaoslib as cl
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def rcli(port, *args):
     r = subprocess.run(["redis-cli", "-p", str(port)] + list(args), capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 else None
@@ -33,8 +25,8 @@ def rcli(port, *args):
 class Cluster:
     def __init__(self, d):
         self.d = d
-        self.ports = [free_port(), free_port()]
-        self.sport = free_port()
+        self.ports = [cl.free_port(), cl.free_port()]
+        self.sport = cl.free_port()
         self.procs = {}
         for i, p in enumerate(self.ports):
             self.start(i, *(["--replicaof", "127.0.0.1", str(self.ports[0])] if i else []))

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -128,6 +129,25 @@ class Checker:
         return 1 if self.failed else 0
 
 
+def wait_for(pred, timeout=10, step=0.02):
+    """Polls pred until it is true or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
 def parse_args():
     """The arguments every integration test takes from meson."""
     ap = argparse.ArgumentParser()
@@ -137,17 +157,20 @@ def parse_args():
     return ap.parse_args()
 
 
-def run_checks(checks, subdir):
+def run_checks(checks, subdir, data=None):
     """Runs each check(t, env, data_dir) against a fresh Redis; a check that
-    raises counts as a failure and the others still run."""
+    raises counts as a failure and the others still run.  A check may be
+    given as (check, redis_args) to start its Redis with extra options;
+    `data` replaces the data_dir (e.g. a generated corpus)."""
     a = parse_args()
     t = Checker()
-    data = os.path.join(a.data, subdir)
+    data = data or os.path.join(a.data, subdir)
     for fn in checks:
-        env = Env(a.coordinator, a.worker)
+        fn, rargs = fn if isinstance(fn, tuple) else (fn, ())
+        env = Env(a.coordinator, a.worker, rargs)
         try:
             fn(t, env, data)
-        except (Failure, KeyError) as e:
+        except (Failure, KeyError, OSError, ValueError) as e:
             t.check(False, f"{fn.__name__}: {e!r}")
         finally:
             env.close()

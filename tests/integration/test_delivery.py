@@ -20,16 +20,7 @@ import signal
 import sys
 import time
 
-from harness import Checker, Env, Failure, parse_args
-
-
-def wait_for(pred, timeout=10, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
+from harness import Failure, run_checks, wait_for
 
 
 def corpus(env, names):
@@ -197,20 +188,9 @@ def check_non_utf8_name(t, env, data):
 
 
 def main():
-    a = parse_args()
-    t = Checker()
-    data = os.path.join(a.data, "sample")
-    for fn, args in ((check_poison, ()), (check_graceful_uncounted, ()), (check_duplicate_id, ()),
-                     (check_credentials, ["--user", "wk", "on", ">s3cret", "~*", "&*", "+@all"]),
-                     (check_acl, ()), (check_non_utf8_name, ())):
-        env = Env(a.coordinator, a.worker, args)
-        try:
-            fn(t, env, data)
-        except (Failure, KeyError, OSError) as e:
-            t.check(False, f"{fn.__name__}: {e!r}")
-        finally:
-            env.close()
-    return t.done()
+    return run_checks((check_poison, check_graceful_uncounted, check_duplicate_id,
+                       (check_credentials, ["--user", "wk", "on", ">s3cret", "~*", "&*", "+@all"]),
+                       check_acl, check_non_utf8_name), "sample")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 
-from harness import Failure, run_checks
+from harness import Failure, run_checks, wait_for  # noqa: F401 (test_threads)
 
 TEXTNODE_KEYS = ["id_", "embedding", "metadata", "excluded_embed_metadata_keys",
                  "excluded_llm_metadata_keys", "relationships", "metadata_template",
@@ -141,15 +141,6 @@ def check_sigterm(t, env, data):
     t.check(env.wait_all([w], timeout=20) == [0], "SIGTERM -> exit 0")
     t.check(env.cli("EXISTS", "ingest:worker:term-1") == "0", "heartbeat removed on exit")
     t.check(env.cli("SISMEMBER", "ingest:workers", "term-1") == "0", "worker deregistered")
-
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def frozen_worker_holding(env, wid, data):

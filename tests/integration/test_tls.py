@@ -12,15 +12,7 @@ import subprocess
 import sys
 import time
 
-from harness import Checker, Env, Failure, parse_args
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+from harness import free_port, run_checks
 
 
 def wait_port(port, timeout=10):
@@ -76,16 +68,7 @@ def check_tls(t, env, data):
 
 
 def main():
-    a = parse_args()
-    t = Checker()
-    env = Env(a.coordinator, a.worker)
-    try:
-        check_tls(t, env, os.path.join(a.data, "sample"))
-    except (Failure, KeyError, OSError, subprocess.CalledProcessError) as e:
-        t.check(False, f"tls: {e!r}")
-    finally:
-        env.close()
-    return t.done()
+    return run_checks((check_tls,), "sample")
 
 
 if __name__ == "__main__":
