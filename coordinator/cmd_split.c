@@ -16,6 +16,7 @@
 
 #include "cmds.h"
 #include "err.h"
+#include "lijson.h"
 #include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
@@ -186,7 +187,8 @@ static spec_t *load_spec(const char *pipeline, const char *size, const char *ove
         text = json;
         len = strlen(json);
     }
-    spec_t *s = spec_parse(text, len, err, sizeof err);
+    lijson_info li; /* LlamaIndex to_dict() JSON too; split stores nothing */
+    spec_t *s = lijson_spec_parse(text, len, &li, err, sizeof err);
     if (!s) fprintf(stderr, "split: %s%s%s\n", pipeline ? pipeline : "", pipeline ? ": " : "", err);
     if (text != json) free(text);
     return s;

@@ -23,6 +23,7 @@
 #include "export.h"
 #include "jobinfo.h"
 #include "keys.h"
+#include "lijson.h"
 #include "mime.h"
 #include "progress.h"
 #include "rconn.h"
@@ -58,13 +59,14 @@ static void usage(FILE *f)
         "them into batches on Redis and prints the job id.\n"
         "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
         "                       (default: $INGEST_REDIS_URL, else %s)\n"
-        "  --pipeline FILE      pipeline spec JSON (default: SentenceSplitter(1024, 20) +\n"
-        "                       HashEmbedding(384))\n"
+        "  --pipeline FILE      pipeline spec JSON, or LlamaIndex's to_dict() list (default:\n"
+        "                       SentenceSplitter(1024, 20) + HashEmbedding(384))\n"
         "  --batch-docs N       at most N files per batch (default 4)\n"
         "  --batch-bytes N      at most N bytes of files per batch (default 4194304)\n"
         "  --max-file-bytes N   larger files fail as documents (default 268435456)\n"
         "  --recursive          descend into subdirectories\n"
-        "  --ext .txt,.md       only these extensions\n"
+        "  --ext .txt,.md       only these extensions (case-sensitive, like LlamaIndex's\n"
+        "                       required_exts)\n"
         "  --wait               show progress until the job finishes\n"
         "  --output FILE.jsonl  with --wait: export the nodes there when done\n"
         "exit: 0 ok, 1 runtime error, 2 usage error, 3 some documents failed\n",
@@ -130,9 +132,14 @@ static spec_t *load_spec(const char *path)
     int rc = 0;
     while (!rc && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = buf_append(&b, tmp, n);
     fclose(f);
-    spec_t *s = rc ? NULL : spec_parse(b.p ? b.p : "", b.len, err, sizeof err);
+    lijson_info li; /* LlamaIndex to_dict() JSON accepted too; secrets dropped here */
+    spec_t *s = rc ? NULL : lijson_spec_parse(b.p ? b.p : "", b.len, &li, err, sizeof err);
     if (rc) snprintf(err, sizeof err, "file too large");
     if (!s) fprintf(stderr, "submit: invalid pipeline %s: %s\n", path, err);
+    if (s && li.secrets)
+        fprintf(stderr, "submit: %d secret field(s) such as %s left out of the job; workers read "
+                "API keys from their environment (OPENAI_API_KEY / AZURE_OPENAI_API_KEY)\n",
+                li.secrets, li.first_secret);
     buf_free(&b);
     return s;
 }
@@ -238,16 +245,16 @@ static int set_error(wire_doc *d, const char *fmt, const char *detail)
 /* Reads one file into d; unreadable files get d->error instead of failing. */
 static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
 {
-    const char *base = strrchr(f->abs, '/');
-    const char *mime = mime_guess(f->abs);
+    const char *base = strrchr(f->path, '/');
+    const char *mime = mime_guess(f->path);
     /* names are metadata: not valid UTF-8 -> U+FFFD per bad byte (JSON
      * cannot carry Python's surrogate escapes); the file is read by its real name */
     d->id = utf8_repair(f->id);
-    d->path = utf8_repair(f->abs);
-    d->name = utf8_repair(base ? base + 1 : f->abs);
+    d->path = utf8_repair(f->path);
+    d->name = utf8_repair(base ? base + 1 : f->path);
     d->mime = mime ? strdup(mime) : NULL;
     if (!d->id || !d->path || !d->name || (mime && !d->mime)) return ERR_NOMEM;
-    int fd = open(f->abs, O_RDONLY | O_CLOEXEC);
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st)) {
         if (fd >= 0) close(fd);
@@ -292,7 +299,7 @@ static int add_file(submitter *s, const walk_file *f)
     s->batch.n++;
     int rc = read_file(f, s->o->max_file_bytes, d);
     if (rc) {
-        snprintf(s->err, sizeof s->err, "%s: %s", f->abs, err_str(rc));
+        snprintf(s->err, sizeof s->err, "%s: %s", f->path, err_str(rc));
         return rc;
     }
     s->batch_bytes += d->len;

@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "err.h"
+#include "pyfloat.h"
 
 static md_item *md_slot(md_t *m, const char *key, int *is_new)
 {
@@ -105,24 +106,8 @@ void md_free(md_t *m)
 
 int md_py_repr_float(double f, buf_t *out)
 {
-    if (isnan(f)) return buf_puts(out, "nan");
-    if (isinf(f)) return buf_puts(out, f < 0 ? "-inf" : "inf");
-    char tmp[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) { /* shortest digits that round-trip */
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
-        if (strtod(tmp, NULL) == f) break;
-    }
-    int exp10 = atoi(strchr(tmp, 'e') + 1);
-    if (exp10 < -4 || exp10 >= 16) { /* Python's repr switches to exponent form */
-        char mant[32], *e = strchr(tmp, 'e');
-        snprintf(mant, sizeof mant, "%.*s", (int)(e - tmp), tmp);
-        return buf_printf(out, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', abs(exp10));
-    }
-    int decimals = prec - 1 - exp10;
-    if (decimals < 1) decimals = 1;
-    snprintf(tmp, sizeof tmp, "%.*f", decimals, f);
-    return buf_puts(out, tmp);
+    char tmp[PYFLOAT_MAX];
+    return buf_append(out, tmp, pyfloat_repr(f, tmp));
 }
 
 int md_value_str(const md_item *it, buf_t *out)

@@ -197,15 +197,14 @@ int node_hash(const node_t *n, int is_doc, char out[65])
         sha256_to_hex(d, out);
         buf_free(&b);
         return 0;
-    } else {
+    } else { /* Document(text="") has no text resource: metadata string alone */
         char th[65];
-        if (n->text_len)
-            sha256_hex(n->text, n->text_len, th);
-        else
-            sha256_hex("<empty_string>", 14, th);
         rc = node_metadata_str(n, NODE_MODE_ALL, &b);
-        if (!rc && b.len) rc = buf_putc(&b, '-');
-        if (!rc) rc = buf_puts(&b, th);
+        if (n->text_len) {
+            sha256_hex(n->text, n->text_len, th);
+            if (!rc && b.len) rc = buf_putc(&b, '-');
+            if (!rc) rc = buf_puts(&b, th);
+        }
     }
     if (!rc) sha256_hex(b.p ? b.p : "", b.len, out);
     buf_free(&b);

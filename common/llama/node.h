@@ -9,7 +9,9 @@
  *   get_content(mode)      = text if mode==NONE or metadata_str.strip()=="" else
  *                            text_template.format(metadata_str=..strip(), content=text).strip()
  *   TextNode.hash          = sha256(text + str(metadata_dict))
- *   Document.hash          = sha256([metadata_str(ALL) + "-"] + sha256(text or "<empty_string>"))
+ *   Document.hash          = sha256(metadata_str(ALL) + "-" + sha256(text)), the "-" only
+ *                            between two non-empty parts; Document(text="") keeps no
+ *                            text resource, so its hash is sha256(metadata_str(ALL))
  * A node owns every pointer in it; node_free accepts NULL. */
 #ifndef INGEST_NODE_H
 #define INGEST_NODE_H

@@ -112,7 +112,7 @@ static const klass classes[] = {
 static const char *const llm_classes[] = {"OpenAI", "AzureOpenAI", "OpenAILike"};
 static const char *const secret_names[] = {"api_key", "azure_ad_token", "api_token", "key"};
 
-static int is_secret(const char *k)
+int spec_is_secret(const char *k)
 {
     for (size_t i = 0; i < sizeof secret_names / sizeof *secret_names; i++)
         if (!strcmp(k, secret_names[i])) return 1;
@@ -203,7 +203,7 @@ static int check_params(json_t *obj, const param *ps, const char *where, char *e
     json_t *v;
     json_object_foreach(obj, k, v) {
         if (!strcmp(k, "class_name") && ps != p_llm) continue;
-        if (is_secret(k)) {
+        if (spec_is_secret(k)) {
             snprintf(err, el, "%s: '%s' must not be in the pipeline spec; workers read API keys "
                               "from their environment (OPENAI_API_KEY / AZURE_OPENAI_API_KEY)",
                      where, k);

@@ -46,6 +46,8 @@ double spec_num(const spec_tf *t, const char *name);
 const char *spec_str(const spec_tf *t, const char *name);  /* NULL when null/absent */
 int spec_bool(const spec_tf *t, const char *name);
 json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
+/* 1 for a parameter name that holds a secret (api_key, ...): never in a spec. */
+int spec_is_secret(const char *key);
 /* Reader option from the top-level "reader" object, or dflt. */
 int64_t spec_reader_int(const spec_t *s, const char *name, int64_t dflt);
 

@@ -1,4 +1,12 @@
-/* textnode.c - TextNode.to_dict() JSON rendering with jansson (see textnode.h). */
+/* textnode.c - TextNode.to_dict() JSON rendering (see textnode.h).
+ *
+ * jansson renders everything but the embedding, whose floats are written as
+ * Python's json.dumps writes the float64 value of each float32 (pyfloat.c):
+ * the shortest text that reads back as the same double, so a loaded node's
+ * embedding == LlamaIndex's.  jansson has no way to emit a number it did not
+ * format, so the object is written as '{"id_":<id>,"embedding":<floats>,'
+ * followed by the rest of the object as jansson dumps it (keys in to_dict()
+ * order).  Other floats (metadata) use 17 digits: exact, if longer. */
 #include "textnode.h"
 
 #include <jansson.h>
@@ -7,6 +15,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pyfloat.h"
 
 static json_t *md_json(const md_t *m)
 {
@@ -52,15 +61,11 @@ static json_t *rels_json(const node_t *n)
 
 static json_t *idx_json(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
 
-static json_t *node_json(const node_t *n)
+/* Everything after "embedding", in to_dict() order. */
+static json_t *node_json_rest(const node_t *n)
 {
-    json_t *o = json_object(), *emb = json_null();
-    if (n->embedding) {
-        emb = json_array();
-        for (uint32_t i = 0; i < n->dim; i++) json_array_append_new(emb, json_real(n->embedding[i]));
-    }
-    json_object_set_new_nocheck(o, "id_", json_string_nocheck(n->id));
-    json_object_set_new_nocheck(o, "embedding", emb);
+    json_t *o = json_object();
+    if (!o) return NULL;
     json_object_set_new_nocheck(o, "metadata", md_json(&n->md));
     json_object_set_new_nocheck(o, "excluded_embed_metadata_keys", strv_json(&n->excl_embed));
     json_object_set_new_nocheck(o, "excluded_llm_metadata_keys", strv_json(&n->excl_llm));
@@ -81,18 +86,40 @@ static json_t *node_json(const node_t *n)
 
 static int dump_cb(const char *p, size_t len, void *data) { return buf_append(data, p, len) ? -1 : 0; }
 
+static int embedding_json(const node_t *n, buf_t *out)
+{
+    if (!n->embedding) return buf_puts(out, "null");
+    int rc = buf_putc(out, '[');
+    char f[PYFLOAT_MAX];
+    for (uint32_t i = 0; !rc && i < n->dim; i++) {
+        if (i) rc = buf_putc(out, ',');
+        if (!rc) rc = buf_append(out, f, pyfloat_json_f32(n->embedding[i], f));
+    }
+    return rc ? rc : buf_putc(out, ']');
+}
+
 int textnode_json(const node_t *n, buf_t *out)
 {
-    json_t *o = node_json(n);
-    if (!o) return ERR_NOMEM;
+    json_t *id = json_string_nocheck(n->id), *rest = node_json_rest(n);
     size_t start = out->len;
-    int rc = json_dump_callback(o, dump_cb, out,
-                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-    json_decref(o);
+    int rc = id && rest ? buf_puts(out, "{\"id_\":") : ERR_NOMEM;
+    if (!rc) rc = json_dump_callback(id, dump_cb, out, JSON_ENCODE_ANY) ? ERR_TOOBIG : 0;
+    if (!rc) rc = buf_puts(out, ",\"embedding\":");
+    if (!rc) rc = embedding_json(n, out);
+    if (!rc) rc = buf_putc(out, ',');
+    size_t brace = out->len; /* rest's own '{' is overwritten below */
+    if (!rc)
+        rc = json_dump_callback(rest, dump_cb, out,
+                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+                 ? ERR_TOOBIG : 0;
+    json_decref(id);
+    json_decref(rest);
     if (rc) {
         out->len = start;
         if (out->p) out->p[start] = '\0';
-        return ERR_TOOBIG;
+        return rc;
     }
+    memmove(out->p + brace, out->p + brace + 1, out->len - brace); /* drop '{', keep NUL */
+    out->len--;
     return 0;
 }

@@ -15,10 +15,11 @@ HOSTILE = {"badutf8.txt", "binary.txt", "bomb.docx", "bomb.pdf", "encrypted.pdf"
            "unterminated.csv"}
 
 
-def by_source(nodes):
+def by_source(nodes, root):
+    """Nodes by document id, the ids relative to root (they are root + "/" + name)."""
     out = {}
     for n in nodes:
-        out.setdefault(n["relationships"]["1"]["node_id"], []).append(n)
+        out.setdefault(os.path.relpath(n["relationships"]["1"]["node_id"], root), []).append(n)
     return out
 
 
@@ -28,12 +29,14 @@ def check_fixtures(t, env, readers):
     st = env.status(job)
     t.check(st["state"] == "done", f"job completes despite hostile files: {st['state']}")
     errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
+    t.check(all(k.startswith(readers + "/") for k in errs), f"ids are the walked paths: {list(errs)[:2]}")
+    errs = {os.path.relpath(k, readers): v for k, v in errs.items()}
     t.check(set(errs) == HOSTILE, f"exactly the hostile files failed: {sorted(errs)}")
     t.check("decompression bomb" in errs.get("bomb.pdf", "") or "died" in errs.get("bomb.pdf", "")
             or "time budget" in errs.get("bomb.pdf", ""), f"PDF bomb: {errs.get('bomb.pdf')}")
     t.check("encrypted" in errs.get("encrypted.pdf", ""), "encrypted PDF reported")
     nodes = env.export(job)
-    src = by_source(nodes)
+    src = by_source(nodes, readers)
     labels = [src[f"labels.pdf_part_{i}"][0]["metadata"]["page_label"] for i in range(4)]
     t.check(labels == ["i", "ii", "A-1", "A-2"], f"page labels: {labels}")
     md = src["multi.pdf_part_1"][0]["metadata"]

@@ -42,15 +42,16 @@ def check_full_run(t, env, data):
         src = n["relationships"]["1"]
         t.check(src["node_type"] == "4" and src["class_name"] == "RelatedNodeInfo", "SOURCE rel")
         by_doc.setdefault(src["node_id"], []).append(n)
-    want_docs = {"operations-report.txt", "pipeline-overview.md", "redis-notes.txt",
-                 "notes/unicode.txt"}
+    # document ids and file_path: the path as SimpleDirectoryReader gives it (data is absolute)
+    want_docs = {os.path.join(data, d) for d in ("operations-report.txt", "pipeline-overview.md",
+                                                  "redis-notes.txt", "notes/unicode.txt")}
     t.check(set(by_doc) == want_docs, f"every document present: {sorted(by_doc)}")
     for doc, ns in by_doc.items():
-        path = os.path.join(data, doc)
+        path = doc
         text = open(path, encoding="utf-8").read()
         for i, n in enumerate(ns):
             md = n["metadata"]
-            t.check(md["file_path"] == os.path.realpath(path), "file_path is the absolute path")
+            t.check(md["file_path"] == path, "file_path is the path walked")
             t.check(md["file_name"] == os.path.basename(doc), "file_name")
             t.check(md["file_size"] == os.path.getsize(path), "file_size")
             t.check(n["excluded_embed_metadata_keys"] == ["file_name", "file_type", "file_size",
@@ -83,9 +84,11 @@ def check_bad_documents(t, env, data):
     st = env.status(job)
     t.check(st["state"] == "done" and st["documents_failed"] == 2, f"2 bad documents: {st}")
     errs = env.cli_lines("HGETALL", f"ingest:job:{job}:errors")
-    t.check("latin1.txt" in errs and "binary.txt" in errs, f"errors recorded: {errs}")
+    t.check(os.path.join(bad, "latin1.txt") in errs and os.path.join(bad, "binary.txt") in errs,
+            f"errors recorded: {errs}")
     ids = {n["relationships"]["1"]["node_id"] for n in env.export(job)}
-    t.check(ids == {"redis-notes.txt", "empty.txt"}, f"good documents exported: {ids}")
+    t.check(ids == {os.path.join(bad, "redis-notes.txt"), os.path.join(bad, "empty.txt")},
+            f"good documents exported: {ids}")
     # --wait returns 3 and lists the failures
     w = env.start_worker("--exit-when-idle")
     r = env.coord("submit", "--wait", "--output", os.path.join(env.dir, "o.jsonl"), bad, check=False)
@@ -97,7 +100,7 @@ def check_bad_documents(t, env, data):
     job = env.coord("submit", "--max-file-bytes", "100", bad).stdout.strip()
     env.wait_all([env.start_worker("--exit-when-idle")])
     errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
-    t.check("larger than --max-file-bytes" in errs.get("redis-notes.txt", ""),
+    t.check("larger than --max-file-bytes" in errs.get(os.path.join(bad, "redis-notes.txt"), ""),
             f"oversized file recorded as failed: {errs}")
     t.check(env.status(job)["documents_total"] == 4, "oversized file still counted")
 

@@ -5,20 +5,22 @@ a test: it needs LlamaIndex's sources, which users do not have).
 
     python3 tests/tools/compare_llamaindex.py EXPORT.jsonl DIR [--chunk-size N --chunk-overlap M]
 
-DIR is the directory that was submitted (with --recursive).  LlamaIndex reads
-it with SimpleDirectoryReader(recursive=True, filename_as_id=True) and splits
-with SentenceSplitter; then, document by document, it compares node texts,
+DIR is the directory that was submitted (with --recursive), spelled the same
+way and run from the same working directory (document ids are paths as
+given).  LlamaIndex reads it with SimpleDirectoryReader(recursive=True,
+filename_as_id=True) and splits with SentenceSplitter; then, document by
+document (matched by document id), it compares the walk order, node texts,
 char indices, metadata (values and key order), excluded keys, templates, the
 SOURCE/PREVIOUS/NEXT hashes, get_content(EMBED) and get_content(LLM) of our
 nodes loaded with TextNode.from_dict, and that to_dict() gives our JSON back.
-Node ids differ by design (ours are deterministic) and are not compared.
+Node ids differ by design (ours are deterministic) and are not compared;
+the embedding, when the export has one, must be float32 values printed as
+Python prints floats (json.dumps of the parsed list gives the line's text).
 
 Environment: PYTHONPATH with llama-index-core and llama-index-instrumentation
 sources, a tiktoken (the peer's shim works), NLTK_DATA with stopwords."""
 import argparse
 import json
-import os
-import re
 import sys
 
 
@@ -34,19 +36,28 @@ def main():
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.core.schema import MetadataMode, TextNode
 
-    ours = [json.loads(l) for l in open(a.export, encoding="utf-8")]
-    root = os.path.realpath(a.dir)
-    docs = SimpleDirectoryReader(root, recursive=True, filename_as_id=True).load_data()
+    lines = open(a.export, encoding="utf-8").read().splitlines()
+    ours = [json.loads(l) for l in lines]
+    docs = SimpleDirectoryReader(a.dir, recursive=True, filename_as_id=True).load_data()
     splitter = SentenceSplitter(chunk_size=a.chunk_size, chunk_overlap=a.chunk_overlap)
     bad = checked = 0
-    by_doc = {}  # (file_path, part) -> our nodes; part: "_part_<i>" of multi-document files
+    by_doc = {}  # document id -> our nodes
     for n in ours:
-        part = re.search(r"_part_\d+$", n["relationships"]["1"]["node_id"])
-        by_doc.setdefault((n["metadata"]["file_path"], part and part.group(0)), []).append(n)
+        by_doc.setdefault(n["relationships"]["1"]["node_id"], []).append(n)
+    order = list(dict.fromkeys(n["relationships"]["1"]["node_id"] for n in ours))
+    theirs_order = [d.id_ for d in docs if d.id_ in by_doc]
+    if order != theirs_order:
+        print("DIFF walk order: ours " + str(order[:4]) + " vs " + str(theirs_order[:4]))
+        bad += 1
+    for line, n in zip(lines, ours):
+        if n["embedding"] is not None and \
+                '"embedding":' + json.dumps(n["embedding"], separators=(",", ":")) + "," not in line:
+            print(f"DIFF {n['id_']}: embedding not printed as Python prints it")
+            bad += 1
+            break
     for doc in docs:
         theirs = splitter.get_nodes_from_documents([doc])
-        part = re.search(r"_part_\d+$", doc.id_)
-        mine = by_doc.get((doc.metadata["file_path"], part and part.group(0)), [])
+        mine = by_doc.get(doc.id_, [])
         problems = []
         if len(mine) != len(theirs):
             problems.append(f"{len(mine)} nodes vs {len(theirs)}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compare_llamaindex.sh EXPORT.jsonl DIR [--chunk-size N --chunk-overlap M]
 # Runs compare_llamaindex.py against the real llama-index-core, loaded from
-# source (a developer check, not a test).  Needs:
+# source (a developer check, not a test).  Uses ../shared's peer install when
+# it is there and LLAMA_SRC is not set; otherwise needs:
 #   LLAMA_SRC   folder with llama-index-core/, llama-index-instrumentation/ and
 #               llama-index-integrations/readers/llama-index-readers-file/
 #               from run-llama/llama_index at 0.14.19 (git archive of the repo)
@@ -15,6 +16,12 @@
 #           image's python3)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+peer="$here/../../../shared/peers/llamaindex-py/env.sh"
+if [ -z "${LLAMA_SRC:-}" ] && [ -f "$peer" ] && [ -d /tmp/llamapy/src/llama-index-core ]; then
+    # the peer's install (llama-index-core 0.14.19 + integrations + pypdf from source)
+    source "$peer"
+    exec python3 "$here/compare_llamaindex.py" "$@"
+fi
 : "${LLAMA_SRC:=/work/llama_src}"
 : "${TIKTOKEN_SHIM:=$here/../../../shared/peers/llamaindex-py/shims}"
 export TIKTOKEN_CL100K_FILE="$here/../../common/text/data/cl100k_base.tiktoken"
