@@ -5,6 +5,7 @@
 #include "cmds.h"
 #include "err.h"
 #include "jobinfo.h"
+#include "progress.h"
 #include "rconn.h"
 #include "rurl.h"
 
@@ -37,12 +38,14 @@ int cmd_status(int argc, char **argv)
     }
     jobinfo ji;
     int rc = jobinfo_load(c, argv[optind], &ji, err, sizeof err);
-    redisFree(c);
     if (rc) {
+        redisFree(c);
         fprintf(stderr, "status: %s\n", err);
         return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
     if (json) jobinfo_print_json(stdout, argv[optind], &ji, jobinfo_now_ms());
     else jobinfo_print(stdout, argv[optind], &ji, jobinfo_now_ms());
+    if (!json) progress_print_errors(c, argv[optind], stdout); /* failed documents and batches */
+    redisFree(c);
     return 0;
 }

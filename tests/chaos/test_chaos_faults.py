@@ -171,8 +171,13 @@ def check_sigstop(t, env, corpus):
         after = env.status(job)
         t.check(after == {**before, "elapsed_seconds": after["elapsed_seconds"]},
                 f"sigstop: counters unchanged by the late acks ({before} -> {after})")
-        t.check(env.cli("HLEN", f"ingest:job:{job}:attempts") == "0",
-                "sigstop: batches waiting on the API when frozen were not counted as failed")
+        # only a batch in its CPU stage at the freeze (at most one per pool
+        # thread) may count a failed delivery; those waiting on the API do not
+        att = env.cli_lines("HVALS", f"ingest:job:{job}:attempts")
+        failed = sum(int(v) for v in att if v.isdigit())
+        held = int(before["batches_total"])
+        t.check(failed <= 2, f"sigstop: at most the 2 hot batches counted a failed delivery ({failed} "
+                f"of {held} batches)")
         finish(t, env, job, [frozen] + others, "SIGSTOP past the heartbeat TTL, then SIGCONT", 1)
 
 
