@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=(
   gcc pkg-config meson ninja-build
   libhiredis-dev libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
-  libutf8proc-dev libpoppler-glib-dev libxml2-dev libzip-dev libssl-dev
+  libutf8proc-dev libpoppler-glib-dev libqpdf-dev libxml2-dev libzip-dev libssl-dev
   poppler-utils redis-server redis-tools redis-sentinel stunnel4 python3
 )
 

@@ -93,7 +93,8 @@ static const param p_llm[] = {
 static const param p_reader[] = {
     RLIM("max_file_bytes"), RLIM("max_text_bytes"), RLIM("time_budget_ms"), RLIM("max_mem_bytes"),
     RLIM("max_pages"), RLIM("max_unzip_bytes"), RLIM("max_expansion"),
-    {"html_text", P_BOOL, 0, 0, NULL}, {"pdf_reading_order", P_BOOL, 0, 0, NULL}, END};
+    {"html_text", P_BOOL, 0, 0, NULL}, {"pdf_reading_order", P_BOOL, 0, 0, NULL},
+    {"pdf_text", P_STR, 0, 0, NULL}, END};
 
 static const klass classes[] = {
     {"SentenceSplitter", SPEC_ROLE_PARSER, p_sentence},
@@ -318,6 +319,12 @@ static int check_root(spec_t *s, char *err, size_t el)
     json_t *rd = json_object_get(s->root, "reader");
     if (rd && !json_is_object(rd)) {
         snprintf(err, el, "'reader' must be an object");
+        return -1;
+    }
+    json_t *pt = json_object_get(rd, "pdf_text");
+    if (pt && !(json_is_string(pt) && (!strcmp(json_string_value(pt), "pypdf") ||
+                                       !strcmp(json_string_value(pt), "poppler")))) {
+        snprintf(err, el, "reader option 'pdf_text' must be \"pypdf\" or \"poppler\"");
         return -1;
     }
     if (rd && check_params(rd, p_reader, "reader", err, el)) return -1;

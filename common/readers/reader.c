@@ -33,6 +33,7 @@ void reader_opts_default(reader_opts *o)
     o->html_text = 0;
     o->pdf_isolate = 1;
     o->pdf_reading_order = 0;
+    o->pdf_text = READER_PDF_PYPDF;
 }
 
 /* A 0/1 or true/false option of the spec's "reader" object. */
@@ -61,6 +62,8 @@ void reader_opts_from_spec(const spec_t *s, reader_opts *o)
     o->html_text = spec_flag(s, "html_text", o->html_text);
     /* pdf_isolate is worker policy: never taken from a job spec */
     o->pdf_reading_order = spec_flag(s, "pdf_reading_order", o->pdf_reading_order);
+    const char *pt = json_string_value(json_object_get(json_object_get(s->root, "reader"), "pdf_text"));
+    if (pt && !strcmp(pt, "poppler")) o->pdf_text = READER_PDF_POPPLER;
 }
 
 /* SimpleDirectoryReader's default extractor map entries we do not parse. */

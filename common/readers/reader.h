@@ -10,7 +10,8 @@
  * Dispatch follows SimpleDirectoryReader's DEFAULT extractor map, by the
  * lower-cased extension:
  *   .pdf   PDFReader: one Document per page, id "<id>_part_<i>", metadata
- *          {page_label, file_name, <file metadata>} (reader_pdf.c, poppler);
+ *          {page_label, file_name, <file metadata>}, text as pypdf's
+ *          extract_text() (reader_pdf.c: labels poppler, text pdf_text.c);
  *   .docx  DocxReader (docx2txt): one Document "<id>_part_0", metadata
  *          {file_name, <file metadata>} (reader_docx.c);
  *   .csv   PandasCSVReader: one Document "<id>_part_0", rows joined by "\n",
@@ -50,17 +51,22 @@ typedef struct reader_opts {
                                 (default 100; real filings are below 1) */
     int html_text;           /* 1: .html/.htm as visible text; 0 (default): plain branch */
     int pdf_isolate;         /* 1 (default): parse PDFs in a forked, limited child */
-    int pdf_reading_order;   /* 1: page text in reading order (poppler_page_get_text);
-                                0 (default): content-stream order (pdftotext -raw),
-                                which is much closer to pypdf's */
+    int pdf_text;            /* READER_PDF_PYPDF (default): pypdf 6.9.2's extract_text(),
+                                byte for byte (pdf_text.c, libqpdf); READER_PDF_POPPLER:
+                                poppler's text (pdftotext -raw, or reading order below) */
+    int pdf_reading_order;   /* 1: poppler's text in reading order (poppler_page_get_text),
+                                implies READER_PDF_POPPLER; 0 (default): pdftotext -raw */
 } reader_opts;
+
+enum { READER_PDF_PYPDF = 0, READER_PDF_POPPLER = 1 };
 
 void reader_opts_default(reader_opts *o);
 struct spec;
 /* Defaults overridden by the spec's "reader" object: keys max_file_bytes,
  * max_text_bytes, time_budget_ms, max_mem_bytes, max_pages, max_unzip_bytes, max_expansion
- * (integers; values < 1 keep the default) and html_text, pdf_isolate,
- * pdf_reading_order (booleans or 0/1). */
+ * (integers; values < 1 keep the default), html_text, pdf_isolate,
+ * pdf_reading_order (booleans or 0/1) and pdf_text ("pypdf" or "poppler";
+ * spec_parse rejects other values). */
 void reader_opts_from_spec(const struct spec *s, reader_opts *o);
 /* Appends the file's Documents to docs. */
 int reader_load(const wire_doc *f, const reader_opts *o, node_list *docs, char *errbuf,

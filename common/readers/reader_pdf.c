@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "pdf_text.h"
 #include "utf8.h"
 
 #define REC_PAGE 'P'
@@ -184,10 +185,44 @@ static void emit_fail(sink *s, int rc, const reader_opts *o)
     emit_err(s, rc, msg);
 }
 
+/* pypdf's text of every page (pdf_text.c), checked against poppler's page
+ * count; *td is NULL when it failed (an 'E' record was emitted). */
+static int open_pypdf(const uint8_t *data, size_t len, int n, sink *s, pdf_text_doc **td)
+{
+    char msg[300];
+    int rc = pdf_text_open(data, len, td, msg, sizeof msg);
+    if (!rc && pdf_text_npages(*td) != n) {
+        snprintf(msg, sizeof msg, "PDF page tree read differently by qpdf (%d pages) and poppler "
+                 "(%d pages); the reader option pdf_text=\"poppler\" reads it", pdf_text_npages(*td), n);
+        pdf_text_close(*td);
+        rc = ERR_PARSE;
+    }
+    if (rc) {
+        *td = NULL;
+        emit_err(s, rc, msg);
+    }
+    return rc;
+}
+
+/* Page i's text with pypdf's rules; a page pypdf cannot read fails the
+ * file, as it does in LlamaIndex's PDFReader. */
+static int pypdf_page(pdf_text_doc *td, int i, buf_t *pt, sink *s)
+{
+    char msg[240], full[300];
+    buf_reset(pt);
+    int rc = pdf_text_page(td, i, pt, msg, sizeof msg);
+    if (rc == ERR_PARSE) {
+        snprintf(full, sizeof full, "page %d: pypdf's extract_text() raises here (%s)", i + 1, msg);
+        emit_err(s, rc, full);
+    }
+    return rc;
+}
+
 /* Walks the document; always ends the stream with 'D' or 'E'.  Labels come
- * from poppler-glib; text from pdftotext -raw (content-stream order, like
- * pypdf) unless o->pdf_reading_order, or when pdftotext fails on the file or
- * disagrees on the page count: then poppler_page_get_text (reading order). */
+ * from poppler-glib; text from pypdf's rules by default (pdf_text.c), or with
+ * pdf_text=poppler from pdftotext -raw (content-stream order) unless
+ * o->pdf_reading_order, or when pdftotext fails on the file or disagrees on
+ * the page count: then poppler_page_get_text (reading order). */
 static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o, sink *s)
 {
     GError *gerr = NULL;
@@ -219,42 +254,60 @@ static void pdf_extract_to(const uint8_t *data, size_t len, const reader_opts *o
         g_object_unref(doc);
         return;
     }
-    buf_t raw;
+    buf_t raw, pt;
     buf_init(&raw, (size_t)o->max_text_bytes + (size_t)n + 1);
-    int use_raw = 0;
-    if (!o->pdf_reading_order) {
+    buf_init(&pt, (size_t)o->max_text_bytes);
+    int use_raw = 0, pypdf = o->pdf_text == READER_PDF_PYPDF && !o->pdf_reading_order;
+    pdf_text_doc *td = NULL;
+    if (pypdf && open_pypdf(data, len, n, s, &td)) {
+        g_object_unref(doc);
+        return;
+    }
+    if (!pypdf && !o->pdf_reading_order) {
         rc = raw_text(data, len, &raw);
         use_raw = !rc && count_ff(&raw) == n;
         if (rc == ERR_PARSE) rc = 0; /* poppler-glib opened it: fall back to reading order */
     }
     size_t at = 0;
+    int failed = 0;
     for (int i = 0; !rc && i < n; i++) {
         PopplerPage *pg = poppler_document_get_page(doc, i);
         char *label = pg ? poppler_page_get_label(pg) : NULL;
         char *text = NULL;
         const char *t = "";
         size_t tl = 0;
-        if (use_raw) next_raw_page(&raw, &at, &t, &tl);
-        else if (pg && (text = poppler_page_get_text(pg))) t = text, tl = strlen(text);
+        if (td) {
+            rc = pypdf_page(td, i, &pt, s);
+            failed = rc == ERR_PARSE;
+            t = pt.p ? pt.p : "", tl = pt.len;
+        } else if (use_raw) {
+            next_raw_page(&raw, &at, &t, &tl);
+        } else if (pg && (text = poppler_page_get_text(pg))) {
+            t = text, tl = strlen(text);
+        }
         char num[16];
         snprintf(num, sizeof num, "%d", i + 1);
         total += (int64_t)tl;
-        if (total > o->max_text_bytes) rc = ERR_TOOBIG;
-        else rc = emit_page(s, label ? label : num, t, tl); /* "" is a label */
+        if (!rc && total > o->max_text_bytes) rc = ERR_TOOBIG;
+        else if (!rc) rc = emit_page(s, label ? label : num, t, tl); /* "" is a label */
         g_free(label);
         g_free(text);
         if (pg) g_object_unref(pg);
     }
+    pdf_text_close(td);
     buf_free(&raw);
+    buf_free(&pt);
     g_object_unref(doc);
-    if (rc) emit_fail(s, rc, o);
-    else if (!buf_putc(&s->b, REC_DONE)) sink_flush(s);
+    if (rc && !failed) emit_fail(s, rc, o);
+    else if (!rc && !buf_putc(&s->b, REC_DONE)) sink_flush(s);
 }
 
 /* ---- record stream: reader side ---- */
 
-/* Copies valid UTF-8, replacing bad bytes by U+FFFD and dropping NULs. */
-static char *clean_utf8(const char *s, size_t len, size_t *outlen)
+/* Copies valid UTF-8, replacing bad bytes by U+FFFD and dropping NULs
+ * unless keep_nul (pypdf keeps "\x00" in page text; Documents carry
+ * lengths, so text may hold NULs). */
+static char *clean_utf8(const char *s, size_t len, int keep_nul, size_t *outlen)
 {
     buf_t b;
     buf_init(&b, 0);
@@ -263,7 +316,7 @@ static char *clean_utf8(const char *s, size_t len, size_t *outlen)
     while (!rc && i < len) {
         uint32_t cp;
         int w = utf8_seq_len((const unsigned char *)s + i, len - i, &cp);
-        if (w == 1 && s[i] == '\0') {
+        if (w == 1 && s[i] == '\0' && !keep_nul) {
             i++;
             continue;
         }
@@ -301,7 +354,7 @@ static int take_span(cursor *c, const char **s, uint32_t *n)
 }
 
 static int push_page(reader_pages *out, const char *label, uint32_t ll, const char *text,
-                     uint32_t tl)
+                     uint32_t tl, int keep_nul)
 {
     if (out->n == out->cap) {
         size_t nc = out->cap ? out->cap * 2 : 16;
@@ -312,8 +365,8 @@ static int push_page(reader_pages *out, const char *label, uint32_t ll, const ch
     }
     reader_page *pg = &out->v[out->n];
     size_t dummy;
-    pg->label = clean_utf8(label, ll, &dummy);
-    pg->text = clean_utf8(text, tl, &pg->len);
+    pg->label = clean_utf8(label, ll, 0, &dummy);
+    pg->text = clean_utf8(text, tl, keep_nul, &pg->len);
     if (!pg->label || !pg->text) {
         free(pg->label);
         free(pg->text);
@@ -339,7 +392,9 @@ int reader_pdf_decode(const char *p, size_t len, const reader_opts *o, reader_pa
             rc = take_span(&c, &a, &al);
             if (!rc) rc = take_span(&c, &b, &bl);
             if (!rc && (int64_t)out->n >= o->max_pages) rc = ERR_TOOBIG;
-            if (!rc) rc = push_page(out, a, al, b, bl);
+            if (!rc)
+                rc = push_page(out, a, al, b, bl,
+                               o->pdf_text == READER_PDF_PYPDF && !o->pdf_reading_order);
         } else if (tag == REC_DONE) {
             *done = 1;
         } else if (tag == REC_ERR) {

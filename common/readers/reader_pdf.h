@@ -1,10 +1,14 @@
-/* reader_pdf.h - PDF -> per-page text and page labels (poppler-glib).
+/* reader_pdf.h - PDF -> per-page text and page labels (poppler-glib, qpdf).
  *
  * What PDFReader (pypdf) gives SimpleDirectoryReader: one entry per page, in
  * page order, with the page label (the PDF's /PageLabels where present, else
  * the 1-based page number - poppler's Catalog::indexToLabel, like pypdf's
  * page_labels; equal to pypdf 6.9.2 on all 3,731 pages of the FinanceBench
- * corpus) and the page text.  Text, by default, is content-stream order from
+ * corpus) and the page text.  Text, by default (o->pdf_text ==
+ * READER_PDF_PYPDF), is pypdf 6.9.2's extract_text() (pdf_text.h), NULs
+ * kept; qpdf and poppler must agree on the page count, and a page on which
+ * pypdf would raise fails the file (ERR_PARSE), as in LlamaIndex.  With
+ * READER_PDF_POPPLER, text is content-stream order from
  * `pdftotext -raw -enc UTF-8` (poppler-utils, run on a memfd, one page per
  * '\f', the page's last "\n" dropped): pypdf extracts in that order, and on
  * the corpus 42% of pages are word-for-word equal to pypdf's (word-level

@@ -7,10 +7,14 @@
  * --inproc  parse PDFs in-process (pdf_isolate=0) instead of a child
  * --dump    print each Document (id, metadata, text) instead of figures
  * --md      with --dump: print MarkdownNodeParser's nodes of each Document
+ * --json    print one JSON line per file: {"file", "error", "texts", "labels"}
+ *           (the PDF comparer's input, tests/tools/compare_pypdf.py)
+ * --poppler PDF text from poppler (reader option pdf_text="poppler")
  * Output: one key=value line: files, errors, docs, chars (code points),
  * bytes_in, seconds, mb_per_s (input MB/s), peak_rss_kb (largest process,
  * PDF children included). */
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +62,23 @@ static void dump(const node_list *docs)
     }
 }
 
+static void dump_json(const char *file, int rc, const char *eb, const node_list *docs)
+{
+    json_t *texts = json_array(), *labels = json_array();
+    for (size_t i = 0; i < docs->n; i++) {
+        json_array_append_new(texts, json_stringn(docs->v[i]->text, docs->v[i]->text_len));
+        const md_item *it = md_get(&docs->v[i]->md, "page_label");
+        const char *l = it && it->type == MD_STR ? it->s : NULL;
+        json_array_append_new(labels, l ? json_string(l) : json_null());
+    }
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "file", file, "error",
+                          rc ? json_string(eb) : json_null(), "texts", texts, "labels", labels);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (line) printf("%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
 /* Takes file indices from the queue pipe until it is empty. */
 static void run(char **files, int queue, const reader_opts *o, int show, tally *t)
 {
@@ -85,7 +106,9 @@ static void run(char **files, int queue, const reader_opts *o, int show, tally *
         t->bytes += (long long)len;
         t->docs += (long)docs.n;
         for (size_t k = 0; k < docs.n; k++) t->chars += (long long)utf8_count(docs.v[k]->text, docs.v[k]->text_len);
-        if (show == 2) {
+        if (show == 3) {
+            dump_json(files[i], rc, eb, &docs);
+        } else if (show == 2) {
             node_list nodes = {0};
             for (size_t k = 0; k < docs.n; k++) mdparse_doc(docs.v[k], "/", 1, 1, &nodes);
             dump(&nodes);
@@ -109,8 +132,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dump")) show = show ? show : 1;
         else if (!strcmp(argv[i], "--md")) show = 2;
         else if (!strcmp(argv[i], "--html")) o.html_text = 1;
+        else if (!strcmp(argv[i], "--json")) show = 3;
+        else if (!strcmp(argv[i], "--poppler")) o.pdf_text = READER_PDF_POPPLER;
         else {
-            fprintf(stderr, "usage: bench_reader [-j N] [--inproc] [--dump] [--md] [--html] FILE...\n");
+            fprintf(stderr, "usage: bench_reader [-j N] [--inproc] [--dump] [--md] [--html] [--json] [--poppler] FILE...\n");
             return 2;
         }
     }

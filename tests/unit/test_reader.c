@@ -166,16 +166,20 @@ static void test_pdf_isolation_equivalence(void)
     node_list_free(&b);
 }
 
-/* pdftotext missing: a clear per-document error naming the fix; reading
- * order does not need it */
+/* pdftotext missing: the poppler text mode gives a clear per-document error
+ * naming the fix; reading order and the default (pypdf) text do not need it */
 static void test_pdf_no_pdftotext(void)
 {
     char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
     setenv("PATH", "/nonexistent", 1);
+    opts.pdf_text = READER_PDF_POPPLER;
     expect_error("simple.pdf", NULL, ERR_UNSUPPORTED);
-    opts.pdf_reading_order = 1;
+    opts.pdf_text = READER_PDF_PYPDF;
     node_list docs = {0};
     char eb[256];
+    CHECK(load("simple.pdf", NULL, &docs, eb) == 0 && docs.n == 1);
+    node_list_free(&docs);
+    opts.pdf_reading_order = 1;
     CHECK(load("simple.pdf", NULL, &docs, eb) == 0 && docs.n == 1);
     node_list_free(&docs);
     opts.pdf_reading_order = 0;
@@ -237,6 +241,7 @@ static void test_pdf_decode(void)
     char eb[256] = "";
     int done = 0;
     /* page "i" with text "a\xff\0b" + 7 NULs (11 bytes), page "2" with "", done */
+    opts.pdf_text = READER_PDF_POPPLER;
     CHECK(reader_pdf_decode(ok, sizeof ok - 1, &opts, &pg, &done, eb, sizeof eb) == 0 && done);
     CHECK(pg.n == 2);
     if (pg.n == 2) {
@@ -244,6 +249,11 @@ static void test_pdf_decode(void)
         CHECK_STR(pg.v[0].text, "a\xef\xbf\xbd" "b"); /* bad byte -> U+FFFD, NULs dropped */
         CHECK(pg.v[1].len == 0);
     }
+    reader_pages_free(&pg);
+    /* pypdf's text keeps NULs (pypdf does) */
+    opts.pdf_text = READER_PDF_PYPDF;
+    CHECK(reader_pdf_decode(ok, sizeof ok - 1, &opts, &pg, &done, eb, sizeof eb) == 0 && done);
+    CHECK(pg.n == 2 && pg.v[0].len == 13 && !memcmp(pg.v[0].text, "a\xef\xbf\xbd\0b\0\0\0\0\0\0\0", 13));
     reader_pages_free(&pg);
     static const char err[] = "E\xf3\xff\xff\xff\4\0\0\0nope";
     CHECK(reader_pdf_decode(err, sizeof err - 1, &opts, &pg, &done, eb, sizeof eb) == ERR_ENCRYPTED);
@@ -396,7 +406,18 @@ static void test_limits(void)
     CHECK(sp != NULL);
     reader_opts_from_spec(sp, &o);
     CHECK(o.max_pages == 7 && o.html_text == 1 && o.time_budget_ms == 60000 && o.pdf_isolate == 1);
+    CHECK(o.pdf_text == READER_PDF_PYPDF); /* the default: LlamaIndex's text */
     spec_free(sp);
+    const char *pj = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
+                     "\"reader\": {\"pdf_text\": \"poppler\"}}";
+    sp = spec_parse(pj, strlen(pj), err, sizeof err);
+    CHECK(sp != NULL);
+    reader_opts_from_spec(sp, &o);
+    CHECK(o.pdf_text == READER_PDF_POPPLER);
+    spec_free(sp);
+    const char *bj = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
+                     "\"reader\": {\"pdf_text\": \"pdfminer\"}}";
+    CHECK(spec_parse(bj, strlen(bj), err, sizeof err) == NULL && strstr(err, "pdf_text"));
     CHECK(reader_supported_ext(".pdf") && reader_supported_ext(".TXT") &&
           reader_supported_ext(".json") && !reader_supported_ext(".xlsx"));
 }
