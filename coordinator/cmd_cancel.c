@@ -35,8 +35,10 @@ int cmd_cancel(int argc, char **argv)
         fprintf(stderr, "cancel: %s\n", err);
         return 1;
     }
-    const char *av[] = {"EVAL", SCRIPT_CANCEL, "2", key, KEYS_QUEUE, argv[optind]};
-    redisReply *r = rconn_argv(c, err, sizeof err, 6, av, NULL);
+    char ev[KEYS_MAX];
+    keys_job_sub(ev, argv[optind], "events");
+    const char *av[] = {"EVAL", SCRIPT_CANCEL, "3", key, KEYS_QUEUE, ev, argv[optind]};
+    redisReply *r = rconn_argv(c, err, sizeof err, 7, av, NULL);
     redisFree(c);
     if (!r) {
         fprintf(stderr, "cancel: %s\n", err);

@@ -1,9 +1,12 @@
 /* cmd_export.c - `ingest-coordinator export`: a job's nodes as TextNode
  * JSON lines (see export.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cmds.h"
@@ -135,6 +138,35 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
     return x.count;
 }
 
+long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
+                    int errlen)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
+        snprintf(err, (size_t)errlen, "export: path too long");
+        return ERR_INVAL;
+    }
+    int fd = mkstemp(tmp);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        snprintf(err, (size_t)errlen, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd), unlink(tmp);
+        return ERR_IO;
+    }
+    fchmod(fd, 0644);
+    long n = export_jsonl(c, job, out, missing, err, errlen);
+    if (fclose(out) && n >= 0) {
+        snprintf(err, (size_t)errlen, "cannot write %s: %s", path, strerror(errno));
+        n = ERR_IO;
+    }
+    if (n >= 0 && rename(tmp, path)) {
+        snprintf(err, (size_t)errlen, "cannot write %s: %s", path, strerror(errno));
+        n = ERR_IO;
+    }
+    if (n < 0) unlink(tmp);
+    return n;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ingest-coordinator export JOB [-o FILE] [--format jsonl] [--redis URL]\n"
@@ -175,18 +207,13 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "export: %s\n", err);
         return 1;
     }
-    FILE *out = outpath ? fopen(outpath, "w") : stdout;
-    if (!out) {
-        perror(outpath);
-        redisFree(c);
-        return 1;
-    }
-    long missing = 0, n = export_jsonl(c, argv[optind], out, &missing, err, sizeof err);
-    if (outpath) fclose(out);
+    /* -o: a temp file renamed at the end, so a failed export leaves FILE untouched */
+    long missing = 0, n = outpath ? export_to_path(c, argv[optind], outpath, &missing, err, sizeof err)
+                                  : export_jsonl(c, argv[optind], stdout, &missing, err, sizeof err);
     redisFree(c);
     if (n < 0) {
         fprintf(stderr, "export: %s\n", err);
-        return 1;
+        return n == ERR_NOTFOUND || n == ERR_INVAL ? EXIT_USAGE : 1;
     }
     if (missing) fprintf(stderr, "export: warning: %ld batches have no output (dead or unfinished)\n", missing);
     fprintf(stderr, "export: %ld nodes\n", n);

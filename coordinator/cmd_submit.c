@@ -32,6 +32,7 @@
 #include "scripts.h"
 #include "spec.h"
 #include "walk.h"
+#include "watch.h"
 #include "wire.h"
 
 typedef struct submit_opts {
@@ -176,7 +177,7 @@ static int create_job(submitter *s, const spec_t *spec, char *const *paths, int 
         r = rconn_cmd(s->c, s->err, sizeof s->err,
                       "HSET %s state queued spec %s roots %s created_ms %s sealed 0 docs_total 0 "
                       "docs_done 0 docs_failed 0 batches_total 0 batches_done 0 batches_dead 0 "
-                      "nodes 0 embed_requests 0 llm_requests 0",
+                      "nodes 0 embed_requests 0 llm_requests 0 embed_tokens 0",
                       key, sp, rj, now);
     free(sp);
     free(rj);
@@ -309,10 +310,11 @@ static int add_file(submitter *s, const walk_file *f)
 
 static int seal(submitter *s)
 {
-    char key[KEYS_MAX];
+    char key[KEYS_MAX], ev[KEYS_MAX];
     keys_job(key, s->job);
-    const char *argv[] = {"EVAL", SCRIPT_SEAL, "1", key};
-    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 4, argv, NULL);
+    keys_job_sub(ev, s->job, "events");
+    const char *argv[] = {"EVAL", SCRIPT_SEAL, "2", key, ev};
+    redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
     /* the job's writes should survive a failover: wait for a replica if any */
@@ -325,20 +327,15 @@ static int seal(submitter *s)
 static int finish_wait(submitter *s, int nfiles)
 {
     jobinfo ji;
-    if (progress_wait(s->c, s->job, &ji, s->err, sizeof s->err)) return -1;
+    watch_opts wo = {.fd = 2, .mode = VIEW_INLINE, .interval_s = 5};
+    if (watch_follow(rurl_pick(s->o->url), &s->c, s->job, &wo, &ji, s->err, sizeof s->err)) return -1;
     double secs = jobinfo_elapsed(&ji, jobinfo_now_ms());
     fprintf(stderr, "job %s %s: %lld documents (%d files), %lld failed, %lld nodes, %.3f s, %.1f nodes/s\n",
             s->job, ji.state, (long long)(ji.docs_done + ji.docs_failed), nfiles,
             (long long)ji.docs_failed, (long long)ji.nodes, secs, secs > 0 ? (double)ji.nodes / secs : 0.0);
     long nerr = progress_print_errors(s->c, s->job, stderr);
     if (s->o->output) {
-        FILE *out = fopen(s->o->output, "w");
-        if (!out) {
-            snprintf(s->err, sizeof s->err, "cannot write %s: %s", s->o->output, strerror(errno));
-            return -1;
-        }
-        long missing = 0, n = export_jsonl(s->c, s->job, out, &missing, s->err, sizeof s->err);
-        fclose(out);
+        long missing = 0, n = export_to_path(s->c, s->job, s->o->output, &missing, s->err, sizeof s->err);
         if (n < 0) return -1;
         fprintf(stderr, "wrote %ld nodes to %s\n", n, s->o->output);
     }

@@ -13,5 +13,9 @@ int cmd_export(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_workers(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_dead(int argc, char **argv);
 
 #endif

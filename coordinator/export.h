@@ -16,4 +16,9 @@
 long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, char *err,
                   int errlen);
 
+/* The same into `path`, through a temp file in its directory renamed at the
+ * end: on any failure (unknown job, Redis, disk) path is left as it was. */
+long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
+                    int errlen);
+
 #endif

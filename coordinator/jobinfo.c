@@ -1,7 +1,7 @@
 /* jobinfo.c - reading and rendering a job's hash (see jobinfo.h). */
 #include "jobinfo.h"
 
-#include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +10,28 @@
 #include "keys.h"
 #include "rconn.h"
 
-static const char *const fields[] = {
-    "state", "docs_total", "docs_done", "docs_failed", "batches_total", "batches_done",
-    "batches_dead", "nodes", "embed_requests", "llm_requests", "created_ms", "started_ms",
-    "finished_ms", "sealed"};
+/* Hash field -> jobinfo member; `state` is read separately (first), `sealed` last. */
+static const struct {
+    const char *name;
+    size_t off;
+    int optional; /* absent: -1 (unknown) instead of 0 */
+} fields[] = {
+    {"docs_total", offsetof(jobinfo, docs_total), 0},
+    {"docs_done", offsetof(jobinfo, docs_done), 0},
+    {"docs_failed", offsetof(jobinfo, docs_failed), 0},
+    {"batches_total", offsetof(jobinfo, batches_total), 0},
+    {"batches_done", offsetof(jobinfo, batches_done), 0},
+    {"batches_dead", offsetof(jobinfo, batches_dead), 0},
+    {"nodes", offsetof(jobinfo, nodes), 0},
+    {"embed_requests", offsetof(jobinfo, embed_requests), 0},
+    {"llm_requests", offsetof(jobinfo, llm_requests), 0},
+    {"created_ms", offsetof(jobinfo, created_ms), 0},
+    {"started_ms", offsetof(jobinfo, started_ms), 0},
+    {"finished_ms", offsetof(jobinfo, finished_ms), 0},
+    {"embed_tokens", offsetof(jobinfo, embed_tokens), 1},
+    {"cache_hits", offsetof(jobinfo, cache_hits), 1},
+    {"cache_misses", offsetof(jobinfo, cache_misses), 1},
+};
 #define NFIELDS (sizeof fields / sizeof *fields)
 
 int64_t jobinfo_now_ms(void)
@@ -48,21 +66,24 @@ int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int e
         snprintf(err, (size_t)errlen, "invalid job id '%s'", job);
         return ERR_INVAL;
     }
-    const char *argv[NFIELDS + 2] = {"HMGET", key};
-    for (size_t i = 0; i < NFIELDS; i++) argv[i + 2] = fields[i];
-    redisReply *r = rconn_argv(c, err, errlen, (int)NFIELDS + 2, argv, NULL);
+    const char *argv[NFIELDS + 4] = {"HMGET", key, "state"};
+    for (size_t i = 0; i < NFIELDS; i++) argv[i + 3] = fields[i].name;
+    argv[NFIELDS + 3] = "sealed";
+    redisReply *r = rconn_argv(c, err, errlen, (int)NFIELDS + 4, argv, NULL);
     if (!r) return ERR_REDIS;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != NFIELDS || r->element[0]->type != REDIS_REPLY_STRING) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != NFIELDS + 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING) {
         freeReplyObject(r);
         return not_found(c, job, err, errlen);
     }
     snprintf(ji->state, sizeof ji->state, "%s", r->element[0]->str);
-    int64_t *dst[] = {&ji->docs_total, &ji->docs_done, &ji->docs_failed, &ji->batches_total,
-                      &ji->batches_done, &ji->batches_dead, &ji->nodes, &ji->embed_requests,
-                      &ji->llm_requests, &ji->created_ms, &ji->started_ms, &ji->finished_ms};
-    for (size_t i = 1; i < NFIELDS - 1; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING) *dst[i - 1] = strtoll(r->element[i]->str, NULL, 10);
-    ji->sealed = r->element[NFIELDS - 1]->type == REDIS_REPLY_STRING && r->element[NFIELDS - 1]->str[0] == '1';
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const redisReply *e = r->element[i + 1];
+        int64_t *dst = (int64_t *)((char *)ji + fields[i].off);
+        *dst = e->type == REDIS_REPLY_STRING ? strtoll(e->str, NULL, 10) : fields[i].optional ? -1 : 0;
+    }
+    const redisReply *s = r->element[NFIELDS + 1];
+    ji->sealed = s->type == REDIS_REPLY_STRING && s->str[0] == '1';
     freeReplyObject(r);
     return 0;
 }
@@ -93,19 +114,33 @@ void jobinfo_print(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms)
     fprintf(f, "elapsed:        %.3f s\n", jobinfo_elapsed(ji, now_ms));
 }
 
-void jobinfo_print_json(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms)
+json_t *jobinfo_json(const char *job, const jobinfo *ji, int64_t now_ms)
 {
     json_t *o = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "job", job, "state",
-        ji->state, "documents_total", (json_int_t)ji->docs_total, "documents_done",
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}", "job", job,
+        "state", ji->state, "documents_total", (json_int_t)ji->docs_total, "documents_done",
         (json_int_t)ji->docs_done, "documents_failed", (json_int_t)ji->docs_failed,
         "batches_total", (json_int_t)ji->batches_total, "batches_done",
         (json_int_t)ji->batches_done, "batches_dead", (json_int_t)ji->batches_dead, "nodes",
         (json_int_t)ji->nodes, "embedding_requests", (json_int_t)ji->embed_requests,
         "llm_requests", (json_int_t)ji->llm_requests, "elapsed_seconds",
-        jobinfo_elapsed(ji, now_ms));
-    if (!o) return;
-    json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        jobinfo_elapsed(ji, now_ms), "created_ms", (json_int_t)ji->created_ms, "finished_ms",
+        (json_int_t)ji->finished_ms);
+    if (o && ji->embed_tokens >= 0) json_object_set_new(o, "embedding_tokens", json_integer(ji->embed_tokens));
+    if (o && ji->cache_hits >= 0) json_object_set_new(o, "cache_hits", json_integer(ji->cache_hits));
+    if (o && ji->cache_misses >= 0) json_object_set_new(o, "cache_misses", json_integer(ji->cache_misses));
+    return o;
+}
+
+void jobinfo_dump(FILE *f, json_t *v)
+{
+    if (!v) return;
+    json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', f);
-    json_decref(o);
+    json_decref(v);
+}
+
+void jobinfo_print_json(FILE *f, const char *job, const jobinfo *ji, int64_t now_ms)
+{
+    jobinfo_dump(f, jobinfo_json(job, ji, now_ms));
 }

@@ -14,6 +14,10 @@ static void usage(FILE *f)
         "  status JOB       job state and counters (--json for one JSON object)\n"
         "  export JOB       the job's nodes as LlamaIndex TextNode JSON lines\n"
         "  cancel JOB       cancel a job: pending batches are dropped\n"
+        "  jobs             recent jobs (--state S, --limit N, --json)\n"
+        "  workers          live workers and recently died ones (--json)\n"
+        "  watch JOB        live view of a job until it finishes\n"
+        "  dead JOB         a job's dead batches and failed documents (--json)\n"
         "  split FILE...    run the splitter locally (no Redis), one JSON line per file\n"
         "  tokens FILE...   cl100k_base token count per file\n"
         "Run 'ingest-coordinator COMMAND --help' for a command's options.\n");
@@ -24,13 +28,15 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status}, {"export", cmd_export}, {"cancel", cmd_cancel},
-                {"split", cmd_split},   {"tokens", cmd_tokens}};
+    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status},   {"export", cmd_export},
+                {"cancel", cmd_cancel}, {"split", cmd_split},     {"tokens", cmd_tokens},
+                {"jobs", cmd_jobs},     {"workers", cmd_workers}, {"watch", cmd_watch},
+                {"dead", cmd_dead}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
-    if (!strcmp(argv[1], "--version")) {
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("ingest-coordinator %s\n", INGEST_VERSION);
         return 0;
     }

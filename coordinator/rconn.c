@@ -85,3 +85,17 @@ int rconn_wait_replica(redisContext *c, char *err, int errlen)
     freeReplyObject(r);
     return ok ? 0 : 1;
 }
+
+int rconn_ensure(redisContext **c, const char *url, char *err, int errlen)
+{
+    if (*c && !(*c)->err) return 0;
+    if (*c) redisFree(*c);
+    *c = rconn_open(url, err, errlen);
+    return *c ? 0 : -1;
+}
+
+void rconn_drop(redisContext **c)
+{
+    if (*c) redisFree(*c);
+    *c = NULL;
+}

@@ -113,7 +113,7 @@ static int ask(xjob *j, const char *tmpl, const char *ctx, const char *xkey, con
         j->pending++;
         size_t len = body.len;
         rc = oc_call_start(j->ep, buf_detach(&body, NULL), len, tokens, j->timeout,
-                           j->max_retries, prompt_done, p);
+                           j->max_retries, j->job.tag, prompt_done, p);
         if (!rc) return 0;
         j->pending--;
     }

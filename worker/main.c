@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rpass.h"
+#include "log.h"
 #include "reader.h"
 #include "rurl.h"
 #include "worker.h"
@@ -56,6 +57,11 @@ static void usage(FILE *f)
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
         "  --threads N          CPU threads for reading, parsing, encoding (default: online\n"
         "                       CPUs, here %ld)\n"
+        "  --metrics-listen A:P serve Prometheus /metrics and /healthz on ADDR:PORT\n"
+        "                       (e.g. 0.0.0.0:9464, 127.0.0.1:0 = any free port)\n"
+        "  --log-format F       logfmt (default) or json\n"
+        "  --log-level L        debug, info (default), warn or error\n"
+        "  --version            print the version and exit\n"
         "API keys for remote models come from the environment (OPENAI_API_KEY,\n"
         "AZURE_OPENAI_API_KEY) and are never written to Redis or logs.\n",
         RURL_DEFAULT, online_cpus());
@@ -77,7 +83,9 @@ int main(int argc, char **argv)
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},
         {"heartbeat-ttl", required_argument, 0, 't'}, {"max-attempts", required_argument, 0, 'm'},
         {"grace", required_argument, 0, 'g'},         {"help", no_argument, 0, 'h'},
-        {"threads", required_argument, 0, 'n'},
+        {"threads", required_argument, 0, 'n'},       {"metrics-listen", required_argument, 0, 'M'},
+        {"log-format", required_argument, 0, 'F'},    {"log-level", required_argument, 0, 'L'},
+        {"version", no_argument, 0, 'V'},
         {"redis-password-file", required_argument, 0, 'p'},
         {"wait-replica-ms", required_argument, 0, 'w'},
         {0, 0, 0, 0}};
@@ -100,6 +108,10 @@ int main(int argc, char **argv)
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
         case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;
+        case 'M': o.metrics_listen = optarg; break;
+        case 'F': if (log_set_format(optarg)) goto bad; break;
+        case 'L': if (log_set_level(optarg)) goto bad; break;
+        case 'V': printf("ingest-worker %s\n", INGEST_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "log.h"
 #include "http.h"
+#include "metrics.h"
 #include "oai.h"
 #include "ratelimit.h"
 
@@ -44,6 +45,8 @@ struct oc_call {
     double timeout;
     unsigned max_retries, attempts;
     call_state st;
+    double t_rl, t_sent;    /* when it began waiting for the rate limit / was sent */
+    char tag[192];          /* worker=... job=... ref=... of the batch, for logs */
     ev_timer timer;
     oc_done done;
     void *ud;
@@ -277,6 +280,8 @@ static void finish(oc_call *k, oc_result *res)
 static void pump(oc_ep *ep);
 static void send_now(oc_call *k);
 
+static int mx_ep(const oc_ep *ep) { return ep->kind == OC_EMBED ? MX_EP_EMBED : MX_EP_CHAT; }
+
 static void on_granted(rl_wait *w) { send_now((oc_call *)w); }
 
 static void pump(oc_ep *ep)
@@ -286,6 +291,7 @@ static void pump(oc_ep *ep)
         q_remove(ep, k);
         ep->inflight++;
         k->st = S_RL;
+        k->t_rl = ev_time();
         if (rl_acquire(ep->rl, &k->rlw, k->tokens, on_granted)) send_now(k);
     }
 }
@@ -296,6 +302,11 @@ static void send_now(oc_call *k)
 {
     oc_ep *ep = k->ep;
     k->st = S_HTTP;
+    k->t_sent = ev_time();
+    if (k->t_sent - k->t_rl > 0.001) { /* held by the cluster-wide rate limit */
+        mx_inc(MX_RATELIMIT_WAITS, mx_ep(ep), 0);
+        mx_add_seconds(MX_RATELIMIT_WAIT, mx_ep(ep), 0, k->t_sent - k->t_rl);
+    }
     /* the body is lent: k keeps it (for retries) until after the callback */
     int rc = http_post(ep->ctx->http, ep->url, ep->hdrs, k->body, k->len, k->timeout, on_http, k);
     if (rc) { /* could not even start (bad URL, ENOMEM): final, reported from the loop */
@@ -321,14 +332,14 @@ static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
     pump(k->ep);
 }
 
-static void adapt(oc_ep *ep, int throttled)
+static void adapt(oc_ep *ep, int throttled, const char *tag)
 {
     double now = ev_now(ep->ctx->loop);
     if (throttled) {
         if (now - ep->last_cut < 1.0) return; /* one cut per burst of 429s */
         ep->last_cut = now;
         ep->cap = fmax(1.0, floor(ep->cap / 2));
-        log_kv("warn", "remote_throttle", "%s cap=%.0f", ep->tag, ep->cap);
+        log_kv("warn", "remote_throttle", "%s %s cap=%.0f", tag, ep->tag, ep->cap);
     } else if (ep->cap < ep->max) {
         ep->cap = fmin((double)ep->max, ep->cap + 1.0 / ep->cap);
     }
@@ -342,7 +353,7 @@ static void retry_or_fail(oc_call *k, const http_resp *r, char *msg)
         char full[600];
         snprintf(full, sizeof full, "%s (gave up after %u attempts)", msg, k->attempts);
         char q[600];
-        log_kv("error", "remote_give_up", "%s attempts=%u error=%s", ep->tag,
+        log_kv("error", "remote_give_up", "%s %s attempts=%u error=%s", k->tag, ep->tag,
                k->attempts, log_quote(msg, q, sizeof q));
         oc_result res = {.status = r->status, .body = r->body, .len = r->body_len, .err = full};
         finish(k, &res);
@@ -351,7 +362,8 @@ static void retry_or_fail(oc_call *k, const http_resp *r, char *msg)
     double wait = oai_retry_after(r->retry_after_ms, r->retry_after, time(NULL));
     if (wait < 0) wait = oai_backoff(k->attempts - 1, BACKOFF_BASE, BACKOFF_CAP, rnd(ep->ctx));
     char q[600];
-    log_kv("warn", "remote_retry", "%s attempt=%u wait_s=%.3f error=%s", ep->tag,
+    mx_inc(MX_API_RETRIES, mx_ep(ep), 0);
+    log_kv("warn", "remote_retry", "%s %s attempt=%u wait_s=%.3f error=%s", k->tag, ep->tag,
            k->attempts, wait, log_quote(msg, q, sizeof q));
     k->st = S_BACKOFF;
     ev_timer_set(&k->timer, wait, 0.);
@@ -369,16 +381,19 @@ static void on_http(void *ud, const http_resp *r)
         return;
     }
     k->attempts++;
+    mx_inc(MX_API_REQUESTS, mx_ep(ep), r->curl_code ? MX_ST_ERROR : mx_status_class(r->status));
+    mx_observe(MX_API_LATENCY, mx_ep(ep), 0, ev_time() - k->t_sent);
+    if (r->status == 429) mx_inc(MX_API_THROTTLED, mx_ep(ep), 0);
     char msg[512];
     if (!r->curl_code && r->status >= 200 && r->status < 300) {
-        adapt(ep, 0);
+        adapt(ep, 0, k->tag);
         oc_result res = {.ok = 1, .status = r->status, .body = r->body, .len = r->body_len};
         finish(k, &res);
     } else if (!r->curl_code && !oai_status_retryable(r->status)) {
         oai_error_text(r->status, r->body, r->body_len, msg, sizeof msg);
         scrub(ep, msg);
         char q[600];
-        log_kv("error", "remote_error", "%s status=%ld error=%s", ep->tag,
+        log_kv("error", "remote_error", "%s %s status=%ld error=%s", k->tag, ep->tag,
                r->status, log_quote(msg, q, sizeof q));
         oc_result res = {.permanent = 1, .status = r->status, .body = r->body, .len = r->body_len,
                          .err = msg};
@@ -387,14 +402,14 @@ static void on_http(void *ud, const http_resp *r)
         if (r->curl_code) snprintf(msg, sizeof msg, "transport error: %s", r->errmsg);
         else oai_error_text(r->status, r->body, r->body_len, msg, sizeof msg);
         scrub(ep, msg);
-        if (r->status == 429) adapt(ep, 1);
+        if (r->status == 429) adapt(ep, 1, k->tag);
         retry_or_fail(k, r, msg);
     }
     pump(ep);
 }
 
 int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double timeout_s,
-                  unsigned max_retries, oc_done done, void *ud)
+                  unsigned max_retries, const char *tag, oc_done done, void *ud)
 {
     oc_call *k = calloc(1, sizeof *k);
     if (!k) {
@@ -403,6 +418,7 @@ int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double tim
     }
     k->ep = ep, k->body = body, k->len = len, k->tokens = tokens, k->timeout = timeout_s;
     k->max_retries = max_retries, k->done = done, k->ud = ud;
+    snprintf(k->tag, sizeof k->tag, "%s", tag ? tag : "");
     ev_timer_init(&k->timer, on_timer, 0., 0.);
     oc_ctx *c = ep->ctx;
     k->next = c->calls;

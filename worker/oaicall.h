@@ -53,10 +53,13 @@ const char *oc_ep_model(const oc_ep *ep);
 /* Sticky per-endpoint note that the server refuses base64 embeddings. */
 int oc_ep_no_base64(const oc_ep *ep);
 void oc_ep_set_no_base64(oc_ep *ep);
-/* Queues a POST of body (taken over).  0, or negative ERR_* (body freed,
- * done not called).  done never fires inside oc_call_start. */
+/* Queues a POST of body (taken over).  `tag` ("worker=... job=... ref=...",
+ * copied) starts every log line about the call.  0, or negative ERR_* (body
+ * freed, done not called).  done never fires inside oc_call_start.  Each
+ * attempt is counted in the metrics (metrics.h: requests by status class,
+ * latency, retries, 429s, rate-limit waits). */
 int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double timeout_s,
-                  unsigned max_retries, oc_done done, void *ud);
+                  unsigned max_retries, const char *tag, oc_done done, void *ud);
 /* Completes every call with cancelled=1. */
 void oc_cancel_all(oc_ctx *c);
 /* HTTP requests in flight now. */

@@ -18,6 +18,7 @@
 #include "hashembed.h"
 #include "log.h"
 #include "mdparse.h"
+#include "metrics.h"
 #include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
@@ -59,7 +60,9 @@ static void stage_begin(pl_batch *b, const char *stage)
 
 static void stage_end(pl_batch *b, const char *stage)
 {
-    log_kv("info", "stage_end", "%s stage=%s ms=%.1f", b->tag, stage, mono_ms() - b->t0);
+    double ms = mono_ms() - b->t0;
+    log_kv("info", "stage_end", "%s stage=%s ms=%.1f", b->tag, stage, ms);
+    mx_add_seconds(MX_CPU_STAGE, mx_label(MX_CPU_STAGE, stage), 0, ms / 1e3); /* CPU stages only */
 }
 
 static void fail_doc(pl_batch *b, int doc_index, const char *msg)
@@ -304,7 +307,7 @@ static void cpu_done(pool_job *j)
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
-    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b};
+    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag};
     int rc = remote_start(b->env->remote, &b->sjob);
     if (!rc) return; /* resumes in stage_done */
     stage_end(b, remote_stage_name(tf));

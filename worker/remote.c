@@ -33,6 +33,7 @@
 #include "log.h"
 #include "oai.h"
 #include "oaicall.h"
+#include "metrics.h"
 #include "stage.h"
 #include "tok.h"
 
@@ -172,7 +173,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
         j->pending++;
         size_t len = body.len;
         rc = oc_call_start(j->ep, buf_detach(&body, NULL), len, tokens, j->timeout,
-                           j->max_retries, batch_done, b);
+                           j->max_retries, j->job.tag, batch_done, b);
         if (!rc) return;
         j->pending--;
     }
@@ -240,11 +241,12 @@ static void store(ejob *j, const ebatch *b, const oc_result *res)
         char msg[200];
         snprintf(msg, sizeof msg, "invalid embeddings response: %s", rc == ERR_PARSE ? err : err_str(rc));
         char q[300];
-        log_kv("warn", "remote_bad_response", "error=%s", log_quote(msg, q, sizeof q));
+        log_kv("warn", "remote_bad_response", "%s error=%s", j->job.tag ? j->job.tag : "", log_quote(msg, q, sizeof q));
         for (size_t k = 0; k < b->n; k++) j->job.fail(j->job.ud, b->idx[k], msg);
         return;
     }
     j->job.stats->tokens += tokens;
+    mx_add(MX_API_TOKENS, MX_EP_EMBED, 0, (long long)tokens);
     for (size_t k = 0; k < b->n; k++) {
         node_t *nd = j->job.nodes[b->idx[k]];
         float *e = malloc(dim * sizeof *e);

@@ -43,6 +43,7 @@ typedef struct stage_job {
      * negative code that fails the whole batch */
     void (*done)(void *ud, int rc);
     void *ud;
+    const char *tag;       /* "worker=... job=... ref=..." for log lines (NULL: none); borrowed */
 } stage_job;
 
 /* A configuration error (bad URL, missing API key...): logs it once, fails

@@ -45,6 +45,9 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "opscheck.h"
 #include "pipeline.h"
 #include "pool.h"
 #include "rerr.h"
@@ -89,6 +92,7 @@ typedef struct worker {
     ev_signal sig_int, sig_term;
     remote_ctx *remote;
     pool_t *pool;
+    mhttp *metrics;        /* --metrics-listen, or NULL */
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
     flight *flights;       /* in flight (claimed or being claimed) */
@@ -104,6 +108,7 @@ struct flight {
     int lease_lost; /* reaped while we worked on it: another worker may redo it */
     int acking;     /* the ack (or split) is on its way */
     int claiming;   /* the claim has not answered yet */
+    char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
 };
 
 static void pop_next(worker *w);
@@ -260,7 +265,7 @@ static void requeue(worker *w, const char *ref, flight *f)
 static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
 {
     worker *w = f->w;
-    char k[10][KEYS_MAX], seq[16], n[6][24];
+    char k[11][KEYS_MAX], seq[16], n[7][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
         return;
@@ -276,6 +281,7 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     snprintf(k[7], KEYS_MAX, "%s", KEYS_LEASES);
     snprintf(k[8], KEYS_MAX, "%s", KEYS_LEASE_OWNERS);
     keys_job_sub(k[9], f->job, "dead");
+    keys_job_sub(k[10], f->job, "events");
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
@@ -283,7 +289,8 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     snprintf(n[3], 24, "%llu", (unsigned long long)res->stats.embed_requests);
     snprintf(n[4], 24, "%llu", (unsigned long long)res->stats.llm_requests);
     snprintf(n[5], 24, "%zu", res->docs_api_failed);
-    enum { NFIX = 26 };
+    snprintf(n[6], 24, "%llu", (unsigned long long)res->stats.tokens);
+    enum { NFIX = 28 };
     size_t argc = NFIX + 2 * res->err_ids.n;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *lens = calloc(argc, sizeof *lens);
@@ -293,13 +300,13 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
         flight_end(f);
         return;
     }
-    const char *fixed[NFIX] = {"EVAL", SCRIPT_ACK, "10", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
-                               k[7], k[8], k[9], f->ref, seq,
+    const char *fixed[NFIX] = {"EVAL", SCRIPT_ACK, "11", k[0], k[1], k[2], k[3], k[4], k[5], k[6],
+                               k[7], k[8], k[9], k[10], f->ref, seq,
                                dead ? "" : (res->out.p ? res->out.p : ""), dead ? "1" : "0",
                                n[0], n[1], n[2], n[3], n[4], reason ? reason : "", w->owner,
-                               f->job, n[5]};
+                               f->job, n[5], n[6]};
     for (size_t i = 0; i < NFIX; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
-    lens[15] = dead ? 0 : res->out.len;
+    lens[16] = dead ? 0 : res->out.len;
     for (size_t i = 0; i < res->err_ids.n; i++) {
         argv[NFIX + 2 * i] = res->err_ids.v[i], lens[NFIX + 2 * i] = strlen(res->err_ids.v[i]);
         argv[NFIX + 1 + 2 * i] = res->err_msgs.v[i], lens[NFIX + 1 + 2 * i] = strlen(res->err_msgs.v[i]);
@@ -347,8 +354,9 @@ static void dead_letter(flight *f, const char *reason, const char *payload, size
     }
     if (!res.err_ids.n) fail_batch_entry(&res, f->seq, reason);
     char q[300];
-    log_kv("error", "batch_dead", "worker=%s job=%s ref=%s docs=%zu reason=%s", f->w->id, f->job,
-           f->ref, res.docs, log_quote(reason, q, sizeof q));
+    log_kv("error", "batch_dead", "%s docs=%zu reason=%s", f->tag, res.docs,
+           log_quote(reason, q, sizeof q));
+    mx_inc(MX_BATCHES, MX_OUT_DEAD, 0);
     send_ack(f, &res, 1, reason);
     strv_free(&res.err_ids);
     strv_free(&res.err_msgs);
@@ -361,8 +369,8 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     (void)b;
     char q[300];
     if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
-        log_kv("info", "batch_requeued", "worker=%s ref=%s msg=%s", w->id, f->ref,
-               log_quote(res->msg, q, sizeof q));
+        log_kv("info", "batch_requeued", "%s msg=%s", f->tag, log_quote(res->msg, q, sizeof q));
+        mx_inc(MX_BATCHES, MX_OUT_REQUEUED, 0);
         requeue(w, f->ref, f);
         return;
     }
@@ -373,6 +381,10 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
         res->docs_failed = res->docs;
         fail_batch_entry(res, f->seq, res->msg);
     }
+    mx_inc(MX_BATCHES, res->err ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
+    mx_add(MX_DOCUMENTS, MX_DOC_OK, 0, (long long)(res->docs - res->docs_failed));
+    mx_add(MX_DOCUMENTS, MX_DOC_FAILED, 0, (long long)res->docs_failed);
+    mx_add(MX_NODES, 0, 0, (long long)res->nodes);
     w->batches++;
     w->docs += res->docs;
     w->failed_docs += res->docs_failed;
@@ -389,7 +401,8 @@ static void drop(flight *f, const char *why)
         flight_end(f);
         return;
     }
-    log_kv("warn", "batch_dropped", "worker=%s job=%s ref=%s reason=%s", f->w->id, f->job, f->ref, why);
+    log_kv("warn", "batch_dropped", "%s reason=%s", f->tag, why);
+    mx_inc(MX_BATCHES, MX_OUT_DROPPED, 0);
     rcmd(f->w, f->w->cmd, on_ack, f, "LREM %s -1 %s", f->w->proc_key, f->ref);
 }
 
@@ -405,9 +418,12 @@ static void send_heartbeat(worker *w, double extra_s)
     long long hb_ms = (long long)((w->o.heartbeat_ttl + extra_s) * 1000);
     rcmd(w, w->cmd, on_checked, w,
          "HSET %s host %s pid %d incarnation %s started_ms %lld last_ms %lld batch %s inflight %d "
-         "batches %llu docs %llu failed_docs %llu nodes %llu",
+         "batches %llu docs %llu failed_docs %llu nodes %llu version %s threads %d "
+         "http_inflight %llu errors %llu ratelimit_waits %lld",
          w->hb_key, w->host, (int)getpid(), w->incarnation, w->started_ms, now_ms(),
-         w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs, w->failed_docs, w->nodes);
+         w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs, w->failed_docs, w->nodes,
+         INGEST_VERSION, pool_threads(w->pool), (unsigned long long)remote_in_flight(w->remote),
+         log_errors(), mx_get(MX_RATELIMIT_WAITS, MX_EP_EMBED, 0) + mx_get(MX_RATELIMIT_WAITS, MX_EP_CHAT, 0));
     rcmd(w, w->cmd, on_checked, w, "EXPIRE %s %d", w->hb_key, (int)((hb_ms + 999) / 1000));
     int nf = 0;
     for (flight *f = w->flights; f; f = f->next) nf++;
@@ -471,9 +487,9 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, 0);
     if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
-    rcmd(w, w->cmd, on_reap, w, "EVAL %s 6 %s %s %s %s %s %s %s %d %d", SCRIPT_REAP, KEYS_REAPER,
-         KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE, KEYS_WORKERS, w->id,
-         REAP_LOCK_MS, REAP_LIMIT);
+    rcmd(w, w->cmd, on_reap, w, "EVAL %s 7 %s %s %s %s %s %s %s %s %d %d", SCRIPT_REAP, KEYS_REAPER,
+         KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE, KEYS_WORKERS,
+         KEYS_WORKERS_DEAD, w->id, REAP_LOCK_MS, REAP_LIMIT);
 }
 
 /* ---- one batch ----------------------------------------------------------- */
@@ -550,10 +566,8 @@ static void on_remote_begin(void *ud)
 static void run_batch(flight *f, const redisReply *payload, const redisReply *spec)
 {
     worker *w = f->w;
-    char tag[KEYS_MAX + KEYS_ID_MAX + 16];
-    snprintf(tag, sizeof tag, "worker=%s ref=%s", w->id, f->ref);
     int has_spec = spec->type == REDIS_REPLY_STRING;
-    f->pl = pl_new(&w->env, tag, payload->str, payload->len, has_spec ? spec->str : "",
+    f->pl = pl_new(&w->env, f->tag, payload->str, payload->len, has_spec ? spec->str : "",
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
@@ -623,21 +637,23 @@ static void start_batch(worker *w, const char *ref, size_t len)
     }
     memcpy(f->ref, ref, len);
     f->w = w;
+    snprintf(f->tag, sizeof f->tag, "worker=%s job=%s ref=%s", w->id, f->job, f->ref);
     f->claiming = 1;
     w->claiming++;
     f->next = w->flights;
     if (w->flights) w->flights->prev = f;
     w->flights = f;
     w->inflight++;
-    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], dk[KEYS_MAX], seq[16], lease[24];
+    char jk[KEYS_MAX], bk[KEYS_MAX], ak[KEYS_MAX], dk[KEYS_MAX], ek[KEYS_MAX], seq[16], lease[24];
+    keys_job_sub(ek, f->job, "events");
     keys_job(jk, f->job);
     keys_batch(bk, f->job, f->seq);
     keys_job_sub(ak, f->job, "attempts");
     keys_job_sub(dk, f->job, "done");
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(lease, sizeof lease, "%d", w->o.heartbeat_ttl * 1000);
-    rcmd(w, w->cmd, on_claim, f, "EVAL %s 6 %s %s %s %s %s %s %s %s %s %s", SCRIPT_CLAIM, jk, bk,
-         ak, dk, KEYS_LEASES, KEYS_LEASE_OWNERS, seq, f->ref, w->owner, lease);
+    rcmd(w, w->cmd, on_claim, f, "EVAL %s 7 %s %s %s %s %s %s %s %s %s %s %s", SCRIPT_CLAIM, jk,
+         bk, ak, dk, KEYS_LEASES, KEYS_LEASE_OWNERS, ek, seq, f->ref, w->owner, lease);
 }
 
 /* ---- popping ------------------------------------------------------------- */
@@ -922,10 +938,18 @@ static void on_pool_round(void *ud)
     maybe_shutdown(w);
 }
 
+/* Before each /metrics scrape: the gauges. */
+static void collect_gauges(void *ud)
+{
+    worker *w = ud;
+    mx_set(MX_INFLIGHT_BATCHES, 0, 0, w->inflight);
+    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)remote_in_flight(w->remote));
+}
+
 /* Everything that lives as long as the process. */
 static int setup(worker *w, const worker_opts *o)
 {
-    char err[256];
+    char err[256], q[300];
     w->o = *o;
     make_id(w);
     if (keys_processing(w->proc_key, w->id) || keys_worker(w->hb_key, w->id)) {
@@ -960,6 +984,12 @@ static int setup(worker *w, const worker_opts *o)
     ev_signal_start(w->loop, &w->sig_int);
     ev_signal_start(w->loop, &w->sig_term);
     signal(SIGPIPE, SIG_IGN);
+    mx_set(MX_UP_SINCE, 0, 0, w->started_ms / 1000);
+    if (o->metrics_listen && !(w->metrics = mhttp_start(w->loop, o->metrics_listen, w->id, INGEST_VERSION,
+                                                        collect_gauges, w, err, sizeof err))) {
+        log_kv("error", "metrics_listen_failed", "worker=%s msg=%s", w->id, log_quote(err, q, sizeof q));
+        return -1;
+    }
     return 0;
 }
 
@@ -982,6 +1012,7 @@ static void session(worker *w)
         return;
     }
     remote_set_redis(w->remote, w->cmd);
+    opscheck_redis(w->cmd, w->id);
     send_register(w, 0);
     if (!w->lost) ev_run(w->loop, 0);
 }
@@ -1009,6 +1040,7 @@ int worker_run(const worker_opts *o)
         if (w.fatal) rc = 1;
         if (!lost) break;
         log_kv("warn", "redis_reconnecting", "worker=%s in_s=%.2f", w.id, delay);
+        mx_inc(MX_REDIS_RECONNECTS, 0, 0);
         ev_timer_set(&w.retry_timer, delay, 0.);
         ev_timer_start(w.loop, &w.retry_timer);
         ev_run(w.loop, 0); /* the retry timer or a signal ends the wait */
@@ -1018,6 +1050,7 @@ int worker_run(const worker_opts *o)
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
     pool_free(w.pool);
+    mhttp_stop(w.metrics);
     remote_free(w.remote);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;

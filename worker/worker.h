@@ -26,6 +26,7 @@ typedef struct worker_opts {
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
     int threads;         /* CPU pool threads (default: online CPUs) */
     int wait_replica_ms; /* acks wait this long for a replica when there is one (0: never) */
+    const char *metrics_listen; /* "ADDR:PORT" for /metrics, or NULL */
     /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */
     const char *test_gate_prefix, *test_gate_path;
 } worker_opts;

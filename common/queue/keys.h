@@ -8,7 +8,8 @@
  *   ingest:queue                     list   pending batch refs "<job>:<seq>"
  *   ingest:processing:<worker>       list   refs a worker holds (BLMOVE target)
  *   ingest:workers                   set    worker ids seen
- *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/started/batch/counters
+ *   ingest:worker:<worker>           hash   heartbeat (TTL), host/pid/version/threads/started/
+ *                                          batch/counters/in-flight/errors/ratelimit_waits
  *   ingest:jobs                      zset   job ids by creation time (ms)
  *   ingest:job:<job>                 hash   state, spec, counters, timestamps
  *   ingest:job:<job>:batch:<seq>     string msgpack batch (documents)
@@ -18,13 +19,17 @@
  *   ingest:job:<job>:attempts        hash   seq -> failed deliveries, "<seq>:why" -> last cause
  *   ingest:job:<job>:dead            hash   dead batch seq -> reason (payload kept)
  *   ingest:job:<job>:split           hash   split batch seq -> "<first child seq> <count>"
- *   ingest:dead                      zset   jobs with dead batches, by last time (10,000 max)
+ *   ingest:dead                      list   refs of dead batches (the last 10,000)
  *   ingest:heartbeats                zset   worker id -> heartbeat deadline (ms)
  *   ingest:leases                    zset   batch ref -> lease deadline (ms)
  *   ingest:lease_owners              hash   batch ref -> "<worker> <incarnation>"
  *   ingest:leases_hot                set    refs whose batch is in a CPU stage (reading, parsing)
  *   ingest:reaper                    string the reaper's lease (one reaper at a time)
- *   ingest:lost                      zset   jobs found gone while workers held their batches */
+ *   ingest:lost                      zset   jobs found gone while workers held their batches
+ *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
+ *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
+ *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
+ *                                          JSON {"id","ms","requeued"} written by the reaper */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
 
@@ -44,6 +49,7 @@
 #define KEYS_REAPER "ingest:reaper"
 #define KEYS_LOST "ingest:lost"
 #define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */
+#define KEYS_WORKERS_DEAD "ingest:workers:dead"
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);

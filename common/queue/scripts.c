@@ -5,10 +5,16 @@
     "local function now_ms() local t = redis.call('TIME')\n"                              \
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end\n"
 
+/* Job events: a capped stream per job; `ev` is nil for callers that pass no
+ * events key (then nothing is written). */
+#define EVENT                                                                             \
+    "local function event(ev, ...)\n"                                                     \
+    "  if ev then redis.call('XADD', ev, 'MAXLEN', '~', '1000', '*', ...) end end\n"
+
 /* A job is finished when every batch it has (the coordinator's plus the
  * children of split batches) is recorded, dead or split. */
-#define FINALIZE NOW_MS                                                                   \
-    "local function finalize(job)\n"                                                      \
+#define FINALIZE NOW_MS EVENT                                                             \
+    "local function finalize(job, ev)\n"                                                  \
     "  local h = redis.call('HMGET', job, 'sealed', 'batches_total', 'batches_done',\n"   \
     "                       'batches_dead', 'state', 'batches_split', 'children',\n"      \
     "                       'docs_api_failed')\n"                                         \
@@ -17,9 +23,9 @@
     "  local dead = tonumber(h[4] or '0')\n"                                              \
     "  local finished = tonumber(h[3] or '0') + dead + tonumber(h[6] or '0')\n"           \
     "  if finished >= tonumber(h[2] or '0') + tonumber(h[7] or '0') then\n"               \
-    "    local bad = dead > 0 or tonumber(h[8] or '0') > 0\n"                             \
-    "    redis.call('HSET', job, 'state', bad and 'failed' or 'done',\n"                  \
-    "               'finished_ms', now_ms())\n"                                           \
+    "    local st = (dead > 0 or tonumber(h[8] or '0') > 0) and 'failed' or 'done'\n"     \
+    "    redis.call('HSET', job, 'state', st, 'finished_ms', now_ms())\n"                 \
+    "    event(ev, 'type', 'finished', 'state', st)\n"                                    \
     "  end\n"                                                                             \
     "end\n"
 
@@ -54,7 +60,7 @@ const char SCRIPT_SUBMIT[] =
 
 const char SCRIPT_SEAL[] = FINALIZE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
-    "finalize(KEYS[1])\n"
+    "finalize(KEYS[1], KEYS[2])\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
 const char SCRIPT_CLAIM[] = FINALIZE
@@ -74,7 +80,8 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "if redis.call('TYPE', KEYS[3]).ok == 'hash' then\n"
     "  att = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') or 0 end\n"
     "if bt ~= 'string' then return {st, bt, false, false, att} end\n"
-    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running' end\n"
+    "if st == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') st = 'running'\n"
+    "  event(KEYS[7], 'type', 'started', 'ref', ARGV[2]) end\n"
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[4]), ARGV[2])\n"
     "redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])\n"
@@ -94,9 +101,9 @@ const char SCRIPT_ACK[] = FINALIZE LEASE
     "    redis.call('HINCRBY', KEYS[1], 'batches_dead', 1)\n"
     "    redis.call('HSET', KEYS[10], ARGV[2], ARGV[10])\n"
     "    local dt = redis.call('TYPE', KEYS[6]).ok\n"
-    "    if dt == 'zset' or dt == 'none' then\n"
-    "      redis.call('ZADD', KEYS[6], now_ms(), ARGV[12])\n"
-    "      redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -10001) end\n"
+    "    if dt == 'list' or dt == 'none' then\n"
+    "      redis.call('RPUSH', KEYS[6], ARGV[1])\n"
+    "      redis.call('LTRIM', KEYS[6], -10000, -1) end\n"
     "  else\n"
     "    redis.call('SET', KEYS[3], ARGV[3])\n"
     "    redis.call('HINCRBY', KEYS[1], 'batches_done', 1)\n"
@@ -108,16 +115,43 @@ const char SCRIPT_ACK[] = FINALIZE LEASE
     "  redis.call('HINCRBY', KEYS[1], 'embed_requests', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[1], 'llm_requests', ARGV[9])\n"
     "  redis.call('HINCRBY', KEYS[1], 'docs_api_failed', ARGV[13])\n"
-    "  for i = 14, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
-    "  finalize(KEYS[1])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'embed_tokens', ARGV[14])\n"
+    "  for i = 15, #ARGV - 1, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end\n"
+    "  event(KEYS[11], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
+    "        'worker', string.sub(KEYS[5], 19), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
+    "  finalize(KEYS[1], KEYS[11])\n"
     "end\n"
     "return fresh and 1 or 0\n";
 
 /* One reaper at a time (a short lease on KEYS[1]); each call looks only at
  * what has expired: O(expired), not O(workers). */
-const char SCRIPT_REAP[] = NOW_MS LEASE
+const char SCRIPT_REAP[] = NOW_MS EVENT LEASE
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end\n"
     "local now, limit, moved = now_ms(), tonumber(ARGV[3]), 0\n"
+    "for _, w in ipairs(redis.call('SRANDMEMBER', KEYS[6], 10)) do\n"
+    "  if not redis.call('ZSCORE', KEYS[2], w) and\n"
+    "     redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then redis.call('ZADD', KEYS[2], 0, w) end\n"
+    "end\n"
+    "for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do\n"
+    "  local pl, n, jobs = 'ingest:processing:' .. w, 0, {}\n"
+    "  while n < 1000 do\n"
+    "    local ref = redis.call('LMOVE', pl, KEYS[5], 'RIGHT', 'LEFT')\n"
+    "    if not ref then break end\n"
+    "    n = n + 1\n"
+    "    local j = string.match(ref, '^(.+):%d+$')\n"
+    "    if j then jobs[j] = (jobs[j] or 0) + 1 end\n"
+    "    local owner = owner_of(KEYS[4], ref)\n"
+    "    if owner and string.match(owner, '^(%S+)') == w and release(KEYS[3], KEYS[4], ref) then\n"
+    "      count_failure(ref, 'the worker died while reading or parsing it') end\n"
+    "  end\n"
+    "  moved = moved + n\n"
+    "  for j, c in pairs(jobs) do\n"
+    "    event('ingest:job:' .. j .. ':events', 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
+    "  redis.call('LPUSH', KEYS[7], cjson.encode({id = w, requeued = n, ms = now}))\n"
+    "  redis.call('LTRIM', KEYS[7], 0, 99)\n"
+    "  if redis.call('LLEN', pl) == 0 then\n"
+    "    redis.call('ZREM', KEYS[2], w) redis.call('SREM', KEYS[6], w) end\n"
+    "end\n"
     "for _, ref in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)) do\n"
     "  local owner = owner_of(KEYS[4], ref)\n"
     "  local hot = release(KEYS[3], KEYS[4], ref)\n"
@@ -127,20 +161,6 @@ const char SCRIPT_REAP[] = NOW_MS LEASE
     "or over its time budget)' or 'the worker died while reading or parsing it') end\n"
     "  if w and redis.call('LREM', 'ingest:processing:' .. w, -1, ref) > 0 then\n"
     "    redis.call('LPUSH', KEYS[5], ref) moved = moved + 1 end\n"
-    "end\n"
-    "for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do\n"
-    "  local pl, n = 'ingest:processing:' .. w, 0\n"
-    "  while n < 1000 do\n"
-    "    local ref = redis.call('LMOVE', pl, KEYS[5], 'RIGHT', 'LEFT')\n"
-    "    if not ref then break end\n"
-    "    n = n + 1\n"
-    "    local owner = owner_of(KEYS[4], ref)\n"
-    "    if owner and string.match(owner, '^(%S+)') == w and release(KEYS[3], KEYS[4], ref) then\n"
-    "      count_failure(ref, 'the worker died while reading or parsing it') end\n"
-    "  end\n"
-    "  moved = moved + n\n"
-    "  if redis.call('LLEN', pl) == 0 then\n"
-    "    redis.call('ZREM', KEYS[2], w) redis.call('SREM', KEYS[6], w) end\n"
     "end\n"
     "return moved\n";
 
@@ -156,6 +176,7 @@ const char SCRIPT_CANCEL[] = FINALIZE
     "if not st then return false end\n"
     "if st == 'done' or st == 'failed' or st == 'cancelled' then return st end\n"
     "redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_ms', now_ms())\n"
+    "event(KEYS[3], 'type', 'finished', 'state', 'cancelled')\n"
     "local total = tonumber(redis.call('HGET', KEYS[1], 'batches_total') or '0')\n"
     "for i = 0, total - 1 do\n"
     "  if redis.call('LREM', KEYS[2], 0, ARGV[1] .. ':' .. i) > 0 then\n"

@@ -224,7 +224,7 @@ static spec_t *parse_spec(const char *fmt, const char *base)
 static void run_stage(remote_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r)
 {
     memset(r, 0, sizeof *r);
-    stage_job job = {tf, nodes, n, &r->stats, on_fail, on_done, r};
+    stage_job job = {tf, nodes, n, &r->stats, on_fail, on_done, r, "test=remote"};
     ev_timer guard;
     ev_timer_init(&guard, guard_cb, 60., 0.);
     ev_timer_start(loop, &guard);
@@ -627,7 +627,7 @@ static void test_cancel(remote_ctx *rc, const server *s)
     mk_nodes(v, 50, "cancel");
     run r;
     memset(&r, 0, sizeof r);
-    stage_job job = {&sp->tf[0], v, 50, &r.stats, on_fail, on_done, &r};
+    stage_job job = {&sp->tf[0], v, 50, &r.stats, on_fail, on_done, &r, "test=remote"};
     ev_timer t;
     ev_timer_init(&t, cancel_cb, 0.3, 0.);
     t.data = rc;

@@ -25,7 +25,7 @@ from harness import run_checks
 from test_remote_e2e import SECRET, Fake
 from test_spine import wait_for
 
-STAGE = re.compile(r"ts=(\S+) level=info event=stage_(start|end) worker=\S+ ref=(\S+) "
+STAGE = re.compile(r"ts=(\S+) level=info event=stage_(start|end) worker=\S+ (?:job=\S+ )?ref=(\S+) "
                    r"stage=(\S+)")
 
 
