@@ -40,14 +40,17 @@ def check_poison(t, env, data):
     clean = {n["id_"]: n for n in env.export(clean_job)}
     job = env.coord("submit", "--batch-docs", "4", d).stdout.strip()
     crash = {"INGEST_TEST_CRASH_ON": "poison"}
-    live = {wid: env.start_worker("--id", wid, "--heartbeat-ttl", "3", env=crash) for wid in ("p0", "p1")}
+    # --threads 1: one batch in a CPU stage per worker, so a crash is blamed on
+    # exactly the batch that caused it (with N threads, up to N hot batches are)
+    wargs = ("--heartbeat-ttl", "3", "--threads", "1")
+    live = {wid: env.start_worker("--id", wid, *wargs, env=crash) for wid in ("p0", "p1")}
     deaths = 0
     deadline = time.time() + 90
     while time.time() < deadline and env.status(job)["state"] not in ("done", "failed"):
         for wid, p in list(live.items()):
             if p.poll() is not None:  # systemd would restart it under the same id
                 deaths += p.returncode == -signal.SIGKILL
-                live[wid] = env.start_worker("--id", wid, "--heartbeat-ttl", "3", env=crash)
+                live[wid] = env.start_worker("--id", wid, *wargs, env=crash)
         time.sleep(0.05)
     for p in live.values():
         p.terminate()
