@@ -304,6 +304,11 @@ static void cpu_done(pool_job *j)
         b->done(b, &b->res, b->ud);
         return;
     }
+    if (abandoned(b)) { /* grace expired while the CPU stages ran: no new remote stage */
+        set_err(b, ERR_CANCELLED, "worker stopping");
+        b->done(b, &b->res, b->ud);
+        return;
+    }
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
