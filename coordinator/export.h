@@ -1,8 +1,12 @@
 /* export.h - stream a job's nodes as LlamaIndex TextNode JSON lines.
  * Batches are read one at a time (memory bounded by the largest batch), in
  * submission order.  Returns the number of nodes written, or a negative code
- * with a message in err.  Batches with no output (dead) are skipped and
- * counted in *missing. */
+ * with a message in err.  Batches with no output (dead, unfinished) are
+ * skipped and counted in *missing; split batches' children are written in
+ * their place.  A node that cannot be rendered is reported on stderr and
+ * skipped; when that happened, or a batch the job recorded has no output
+ * (keys lost from Redis), everything else is still written and ERR_STATE
+ * is returned with the counts in err. */
 #ifndef INGEST_EXPORT_H
 #define INGEST_EXPORT_H
 

@@ -97,7 +97,7 @@ static redisAsyncContext *conn(cache_ctx *c)
     if (c->ac || c->closing || ev_now(c->loop) < c->next_try) return c->ac;
     c->next_try = ev_now(c->loop) + 1.0;
     char err[256], q[300];
-    redisAsyncContext *ac = rasync_connect(c->loop, &c->url, c, on_connect, on_disconnect, err, sizeof err);
+    redisAsyncContext *ac = rasync_connect(c->loop, &c->url, c, on_connect, on_disconnect, NULL, err, sizeof err);
     if (!ac) {
         log_kv("warn", "cache_connect_failed", "msg=%s", log_quote(err, q, sizeof q));
         return NULL;

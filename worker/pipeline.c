@@ -24,6 +24,7 @@
 #include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
+#include "testfault.h"
 #include "wire.h"
 
 struct pl_batch {
@@ -37,6 +38,7 @@ struct pl_batch {
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
     char **doc_err;     /* per file: NULL or failure message */
+    unsigned char *doc_api; /* per file: failed in a remote stage (API error) */
     size_t tf_next;     /* next transformation to run */
     stage_job sjob;     /* the remote stage in flight */
     double t0;          /* start of the current stage (monotonic ms) */
@@ -122,6 +124,7 @@ static int read_docs(pl_batch *b)
         test_gate(b, &b->wb.docs[i]);
         char eb[512] = "";
         size_t first = b->nodes.n;
+        testfault_reading(b->wb.docs[i].name);
         int rc = reader_load(&b->wb.docs[i], &ro, &b->nodes, eb, sizeof eb);
         if (rc == ERR_NOMEM) return rc;
         if (rc) fail_doc(b, (int)i, eb[0] ? eb : err_str(rc));
@@ -143,7 +146,8 @@ static void decode_and_read(pl_batch *b)
     b->payload = NULL;
     b->res.docs = rc ? 0 : b->wb.n;
     if (rc) set_err(b, ERR_PARSE, "malformed batch payload");
-    else if (b->wb.n && !(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)))
+    else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
+                         !(b->doc_api = calloc(b->wb.n, 1))))
         set_err(b, ERR_NOMEM, NULL);
     else if (!(b->spec = spec_parse(b->spec_json, b->slen, err, sizeof err)))
         set_err(b, ERR_INVAL, err);
@@ -295,6 +299,7 @@ static void encode(pl_batch *b)
     for (size_t i = 0; !b->res.err && i < b->wb.n; i++) {
         if (!b->doc_err[i]) continue;
         b->res.docs_failed++;
+        b->res.docs_api_failed += b->doc_api[i];
         if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
             set_err(b, ERR_NOMEM, NULL);
     }
@@ -349,7 +354,10 @@ static void submit(pl_batch *b)
 static void stage_fail(void *ud, size_t i, const char *msg)
 {
     pl_batch *b = ud;
-    if (i < b->nodes.n) fail_doc(b, b->nodes.v[i]->doc_index, msg);
+    if (i >= b->nodes.n) return;
+    int d = b->nodes.v[i]->doc_index;
+    if (d >= 0 && (size_t)d < b->wb.n && !b->doc_err[d]) b->doc_api[d] = 1;
+    fail_doc(b, d, msg);
 }
 
 static const char *remote_stage_name(const spec_tf *tf)
@@ -373,12 +381,18 @@ static void cpu_done(pool_job *j)
         b->done(b, &b->res, b->ud);
         return;
     }
+    if (abandoned(b)) { /* grace expired while the CPU stages ran: no new remote stage */
+        set_err(b, ERR_CANCELLED, "worker stopping");
+        b->done(b, &b->res, b->ud);
+        return;
+    }
     if (b->ds_wait) {
         ds_lookup(b);
         return;
     }
     stage_cache *sc = &b->res.cache[b->tf_next];
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
+    if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
     b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc};
     int rc = remote_start(b->env->remote, &b->sjob);
@@ -395,6 +409,7 @@ void pl_free(pl_batch *b)
     if (!b) return;
     for (size_t i = 0; b->doc_err && i < b->wb.n; i++) free(b->doc_err[i]);
     free(b->doc_err);
+    free(b->doc_api);
     free(b->payload);
     free(b->spec_json);
     wire_batch_free(&b->wb);

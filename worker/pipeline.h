@@ -42,6 +42,7 @@ typedef struct pl_result {
     buf_t out;            /* msgpack nodes (wire_nodes_encode) */
     size_t docs;          /* files in the batch */
     size_t docs_failed;   /* files recorded as failed */
+    size_t docs_api_failed; /* ... of which by a remote stage (API errors: the job ends failed) */
     size_t nodes;         /* nodes in out */
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */
@@ -65,6 +66,9 @@ typedef struct pl_env {
      * a job): reading a file whose name starts with gate_prefix waits until
      * gate_path exists, so tests can hold a batch in its read stage. */
     const char *gate_prefix, *gate_path;
+    /* optional, loop thread: the batch (done's ud) leaves its CPU stages for
+     * a remote one - crashes from now on are not its documents' doing */
+    void (*remote_begin)(void *ud);
 } pl_env;
 
 typedef void pl_done_fn(pl_batch *b, pl_result *res, void *ud);

@@ -16,11 +16,19 @@
  *   ingest:job:<job>:out:<seq>       string msgpack nodes of that batch
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
- *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
+ *   ingest:job:<job>:attempts        hash   seq -> failed deliveries, "<seq>:why" -> last cause
+ *   ingest:job:<job>:dead            hash   dead batch seq -> reason (payload kept)
+ *   ingest:job:<job>:split           hash   split batch seq -> "<first child seq> <count>"
+ *   ingest:dead                      list   refs of dead batches (the last 10,000)
+ *   ingest:heartbeats                zset   worker id -> heartbeat deadline (ms)
+ *   ingest:leases                    zset   batch ref -> lease deadline (ms)
+ *   ingest:lease_owners              hash   batch ref -> "<worker> <incarnation>"
+ *   ingest:leases_hot                set    refs whose batch is in a CPU stage (reading, parsing)
+ *   ingest:reaper                    string the reaper's lease (one reaper at a time)
+ *   ingest:lost                      zset   jobs found gone while workers held their batches
  *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
  *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
  *   ingest:job:<job>:retry           hash   seq -> dead|failed: payload kept for `retry`
- *   ingest:dead                      list   refs that exceeded max attempts
  *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
  *                                          JSON {"id","ms","requeued"} written by the reaper
  *   ingest:cache:e:<hex>, :d:<hex>   string transformation cache entries (cachekey.h)
@@ -40,6 +48,13 @@
 #define KEYS_WORKERS "ingest:workers"
 #define KEYS_JOBS "ingest:jobs"
 #define KEYS_DEAD "ingest:dead"
+#define KEYS_HEARTBEATS "ingest:heartbeats"
+#define KEYS_LEASES "ingest:leases"
+#define KEYS_LEASE_OWNERS "ingest:lease_owners"
+#define KEYS_LEASES_HOT "ingest:leases_hot"
+#define KEYS_REAPER "ingest:reaper"
+#define KEYS_LOST "ingest:lost"
+#define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */
 #define KEYS_WORKERS_DEAD "ingest:workers:dead"
 
 int keys_valid_id(const char *id);

@@ -51,7 +51,7 @@ static void test_keys(void)
 static void test_rurl(void)
 {
     rurl u;
-    char err[128];
+    char err[512];
     CHECK(rurl_parse("redis://127.0.0.1:6380/2", &u, err, sizeof err) == 0);
     CHECK_STR(u.host, "127.0.0.1");
     CHECK(u.port == 6380 && u.db == 2 && !u.pass[0]);
@@ -63,6 +63,15 @@ static void test_rurl(void)
     CHECK(rurl_parse("unix:///tmp/r.sock?db=3", &u, err, sizeof err) == 0);
     CHECK_STR(u.unix_path, "/tmp/r.sock");
     CHECK(u.db == 3);
+    CHECK(rurl_parse("redis+sentinel://u:p@s1:26379,s2:26380/mymaster/2", &u, err, sizeof err) == 0);
+    CHECK(u.nsentinels == 2 && !strcmp(u.sentinels[1].host, "s2") && u.sentinels[1].port == 26380 &&
+          !strcmp(u.master, "mymaster") && u.db == 2 && !strcmp(u.user, "u") && !strcmp(u.pass, "p"));
+    CHECK(rurl_parse("redis+sentinel://h:1/m", &u, err, sizeof err) == 0 && u.nsentinels == 1 && u.db == 0);
+    CHECK(rurl_parse("redis+sentinel://h/m", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("redis+sentinel://h:1/", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("unix://bob@/tmp/r.sock", &u, err, sizeof err) == 0 && !strcmp(u.user, "bob") &&
+          !strcmp(u.unix_path, "/tmp/r.sock"));
+    CHECK(rurl_parse("rediss://h:1/0", &u, err, sizeof err) == ERR_INVAL && strstr(err, "stunnel"));
     CHECK(rurl_parse("http://x", &u, err, sizeof err) == ERR_INVAL);
     CHECK(rurl_parse("redis://:0", &u, err, sizeof err) == ERR_INVAL);
     CHECK(rurl_parse("redis://h:99999", &u, err, sizeof err) == ERR_INVAL);
