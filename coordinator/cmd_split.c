@@ -221,11 +221,11 @@ int cmd_split(int argc, char **argv)
     if (!s) return EXIT_USAGE;
     job j = {0};
     for (size_t i = 0; i < s->n && !j.tf; i++)
-        if (s->tf[i].role == SPEC_ROLE_PARSER) j.tf = &s->tf[i];
+        if (s->tf[i].kind == SPEC_KIND_PARSER) j.tf = &s->tf[i];
     int rc = EXIT_USAGE;
     if (!j.tf) {
         fprintf(stderr, "split: the pipeline has no parser transformation\n");
-    } else if (!strcmp(j.tf->class_name, "SentenceWindowNodeParser")) {
+    } else if (j.tf->variant == SPEC_PARSER_WINDOW) {
         j.sentences = 1;
     } else if (nodeparse_split_params(j.tf, &j.sp)) {
         fprintf(stderr, "split: %s is not supported here (SentenceSplitter, TokenTextSplitter, "

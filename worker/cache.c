@@ -150,9 +150,9 @@ static int embed_input(const node_t *n, buf_t *tmp, buf_t *in)
 
 static char eligible(const spec_tf *tf)
 {
-    if (tf->role == SPEC_ROLE_EMBEDDING) return strcmp(tf->class_name, "HashEmbedding") ? 'e' : 0;
-    if (tf->role != SPEC_ROLE_EXTRACTOR) return 0;
-    if (!strcmp(tf->class_name, "SummaryExtractor")) {
+    if (tf->kind == SPEC_KIND_EMBED) return 'e';
+    if (tf->kind != SPEC_KIND_EXTRACT) return 0;
+    if (tf->variant == SPEC_EXTRACT_SUMMARY) {
         json_t *sm = spec_get(tf, "summaries");
         for (size_t k = 0; k < json_array_size(sm); k++)
             if (strcmp(json_string_value(json_array_get(sm, k)), "self")) return 0;

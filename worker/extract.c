@@ -27,7 +27,7 @@
  * concurrently (same prompts, same answers from a deterministic model).
  *
  * Failures: a prompt that fails after the call layer's retries fails its
- * node (for titles: every node of the document) with the API's error text.  Ownership as in remote.c: the job owns
+ * node (for titles: every node of the document) with the API's error text.  Ownership as in embed.c: the job owns
  * answers and groups, each prompt is owned by its call. */
 #include "extract.h"
 
@@ -60,7 +60,12 @@ const char EXTRACT_SUMMARY_TMPL[] =
 const char EXTRACT_NODE_TEXT_TMPL[] =
     "[Excerpt from document]\n{metadata_str}\nExcerpt:\n-----\n{content}\n-----\n";
 
-typedef enum { X_TITLE, X_KEYWORD, X_QUESTIONS, X_SUMMARY } xkind;
+typedef enum {
+    X_TITLE = SPEC_EXTRACT_TITLE,
+    X_KEYWORD = SPEC_EXTRACT_KEYWORD,
+    X_QUESTIONS = SPEC_EXTRACT_QUESTIONS,
+    X_SUMMARY = SPEC_EXTRACT_SUMMARY
+} xkind;
 
 typedef struct xgroup {
     size_t *nodes; /* every node of the document, batch order */
@@ -335,15 +340,12 @@ static int start_nodes(xjob *j)
 
 int extract_start(oc_ctx *oc, stage_job *job)
 {
-    static const char *const names[] = {"TitleExtractor", "KeywordExtractor",
-                                        "QuestionsAnsweredExtractor", "SummaryExtractor"};
-    size_t kind = 0;
-    while (kind < 4 && strcmp(job->tf->class_name, names[kind])) kind++;
-    if (kind == 4) return ERR_UNSUPPORTED;
+    if (job->tf->kind != SPEC_KIND_EXTRACT) return ERR_UNSUPPORTED;
     json_t *llm = spec_get(job->tf, "llm");
     const char *cls = json_string_value(json_object_get(llm, "class_name"));
     char err[200];
-    oc_ep *ep = oc_endpoint(oc, OC_CHAT, cls ? cls : "OpenAI", llm, err, sizeof err);
+    oc_ep *ep = oc_endpoint(oc, OC_CHAT, spec_llm_api(cls), cls ? cls : "OpenAI", llm, err,
+                            sizeof err);
     if (!ep) { /* configuration error: every node fails with the reason */
         stage_fail_all(job, err);
         return 0;
@@ -353,7 +355,7 @@ int extract_start(oc_ctx *oc, stage_job *job)
         free(j);
         return ERR_NOMEM;
     }
-    j->job = *job, j->kind = (xkind)kind, j->ep = ep, j->pending = 1;
+    j->job = *job, j->kind = (xkind)job->tf->variant, j->ep = ep, j->pending = 1;
     j->temperature = json_number_value(json_object_get(llm, "temperature"));
     json_t *mt = json_object_get(llm, "max_tokens");
     j->max_tokens = json_is_integer(mt) ? json_integer_value(mt) : 0;

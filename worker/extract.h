@@ -1,7 +1,7 @@
 /* extract.h - LlamaIndex's LLM metadata extractors (TitleExtractor,
  * KeywordExtractor, QuestionsAnsweredExtractor, SummaryExtractor) as a
  * remote stage over the shared call layer.  Same contract as
- * remote_start() in stage.h: 0 and done() exactly once later (or before
+ * stage_start() in stage.h: 0 and done() exactly once later (or before
  * returning), or negative and done() never called. */
 #ifndef INGEST_EXTRACT_H
 #define INGEST_EXTRACT_H

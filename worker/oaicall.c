@@ -115,16 +115,14 @@ static void scrub(const oc_ep *ep, char *s)
     }
 }
 
-static int is_azure(const char *class_name) { return strstr(class_name, "Azure") != NULL; }
-
 /* URL for the endpoint; malloc'd, NULL with err set. */
-static char *make_url(oc_kind kind, const char *class_name, json_t *p, const char *model, char *err,
-                      size_t el)
+static char *make_url(oc_kind kind, spec_api api, const char *class_name, json_t *p,
+                      const char *model, char *err, size_t el)
 {
     const char *path = kind == OC_EMBED ? "embeddings" : "chat/completions";
     const char *base = json_string_value(json_object_get(p, "api_base"));
     char *url = NULL;
-    if (is_azure(class_name)) {
+    if (api == SPEC_API_AZURE) {
         const char *ep = json_string_value(json_object_get(p, "azure_endpoint"));
         const char *dep = json_string_value(json_object_get(p, "azure_deployment"));
         const char *ver = json_string_value(json_object_get(p, "api_version"));
@@ -156,13 +154,13 @@ static char *make_url(oc_kind kind, const char *class_name, json_t *p, const cha
 
 /* Auth header from the environment.  0, or -1 with err set when the class
  * needs a key and none is set. */
-static int make_auth(oc_ep *ep, const char *class_name, char *err, size_t el)
+static int make_auth(oc_ep *ep, spec_api api, const char *class_name, char *err, size_t el)
 {
-    int azure = is_azure(class_name);
+    int azure = api == SPEC_API_AZURE;
     const char *var = azure ? "AZURE_OPENAI_API_KEY" : "OPENAI_API_KEY";
     const char *key = getenv(var);
     if (!key || !*key) {
-        if (strstr(class_name, "Like")) return 0; /* OpenAI-like servers may need no key */
+        if (api == SPEC_API_OPENAI_LIKE) return 0; /* OpenAI-like servers may need no key */
         snprintf(err, el, "%s: %s is not set in the worker's environment", class_name, var);
         return -1;
     }
@@ -197,7 +195,8 @@ static void ep_free(oc_ep *ep)
     free(ep);
 }
 
-oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, const char *class_name, json_t *p, char *err, size_t el)
+oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, spec_api api, const char *class_name, json_t *p,
+                   char *err, size_t el)
 {
     const char *model = json_string_value(json_object_get(p, kind == OC_EMBED ? "model_name" : "model"));
     if (!model) model = kind == OC_EMBED ? "text-embedding-ada-002" : "gpt-3.5-turbo";
@@ -208,8 +207,8 @@ oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, const char *class_name, json_t *p, c
         return NULL;
     }
     ep->ctx = c, ep->kind = kind;
-    if (!(ep->url = make_url(kind, class_name, p, model, err, el)) ||
-        make_auth(ep, class_name, err, el)) {
+    if (!(ep->url = make_url(kind, api, class_name, p, model, err, el)) ||
+        make_auth(ep, api, class_name, err, el)) {
         ep_free(ep);
         return NULL;
     }

@@ -1,5 +1,6 @@
-/* oaicall.h - reliable calls to OpenAI-compatible endpoints, shared by the
- * embedding stage (remote.c) and the LLM extractors (extract.c).
+/* oaicall.h - the call layer: reliable calls to OpenAI-compatible
+ * endpoints, shared by the embedding stage (embed.c) and the LLM extractor
+ * stage (extract.c); request/response bodies are oai.h's.
  *
  * An endpoint is one (URL, model) pair with its auth header (read from the
  * worker's environment, never from the spec), a per-worker concurrency cap
@@ -16,6 +17,8 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "spec.h"
 
 struct ev_loop;
 struct redisAsyncContext;
@@ -44,11 +47,12 @@ oc_ctx *oc_new(struct ev_loop *loop, struct redisAsyncContext *redis);
  * while disconnected: limits are then kept locally). */
 void oc_set_redis(oc_ctx *c, struct redisAsyncContext *redis);
 /* Finds or makes the endpoint for a transformation's parameters (an
- * embedding tf's params, or an extractor's "llm" object): class_name
- * decides URL shape and auth.  Limits/caps are refreshed from params.
- * NULL with err set (missing API key, bad URL, ENOMEM). */
-oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, const char *class_name, json_t *params, char *err,
-                   size_t errlen);
+ * embedding tf's params, or an extractor's "llm" object): api (spec.h's
+ * registry) decides URL shape and auth; class_name names it in messages.
+ * Limits/caps are refreshed from params.  NULL with err set (missing API
+ * key, bad URL, ENOMEM). */
+oc_ep *oc_endpoint(oc_ctx *c, oc_kind kind, spec_api api, const char *class_name, json_t *params,
+                   char *err, size_t errlen);
 const char *oc_ep_model(const oc_ep *ep);
 /* Sticky per-endpoint note that the server refuses base64 embeddings. */
 int oc_ep_no_base64(const oc_ep *ep);

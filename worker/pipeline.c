@@ -17,11 +17,8 @@
 #include "cache.h"
 #include "docstore.h"
 #include "err.h"
-#include "hashembed.h"
 #include "log.h"
-#include "mdparse.h"
 #include "metrics.h"
-#include "nodeparse.h"
 #include "reader.h"
 #include "spec.h"
 #include "testfault.h"
@@ -34,6 +31,7 @@ struct pl_batch {
     char *payload, *spec_json; /* copies, freed once decoded */
     size_t plen, slen;
     int decoded, encoded;
+    char *dead_msg;     /* pl_run_dead: fail every file with this */
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
@@ -149,6 +147,8 @@ static void decode_and_read(pl_batch *b)
     else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
                          !(b->doc_api = calloc(b->wb.n, 1))))
         set_err(b, ERR_NOMEM, NULL);
+    else if (b->dead_msg)
+        for (size_t i = 0; i < b->wb.n; i++) fail_doc(b, (int)i, b->dead_msg);
     else if (!(b->spec = spec_parse(b->spec_json, b->slen, err, sizeof err)))
         set_err(b, ERR_INVAL, err);
     else if ((rc = read_docs(b)))
@@ -167,9 +167,7 @@ static void on_parse_error(void *ud, const node_t *doc, int code, const char *ms
 static int run_parser(pl_batch *b, const spec_tf *tf)
 {
     node_list out = {0};
-    int rc = !strcmp(tf->class_name, "MarkdownNodeParser")
-                 ? mdparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b)
-                 : nodeparse_run(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
+    int rc = tf->parse(tf, b->nodes.v, b->nodes.n, &out, on_parse_error, b);
     if (rc) {
         node_list_free(&out);
         return rc;
@@ -179,33 +177,9 @@ static int run_parser(pl_batch *b, const spec_tf *tf)
     return 0;
 }
 
-static int run_hash_embedding(pl_batch *b, const spec_tf *tf)
-{
-    uint32_t dim = (uint32_t)spec_int(tf, "dim");
-    buf_t s;
-    buf_init(&s, 0);
-    int rc = 0;
-    for (size_t i = 0; !rc && i < b->nodes.n; i++) {
-        node_t *n = b->nodes.v[i];
-        float *e = malloc(dim * sizeof *e);
-        buf_reset(&s);
-        rc = e ? node_content(n, NODE_MODE_EMBED, &s) : ERR_NOMEM;
-        if (!rc) rc = hashembed(s.p ? s.p : "", s.len, e, dim);
-        if (rc) {
-            free(e);
-            break;
-        }
-        free(n->embedding);
-        n->embedding = e;
-        n->dim = dim;
-    }
-    buf_free(&s);
-    return rc;
-}
-
 static int is_local(const spec_tf *tf)
 {
-    return tf->role == SPEC_ROLE_PARSER || !strcmp(tf->class_name, "HashEmbedding");
+    return tf->kind == SPEC_KIND_PARSER || tf->kind == SPEC_KIND_LOCAL;
 }
 
 /* Runs local transformations from tf_next until a remote one or the end. */
@@ -213,13 +187,14 @@ static void run_local(pl_batch *b)
 {
     while (!b->res.err && b->tf_next < b->spec->n && is_local(&b->spec->tf[b->tf_next])) {
         const spec_tf *tf = &b->spec->tf[b->tf_next++];
-        const char *stage = tf->role == SPEC_ROLE_PARSER ? "parse" : "transform";
+        int parser = tf->kind == SPEC_KIND_PARSER;
+        const char *stage = parser ? "parse" : "transform";
         if (abandoned(b)) {
             set_err(b, ERR_CANCELLED, NULL);
             break;
         }
         stage_begin(b, stage);
-        int rc = tf->role == SPEC_ROLE_PARSER ? run_parser(b, tf) : run_hash_embedding(b, tf);
+        int rc = parser ? run_parser(b, tf) : tf->transform(tf, b->nodes.v, b->nodes.n);
         stage_end(b, stage);
         if (rc) set_err(b, rc, NULL);
     }
@@ -264,7 +239,7 @@ static void ds_lookup(pl_batch *b)
     const char *strategy, *coll = spec_docstore(b->spec, &strategy);
     b->ds_wait = 0;
     stage_begin(b, "docstore");
-    docstore_lookup(remote_redis(b->env->remote), coll, strategy, (const char *const *)b->ds_ids.v,
+    docstore_lookup(stage_redis(b->env->stages), coll, strategy, (const char *const *)b->ds_ids.v,
                     (const char *const *)b->ds_hashes.v, b->ds_ids.n, b->ds_st, ds_looked_up, b);
 }
 
@@ -322,14 +297,14 @@ static void cpu_run(pool_job *j)
     if (!b->decoded) {
         b->decoded = 1;
         decode_and_read(b);
-        if (!b->res.err && spec_docstore(b->spec, NULL)) {
+        if (!b->res.err && !b->dead_msg && spec_docstore(b->spec, NULL)) {
             if (ds_prepare(b)) set_err(b, ERR_NOMEM, NULL);
             else b->ds_wait = 1;
         }
         if (b->ds_wait) return; /* cpu_done looks the documents up */
     }
-    if (!b->res.err) run_local(b);
-    if (b->res.err || b->tf_next >= b->spec->n) {
+    if (!b->res.err && !b->dead_msg) run_local(b);
+    if (b->res.err || b->dead_msg || b->tf_next >= b->spec->n) {
         encode(b);
         return;
     }
@@ -341,10 +316,11 @@ static void cpu_run(pool_job *j)
 static void cpu_done(pool_job *j);
 
 /* Loop thread: hands the batch to the pool (or, if the pool refuses,
- * delivers it as abandoned). */
+ * delivers it as abandoned).  A batch coming back from a remote stage goes
+ * before batches not started yet: finishing one frees its memory and acks. */
 static void submit(pl_batch *b)
 {
-    b->job = (pool_job){.run = cpu_run, .done = cpu_done};
+    b->job = (pool_job){.run = cpu_run, .done = cpu_done, .urgent = b->decoded};
     int rc = pool_submit(b->env->pool, &b->job);
     if (!rc) return;
     set_err(b, ERR_CANCELLED, rc == ERR_TOOBIG ? "CPU queue full" : "worker stopping");
@@ -362,7 +338,7 @@ static void stage_fail(void *ud, size_t i, const char *msg)
 
 static const char *remote_stage_name(const spec_tf *tf)
 {
-    return tf->role == SPEC_ROLE_EMBEDDING ? "embed" : "extract";
+    return tf->kind == SPEC_KIND_EMBED ? "embed" : "extract";
 }
 
 static void stage_done(void *ud, int rc)
@@ -395,7 +371,7 @@ static void cpu_done(pool_job *j)
     if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
     b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc};
-    int rc = remote_start(b->env->remote, &b->sjob);
+    int rc = stage_start(b->env->stages, &b->sjob);
     if (!rc) return; /* resumes in stage_done */
     stage_end(b, remote_stage_name(tf));
     set_err(b, rc, NULL);
@@ -403,6 +379,13 @@ static void cpu_done(pool_job *j)
 }
 
 void pl_run(pl_batch *b) { submit(b); }
+
+void pl_run_dead(pl_batch *b, const char *msg)
+{
+    if (!(b->dead_msg = strdup(msg))) set_err(b, ERR_NOMEM, NULL);
+    if (b->dead_msg) submit(b);
+    else b->done(b, &b->res, b->ud);
+}
 
 void pl_free(pl_batch *b)
 {
@@ -412,6 +395,7 @@ void pl_free(pl_batch *b)
     free(b->doc_api);
     free(b->payload);
     free(b->spec_json);
+    free(b->dead_msg);
     wire_batch_free(&b->wb);
     spec_free(b->spec);
     node_list_free(&b->nodes);

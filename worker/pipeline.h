@@ -59,7 +59,7 @@ typedef struct pl_result {
 
 /* What every batch of a worker shares (borrowed; outlives the batches). */
 typedef struct pl_env {
-    remote_ctx *remote;
+    stage_ctx *stages;
     pool_t *pool;
     const atomic_int *abandon; /* set by the loop: CPU stages stop at the next file */
     /* TEST ONLY (INGEST_TEST_READ_GATE=PREFIX:PATH, read by main.c, never from
@@ -78,6 +78,10 @@ typedef void pl_done_fn(pl_batch *b, pl_result *res, void *ud);
 pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t plen,
                  const char *spec, size_t slen, pl_done_fn *done, void *ud);
 void pl_run(pl_batch *b);
+/* Instead of running the job: decodes the payload (on a pool thread) and
+ * records every file as failed with msg - a batch past --max-attempts.
+ * done fires as for pl_run, with err 0 and no nodes. */
+void pl_run_dead(pl_batch *b, const char *msg);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

@@ -12,7 +12,8 @@
  * executes once on the loop thread, inside the ev_async callback, in the
  * order the runs finished.  Between submit and done the caller must not
  * touch what run() works on; the pool's locks order run()'s writes before
- * done()'s reads.  After every round of done() calls the pool calls its
+ * done()'s reads.  Urgent jobs (work that finishes a batch already
+ * started) are taken before the others, FIFO within each class.  After every round of done() calls the pool calls its
  * `after` hook (the worker re-evaluates admission there).
  * Every function except run() itself is for the loop thread only.
  * Pool threads block every signal: signals reach the loop thread. */
@@ -29,10 +30,13 @@ typedef struct pool_job {
     struct pool_job *next;                /* the pool's; do not touch */
     void (*run)(struct pool_job *j);      /* on a pool thread */
     void (*done)(struct pool_job *j);     /* on the loop thread, after run */
+    int urgent;                           /* runs before every queued non-urgent job */
 } pool_job;
 
-/* threads >= 1, max_queued >= 1 jobs waiting for a thread.  NULL on failure
- * (allocation, pthread_create). */
+/* threads >= 1: non-urgent jobs run at most `threads` at once; one more
+ * thread exists so that an urgent job never waits behind them.
+ * max_queued >= 1 jobs waiting for a thread.  NULL on failure (allocation,
+ * pthread_create). */
 pool_t *pool_new(struct ev_loop *loop, int threads, size_t max_queued, void (*after)(void *ud),
                  void *ud);
 /* 0, ERR_TOOBIG when max_queued jobs are already waiting, ERR_STATE after
@@ -40,7 +44,7 @@ pool_t *pool_new(struct ev_loop *loop, int threads, size_t max_queued, void (*af
 int pool_submit(pool_t *p, pool_job *j);
 /* Jobs submitted whose done() has not run yet (queued, running, finished). */
 size_t pool_load(const pool_t *p);
-int pool_threads(const pool_t *p);
+int pool_threads(const pool_t *p); /* the `threads` of pool_new */
 /* Lets queued and running jobs finish (their done() is not called), joins
  * the threads, stops the watcher and frees.  Accepts NULL. */
 void pool_free(pool_t *p);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "log.h"
 #include "rerr.h"
 #include "sha256.h"
@@ -69,7 +70,7 @@ const char RL_LUA[] =
 struct rl {
     struct ev_loop *loop;
     redisAsyncContext *redis;
-    char key[64], logkey[72];
+    char key[KEYS_MAX], logkey[KEYS_MAX];
     int64_t rpm, tpm;
     double r, k, ts; /* local buckets; ts < 0: not started */
     uint64_t rng;    /* wait jitter */
@@ -98,8 +99,9 @@ rl_t *rl_new(struct ev_loop *loop, redisAsyncContext *redis, const char *api_bas
     sha256_update(&c, model, strlen(model));
     sha256_final(&c, d);
     sha256_to_hex(d, hex);
-    snprintf(rl->key, sizeof rl->key, "ingest:ratelimit:%.16s", hex);
-    snprintf(rl->logkey, sizeof rl->logkey, "%s:log", rl->key);
+    hex[16] = '\0';
+    keys_ratelimit(rl->key, hex);
+    keys_ratelimit_log(rl->logkey, hex);
     rl->loop = loop;
     rl->redis = redis;
     rl->ts = -1;

@@ -4,7 +4,7 @@
  * A sliding-window log of grants (requests and tokens in the last 60.5 s)
  * lives in Redis - a hash of running sums,
  * ingest:ratelimit:<first 16 hex of sha256(api_base "\n" model)>, and a zset
- * of grants, the same key + ":log" - updated atomically by a Lua script
+ * of grants, the same key + ":log" (both named by keys.h) - updated atomically by a Lua script
  * (EVALSHA, falling back to EVAL on NOSCRIPT) that uses the server's clock,
  * so every worker on every machine shares one window.  The script grants (and debits) or answers
  * how many milliseconds to wait; the waiter sleeps on an ev_timer and asks

@@ -1,15 +1,18 @@
 /* stage.h - the contract between the worker's batch pipeline and the
- * asynchronous (remote-model) transformations: OpenAI-compatible embeddings
- * and LLM metadata extractors.
+ * asynchronous (remote-model) transformations, and the stage context that
+ * maps a transformation's kind (spec.h's registry) to its stage:
+ * SPEC_KIND_EMBED -> the embedding stage (embed.h), SPEC_KIND_EXTRACT ->
+ * the extractor stage (extract.h).  Both run on the loop thread over the
+ * call layer (oaicall.h -> http.h, ratelimit.h).
  *
  * The pipeline owns the batch and its nodes; during a remote stage they
  * belong to the loop thread (no pool thread touches them).  For each remote
- * transformation it fills a stage_job and calls remote_start(); the stage
+ * transformation it fills a stage_job and calls stage_start(); the stage
  * works on the loop (HTTP through curl-multi, rate limits through Redis),
  * may modify the nodes in place (embedding, metadata, excluded keys,
  * text_template), reports per-node failures with job->fail(), and calls
- * job->done() exactly once - possibly before remote_start() returns.
- * remote_cancel_all() (shutdown grace expired) makes every running job's
+ * job->done() exactly once - possibly before stage_start() returns.
+ * stage_cancel_all() (shutdown grace expired) makes every running job's
  * done() fire with ERR_CANCELLED.  Counters are added to job->stats as
  * requests complete. */
 #ifndef INGEST_STAGE_H
@@ -48,7 +51,7 @@ typedef struct stage_job {
     /* node i failed permanently (its document will be recorded as failed) */
     void (*fail)(void *ud, size_t node_index, const char *msg);
     /* finished: rc 0 (per-node failures went through fail), ERR_CANCELLED
-     * (remote_cancel_all: the worker requeues the batch), or another
+     * (stage_cancel_all: the worker requeues the batch), or another
      * negative code that fails the whole batch */
     void (*done)(void *ud, int rc);
     void *ud;
@@ -60,26 +63,26 @@ typedef struct stage_job {
  * every node of the job with `why` and calls done(0). */
 void stage_fail_all(stage_job *job, const char *why);
 
-typedef struct remote_ctx remote_ctx;
+typedef struct stage_ctx stage_ctx;
 
 /* One per worker.  `redis` is the command connection (shared; used for the
  * cluster-wide rate limit).  NULL on failure. */
-remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis,
-                       const char *worker_id);
+stage_ctx *stage_new(struct ev_loop *loop, struct redisAsyncContext *redis);
 /* The command connection changed (reconnect) or is gone (NULL). */
-void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis);
+void stage_set_redis(stage_ctx *r, struct redisAsyncContext *redis);
 /* The current command connection (NULL while disconnected). */
-struct redisAsyncContext *remote_redis(const remote_ctx *r);
+struct redisAsyncContext *stage_redis(const stage_ctx *r);
 struct cache_ctx;
 /* Puts the transformation cache (cache.h) in front of the stages of jobs
  * whose stage_job.cache says so; NULL: none. */
-void remote_set_cache(remote_ctx *r, struct cache_ctx *cache);
-/* Starts a job; 0, or negative (then done is not called). */
-int remote_start(remote_ctx *r, stage_job *job);
+void stage_set_cache(stage_ctx *r, struct cache_ctx *cache);
+/* Starts the stage of job->tf's kind (through the cache); 0, or negative
+ * (then done is not called): ERR_UNSUPPORTED for a kind that is not remote. */
+int stage_start(stage_ctx *r, stage_job *job);
 /* Abandons every job in flight: their done() fires with ERR_CANCELLED. */
-void remote_cancel_all(remote_ctx *r);
+void stage_cancel_all(stage_ctx *r);
 /* Number of HTTP requests currently in flight. */
-size_t remote_in_flight(const remote_ctx *r);
-void remote_free(remote_ctx *r); /* accepts NULL */
+size_t stage_in_flight(const stage_ctx *r);
+void stage_free(stage_ctx *r); /* accepts NULL */
 
 #endif

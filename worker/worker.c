@@ -7,18 +7,20 @@
  * reaps every child with waitpid(-1) on SIGCHLD, which would steal the PDF
  * reader's sandbox child from the pool thread that waits for it.
  *
- * Admission: a batch is popped only when the pool has a free thread (jobs
- * queued + running + batches being claimed < threads) and fewer than
- * --concurrency batches are in flight, so a busy worker does not hoard
- * batches other workers could take.  Heartbeats (and lease renewals) run on
- * a loop timer, so they are on time whatever the CPU load.
+ * Admission: a batch is popped only when the pool's queue is short - at
+ * most one job waiting beyond one per thread (jobs queued + running +
+ * batches being claimed <= threads), so a thread finds the next batch
+ * claimed when it frees up instead of waiting two Redis round trips - and
+ * fewer than --concurrency batches are in flight: a busy worker does not
+ * hoard batches other workers could take.  Heartbeats (and lease renewals)
+ * run on a loop timer, so they are on time whatever the CPU load.
  *
- * Ownership: the worker owns both Redis contexts, the remote context and
- * every in-flight batch (struct flight, linked in w->flights so heartbeats
- * can renew their leases).  Each Redis callback fires exactly once
- * (hiredis guarantees it, with a NULL reply on disconnect; a command that
- * cannot be queued gets its callback called with NULL by rcmd()), and every
- * flight ends in exactly one of: ack, requeue, split, drop.
+ * Ownership: the worker owns both Redis contexts, the stage context, the
+ * pool and every in-flight batch (struct flight, linked in w->flights so
+ * heartbeats can renew their leases).  Each Redis callback fires exactly
+ * once (hiredis guarantees it, with a NULL reply on disconnect; a command
+ * that cannot be queued gets its callback called with NULL by rcmd()), and
+ * every flight ends in exactly one of: ack, requeue, split, drop.
  *
  * Every reply goes through routed(): transient errors end the session and
  * reconnect with backoff; permanent ones (credentials, ACL, wrong types on
@@ -92,7 +94,7 @@ typedef struct worker {
     unsigned long long batches, docs, nodes, failed_docs;
     ev_timer hb_timer, grace_timer;
     ev_signal sig_int, sig_term;
-    remote_ctx *remote;
+    stage_ctx *stages;
     cache_ctx *cache;
     pool_t *pool;
     sink_ctx *sink;        /* vector-store writes (on the pool) */
@@ -112,6 +114,8 @@ struct flight {
     int lease_lost; /* reaped while we worked on it: another worker may redo it */
     int acking;     /* the ack (or split) is on its way */
     int claiming;   /* the claim has not answered yet */
+    int dead;       /* past --max-attempts: only its files' failures are recorded */
+    char dead_msg[300]; /* ... with this reason */
     char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
     int sink_tries;      /* vector-store writes tried for this delivery */
     char *spec;          /* the job spec, kept when it names a vector store */
@@ -269,8 +273,9 @@ static void requeue(worker *w, const char *ref, flight *f)
         if (f) flight_end(f);
         return;
     }
-    rcmd(w, w->cmd, f ? on_ack : on_checked, f ? (void *)f : (void *)w, "EVAL %s 4 %s %s %s %s %s %s",
-         SCRIPT_REQUEUE, w->proc_key, KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, ref, w->owner);
+    rcmd(w, w->cmd, f ? on_ack : on_checked, f ? (void *)f : (void *)w, "EVAL %s 5 %s %s %s %s %s %s %s",
+         SCRIPT_REQUEUE, w->proc_key, KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_LEASES_HOT, ref,
+         w->owner);
 }
 
 /* Job-hash counters beyond the fixed ones: cache hits and misses per
@@ -316,7 +321,7 @@ static void arg_s(argvb *a, const char *s) { arg(a, s, strlen(s)); }
 static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
 {
     worker *w = f->w;
-    char k[16][KEYS_MAX], seq[16], n[9][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
+    char k[17][KEYS_MAX], seq[16], n[9][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
     static char cn[2 * SPEC_MAX_TF + 5][32], cv[2 * SPEC_MAX_TF + 5][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
@@ -335,8 +340,9 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     snprintf(k[9], KEYS_MAX, "%s", KEYS_LEASES);
     snprintf(k[10], KEYS_MAX, "%s", KEYS_LEASE_OWNERS);
     keys_job_sub(k[11], f->job, "dead");
-    int nkeys = res->ds_mode && !keys_docstore_all(k + 12, res->ds_coll, f->job) ? 16 : 12;
-    if (nkeys == 12) mode[0] = '-';
+    snprintf(k[12], KEYS_MAX, "%s", KEYS_LEASES_HOT);
+    int nkeys = res->ds_mode && !keys_docstore_all(k + 13, res->ds_coll, f->job) ? 17 : 13;
+    if (nkeys == 13) mode[0] = '-';
     size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n;
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
@@ -349,7 +355,7 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     size_t nc = ack_counters(res, cn, cv);
     snprintf(n[7], 24, "%zu", nc);
     snprintf(n[8], 24, "%zu", nrec);
-    argvb a = {.cap = 3 + 16 + 16 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
+    argvb a = {.cap = 3 + 17 + 16 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
     a.v = calloc(a.cap, sizeof *a.v);
     a.l = calloc(a.cap, sizeof *a.l);
     if (!a.v || !a.l) {
@@ -358,7 +364,7 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
         flight_end(f);
         return;
     }
-    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 16 ? "16" : "12");
+    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 17 ? "17" : "13");
     for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
     arg_s(&a, f->ref), arg_s(&a, seq);
     int bare = dead || f->sunk; /* no output stored in Redis */
@@ -376,19 +382,6 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     buf_free(&res->out); /* hiredis holds its own copy in the output buffer */
 }
 
-/* Marks every file of the batch failed with msg. */
-static void fail_all(pl_result *res, const wire_batch *wb, const char *msg)
-{
-    res->docs = wb->n;
-    res->docs_failed = 0;
-    strv_free(&res->err_ids);
-    strv_free(&res->err_msgs);
-    for (size_t i = 0; i < wb->n; i++)
-        if (!strv_push(&res->err_ids, wb->docs[i].id) && !strv_push(&res->err_msgs, msg))
-            res->docs_failed++;
-    res->nodes = 0;
-}
-
 /* The error entry of a batch whose documents are unknown: "batch:<seq>". */
 static void fail_batch_entry(pl_result *res, uint32_t seq, const char *msg)
 {
@@ -400,21 +393,15 @@ static void fail_batch_entry(pl_result *res, uint32_t seq, const char *msg)
     }
 }
 
-/* Dead-letters the batch now, with `reason` on the job's errors: per
- * document when the payload decodes, else for the batch as a whole.
- * Counts come from what was decoded, never from the payload's claims. */
-static void dead_letter(flight *f, const char *reason, const char *payload, size_t plen)
+/* Dead-letters a batch whose payload is missing, of the wrong type or not
+ * a batch, now, with `reason` on the job's errors under "batch:<seq>".
+ * Counts come from what was decoded (nothing), never from the payload. */
+static void dead_letter(flight *f, const char *reason)
 {
-    wire_batch wb;
     pl_result res = {0};
-    if (payload && !wire_batch_decode(payload, plen, &wb)) {
-        fail_all(&res, &wb, reason);
-        wire_batch_free(&wb);
-    }
-    if (!res.err_ids.n) fail_batch_entry(&res, f->seq, reason);
+    fail_batch_entry(&res, f->seq, reason);
     char q[300];
-    log_kv("error", "batch_dead", "%s docs=%zu reason=%s", f->tag, res.docs,
-           log_quote(reason, q, sizeof q));
+    log_kv("error", "batch_dead", "%s reason=%s", f->tag, log_quote(reason, q, sizeof q));
     mx_inc(MX_BATCHES, MX_OUT_DEAD, 0);
     send_ack(f, &res, 1, reason);
     strv_free(&res.err_ids);
@@ -480,12 +467,14 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     }
     if (res->err) {
         if (!res->msg[0]) snprintf(res->msg, sizeof res->msg, "%s", err_str(res->err));
-        log_kv("error", "batch_dead", "worker=%s job=%s ref=%s code=%d msg=%s", w->id, f->job,
-               f->ref, res->err, log_quote(res->msg, q, sizeof q));
+        log_kv("error", "batch_dead", "%s code=%d msg=%s", f->tag, res->err,
+               log_quote(res->msg, q, sizeof q));
         res->docs_failed = res->docs;
         fail_batch_entry(res, f->seq, res->msg);
+    } else if (f->dead) {
+        log_kv("error", "batch_dead", "%s reason=%s", f->tag, log_quote(f->dead_msg, q, sizeof q));
     }
-    mx_inc(MX_BATCHES, res->err ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
+    mx_inc(MX_BATCHES, res->err || f->dead ? MX_OUT_DEAD : res->docs_failed ? MX_OUT_FAILED : MX_OUT_DONE, 0);
     mx_add(MX_DOCUMENTS, MX_DOC_OK, 0, (long long)(res->docs - res->docs_failed));
     mx_add(MX_DOCUMENTS, MX_DOC_FAILED, 0, (long long)res->docs_failed);
     mx_add(MX_NODES, 0, 0, (long long)res->nodes);
@@ -497,14 +486,14 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
            f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests, f->lease_lost ? " lease_lost=1" : "");
     (void)b;
-    if (!res->err && f->spec) { /* into the vector store first; the ack says it is there */
+    if (!res->err && !f->dead && f->spec) { /* into the vector store first; the ack says it is there */
         f->res = res;
         f->sink_tries = 1;
         int rc = sink_start(w->sink, f->spec, strlen(f->spec), &res->out, on_sink_done, f, &f->sink);
         if (!rc) return;
         return sink_failed(f, res, rc, "vector store: cannot queue the write", &(strv_t){0});
     }
-    send_ack(f, res, res->err != 0, res->err ? res->msg : NULL);
+    send_ack(f, res, res->err != 0 || f->dead, res->err ? res->msg : f->dead ? f->dead_msg : NULL);
 }
 
 static void drop(flight *f, const char *why)
@@ -534,7 +523,7 @@ static void send_heartbeat(worker *w, double extra_s)
          "http_inflight %llu errors %llu ratelimit_waits %lld",
          w->hb_key, w->host, (int)getpid(), w->incarnation, w->started_ms, now_ms(),
          w->current[0] ? w->current : "-", w->inflight, w->batches, w->docs, w->failed_docs, w->nodes,
-         INGEST_VERSION, pool_threads(w->pool), (unsigned long long)remote_in_flight(w->remote),
+         INGEST_VERSION, pool_threads(w->pool), (unsigned long long)stage_in_flight(w->stages),
          log_errors(), mx_get(MX_RATELIMIT_WAITS, MX_EP_EMBED, 0) + mx_get(MX_RATELIMIT_WAITS, MX_EP_CHAT, 0));
     rcmd(w, w->cmd, on_checked, w, "EXPIRE %s %d", w->hb_key, (int)((hb_ms + 999) / 1000));
     int nf = 0;
@@ -599,9 +588,10 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     if (w->shutting_down || !w->cmd || !w->started) return;
     send_heartbeat(w, 0);
     if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
-    rcmd(w, w->cmd, on_reap, w, "EVAL %s 7 %s %s %s %s %s %s %s %s %d %d", SCRIPT_REAP, KEYS_REAPER,
-         KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE, KEYS_WORKERS,
-         KEYS_WORKERS_DEAD, w->id, REAP_LOCK_MS, REAP_LIMIT);
+    rcmd(w, w->cmd, on_reap, w, "EVAL %s 8 %s %s %s %s %s %s %s %s %s %d %d %s %s %s %s", SCRIPT_REAP,
+         KEYS_REAPER, KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE, KEYS_WORKERS,
+         KEYS_WORKERS_DEAD, KEYS_LEASES_HOT, w->id, REAP_LOCK_MS, REAP_LIMIT, KEYS_WORKER_PREFIX,
+         KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX, KEYS_EVENTS_SUFFIX);
 }
 
 /* ---- one batch ----------------------------------------------------------- */
@@ -630,8 +620,8 @@ static int split_batch(flight *f, const char *payload, size_t plen)
     int sent = 0;
     size_t n = wb.n;
     buf_t *bufs = n > 1 ? calloc(n, sizeof *bufs) : NULL;
-    const char **argv = bufs ? calloc(n + 15, sizeof *argv) : NULL;
-    size_t *lens = argv ? calloc(n + 15, sizeof *lens) : NULL;
+    const char **argv = bufs ? calloc(n + 20, sizeof *argv) : NULL;
+    size_t *lens = argv ? calloc(n + 20, sizeof *lens) : NULL;
     int ok = lens != NULL;
     for (size_t i = 0; ok && i < n; i++) {
         wire_batch one = {.job = wb.job, .seq = f->seq, .docs = &wb.docs[i], .n = 1};
@@ -639,16 +629,17 @@ static int split_batch(flight *f, const char *payload, size_t plen)
         ok = !wire_batch_encode(&one, &bufs[i]);
     }
     if (ok && w->cmd) {
-        char k[4][KEYS_MAX], seq[16], cnt[24];
+        char k[5][KEYS_MAX], seq[16], cnt[24];
         keys_job(k[0], f->job);
         keys_job_sub(k[1], f->job, "done");
         keys_batch(k[2], f->job, f->seq);
         keys_job_sub(k[3], f->job, "split");
+        keys_batch_prefix(k[4], f->job);
         snprintf(seq, sizeof seq, "%u", f->seq);
         snprintf(cnt, sizeof cnt, "%zu", n);
-        const char *fixed[] = {"EVAL", SCRIPT_SPLIT, "8", k[0], k[1], k[2], w->proc_key,
-                               KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, k[3], f->ref, seq,
-                               w->owner, cnt};
+        const char *fixed[] = {"EVAL", SCRIPT_SPLIT, "9", k[0], k[1], k[2], w->proc_key,
+                               KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, k[3], KEYS_LEASES_HOT,
+                               f->ref, seq, w->owner, cnt, k[4]};
         size_t nf = sizeof fixed / sizeof *fixed;
         for (size_t i = 0; i < nf; i++) argv[i] = fixed[i], lens[i] = strlen(fixed[i]);
         for (size_t i = 0; i < n; i++) argv[nf + i] = bufs[i].p, lens[nf + i] = bufs[i].len;
@@ -684,7 +675,9 @@ static void run_batch(flight *f, const redisReply *payload, const redisReply *sp
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
     snprintf(w->current, sizeof w->current, "%s", f->ref);
-    pl_run(f->pl); /* hands the batch to the pool; may end the flight: f is not used after */
+    /* both hand the batch to the pool and may end the flight: f is not used after */
+    if (f->dead) pl_run_dead(f->pl, f->dead_msg);
+    else pl_run(f->pl);
 }
 
 static void on_claim(redisAsyncContext *c, void *rv, void *priv)
@@ -714,7 +707,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
         char msg[128];
         if (!strcmp(kind, "none")) snprintf(msg, sizeof msg, "batch payload missing from Redis");
         else snprintf(msg, sizeof msg, "batch key holds a %.20s, not a batch", kind);
-        return dead_letter(f, msg, NULL, 0);
+        return dead_letter(f, msg);
     }
     if (r->elements < 6 || r->element[2]->type != REDIS_REPLY_STRING ||
         r->element[4]->type != REDIS_REPLY_INTEGER)
@@ -722,15 +715,15 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     redisReply *payload = r->element[2];
     long long failures = r->element[4]->integer;
     if (wire_check(payload->str, payload->len))
-        return dead_letter(f, "malformed batch payload (not a valid msgpack batch)", NULL, 0);
+        return dead_letter(f, "malformed batch payload (not a valid msgpack batch)");
     if (failures >= w->o.max_attempts) {
-        char msg[300];
         const char *why = str_el(r, 5);
-        snprintf(msg, sizeof msg, "abandoned after %lld failed deliveries (last: %s)", failures,
-                 why ? why : "unknown");
-        return dead_letter(f, msg, payload->str, payload->len);
+        snprintf(f->dead_msg, sizeof f->dead_msg, "abandoned after %lld failed deliveries (last: %s)",
+                 failures, why ? why : "unknown");
+        f->dead = 1;
+    } else if (failures >= SPLIT_AFTER && split_batch(f, payload->str, payload->len)) {
+        return;
     }
-    if (failures >= SPLIT_AFTER && split_batch(f, payload->str, payload->len)) return;
     run_batch(f, payload, r->element[3]);
     pop_next(w);
 }
@@ -765,8 +758,8 @@ static void start_batch(worker *w, const char *ref, size_t len)
     keys_job_sub(dk, f->job, "done");
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(lease, sizeof lease, "%d", w->o.heartbeat_ttl * 1000);
-    rcmd(w, w->cmd, on_claim, f, "EVAL %s 7 %s %s %s %s %s %s %s %s %s %s %s", SCRIPT_CLAIM, jk,
-         bk, ak, dk, KEYS_LEASES, KEYS_LEASE_OWNERS, ek, seq, f->ref, w->owner, lease);
+    rcmd(w, w->cmd, on_claim, f, "EVAL %s 8 %s %s %s %s %s %s %s %s %s %s %s %s", SCRIPT_CLAIM, jk,
+         bk, ak, dk, KEYS_LEASES, KEYS_LEASE_OWNERS, ek, KEYS_LEASES_HOT, seq, f->ref, w->owner, lease);
 }
 
 /* ---- popping ------------------------------------------------------------- */
@@ -806,18 +799,19 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
         requeue(w, r->str, NULL);
     } else if (w->o.exit_when_idle && w->inflight == 0 && !w->stopping) {
         w->popping = 1; /* no new BLMOVE until the check answers */
-        rcmd(w, w->cmd, on_pending, w, "EVAL %s 2 %s %s", SCRIPT_PENDING, KEYS_HEARTBEATS, KEYS_QUEUE);
+        rcmd(w, w->cmd, on_pending, w, "EVAL %s 2 %s %s %s", SCRIPT_PENDING, KEYS_HEARTBEATS,
+             KEYS_QUEUE, KEYS_PROCESSING_PREFIX);
         return;
     }
     pop_next(w);
     maybe_shutdown(w);
 }
 
-/* Admission: a free pool thread and room under --concurrency (no hoarding). */
+/* Admission: a short CPU queue and room under --concurrency (no hoarding). */
 static int has_room(const worker *w)
 {
     return w->inflight < w->o.concurrency &&
-           pool_load(w->pool) + (size_t)w->claiming < (size_t)pool_threads(w->pool);
+           pool_load(w->pool) + (size_t)w->claiming <= (size_t)pool_threads(w->pool);
 }
 
 static void pop_next(worker *w)
@@ -845,12 +839,13 @@ static void reclaim_and_start(worker *w)
 {
     int nf = 0;
     for (flight *f = w->flights; f; f = f->next) nf++;
-    const char **argv = calloc((size_t)nf + 12, sizeof *argv);
+    const char **argv = calloc((size_t)nf + 16, sizeof *argv);
     if (!argv) return connection_lost(w);
     char lease[24];
     snprintf(lease, sizeof lease, "%d", w->o.heartbeat_ttl * 1000);
-    const char *fixed[] = {"EVAL", SCRIPT_RECLAIM, "4", w->proc_key, KEYS_QUEUE, KEYS_LEASES,
-                           KEYS_LEASE_OWNERS, w->id, w->incarnation, lease};
+    const char *fixed[] = {"EVAL", SCRIPT_RECLAIM, "5", w->proc_key, KEYS_QUEUE, KEYS_LEASES,
+                           KEYS_LEASE_OWNERS, KEYS_LEASES_HOT, w->id, w->incarnation, lease,
+                           KEYS_JOB_PREFIX};
     int argc = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) argv[argc++] = fixed[i];
     for (flight *f = w->flights; f; f = f->next) argv[argc++] = f->ref;
@@ -939,7 +934,7 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     log_kv("warn", "grace_expired", "worker=%s inflight=%d", w->id, w->inflight);
     atomic_store(&w->abandon, 1);
-    remote_cancel_all(w->remote);
+    stage_cancel_all(w->stages);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int ev)
@@ -963,7 +958,7 @@ static void connection_lost(worker *w)
         w->lost = 1;
         w->started = 0;
         w->popping = 0;
-        remote_set_redis(w->remote, NULL);
+        stage_set_redis(w->stages, NULL);
     }
     ev_break(w->loop, EVBREAK_ALL);
 }
@@ -1041,7 +1036,7 @@ static void collect_gauges(void *ud)
 {
     worker *w = ud;
     mx_set(MX_INFLIGHT_BATCHES, 0, 0, w->inflight);
-    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)remote_in_flight(w->remote));
+    mx_set(MX_INFLIGHT_REQUESTS, 0, 0, (long long)stage_in_flight(w->stages));
 }
 
 /* Everything that lives as long as the process. */
@@ -1062,10 +1057,10 @@ static int setup(worker *w, const worker_opts *o)
     /* not EV_DEFAULT: see the top of this file (SIGCHLD) */
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO))) return -1;
     w->started_ms = now_ms();
-    if (!(w->remote = remote_new(w->loop, NULL, w->id))) return -1;
+    if (!(w->stages = stage_new(w->loop, NULL))) return -1;
     if (!(w->cache = cache_new(w->loop, o->cache_url ? o->cache_url : o->url, o->cache_ttl)))
         return -1;
-    remote_set_cache(w->remote, w->cache); /* metrics: cache_get_totals(w->cache) */
+    stage_set_cache(w->stages, w->cache); /* metrics: cache_get_totals(w->cache) */
     int threads = o->threads > 0 ? o->threads : 1;
     if (!(w->pool = pool_new(w->loop, threads, (size_t)o->concurrency + (size_t)threads,
                              on_pool_round, w))) {
@@ -1073,7 +1068,7 @@ static int setup(worker *w, const worker_opts *o)
         return -1;
     }
     if (!(w->sink = sink_new(w->pool))) return -1;
-    w->env = (pl_env){w->remote, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path,
+    w->env = (pl_env){w->stages, w->pool, &w->abandon, o->test_gate_prefix, o->test_gate_path,
                       on_remote_begin};
     ev_timer_init(&w->hb_timer, hb_tick, 0.5, o->heartbeat_ttl / 3.0 > 1.0 ? o->heartbeat_ttl / 3.0 : 1.0);
     ev_timer_init(&w->grace_timer, on_grace, o->grace_s, 0.);
@@ -1113,7 +1108,7 @@ static void session(worker *w)
         w->lost = 1;
         return;
     }
-    remote_set_redis(w->remote, w->cmd);
+    stage_set_redis(w->stages, w->cmd);
     opscheck_redis(w->cmd, w->id);
     send_register(w, 0);
     if (!w->lost) ev_run(w->loop, 0);
@@ -1124,7 +1119,7 @@ static void drop_connections(worker *w)
 {
     redisAsyncContext *c = w->cmd, *p = w->pop;
     w->cmd = w->pop = NULL;
-    remote_set_redis(w->remote, NULL);
+    stage_set_redis(w->stages, NULL);
     if (c) redisAsyncFree(c);
     if (p) redisAsyncFree(p);
 }
@@ -1161,7 +1156,7 @@ int worker_run(const worker_opts *o)
                (unsigned long long)ct->bad_values, (unsigned long long)ct->writes,
                (unsigned long long)ct->write_errors);
     cache_free(w.cache);
-    remote_free(w.remote);
+    stage_free(w.stages);
     if (w.loop) ev_loop_destroy(w.loop);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -2,6 +2,7 @@
 #include "hashembed.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -59,4 +60,27 @@ int hashembed(const char *text, size_t len, float *out, uint32_t dim)
         for (uint32_t k = 0; k < dim; k++) out[k] *= inv;
     }
     return 0;
+}
+
+int hashembed_run(const spec_tf *tf, node_t *const *nodes, size_t n)
+{
+    uint32_t dim = (uint32_t)spec_int(tf, "dim");
+    buf_t s;
+    buf_init(&s, 0);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        float *e = malloc(dim * sizeof *e);
+        buf_reset(&s);
+        rc = e ? node_content(nodes[i], NODE_MODE_EMBED, &s) : ERR_NOMEM;
+        if (!rc) rc = hashembed(s.p ? s.p : "", s.len, e, dim);
+        if (rc) {
+            free(e);
+            break;
+        }
+        free(nodes[i]->embedding);
+        nodes[i]->embedding = e;
+        nodes[i]->dim = dim;
+    }
+    buf_free(&s);
+    return rc;
 }

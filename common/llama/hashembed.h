@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spec.h"
+
 int hashembed(const char *text, size_t len, float *out, uint32_t dim);
+/* The HashEmbedding transformation (a spec_transform_fn): every node's
+ * embedding = hashembed(get_content(EMBED), tf's dim).  0 or ERR_NOMEM. */
+int hashembed_run(const spec_tf *tf, node_t *const *nodes, size_t n);
 
 #endif

@@ -40,8 +40,9 @@ void nodeparse_node_id(const char *doc_id, size_t index, char out[37])
 
 int nodeparse_split_params(const spec_tf *tf, split_params *p)
 {
-    int token = !strcmp(tf->class_name, "TokenTextSplitter");
-    if (!token && strcmp(tf->class_name, "SentenceSplitter")) return ERR_UNSUPPORTED;
+    if (tf->kind != SPEC_KIND_PARSER) return ERR_UNSUPPORTED;
+    int token = tf->variant == SPEC_PARSER_TOKEN;
+    if (!token && tf->variant != SPEC_PARSER_SENTENCE) return ERR_UNSUPPORTED;
     split_params_default(p, token ? SPLIT_TOKEN : SPLIT_SENTENCE);
     p->chunk_size = (int)spec_int(tf, "chunk_size");
     p->chunk_overlap = (int)spec_int(tf, "chunk_overlap");
@@ -254,7 +255,7 @@ int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *o
                   nodeparse_err_fn *on_error, void *ud)
 {
     split_params sp;
-    int window = !strcmp(tf->class_name, "SentenceWindowNodeParser");
+    int window = tf->kind == SPEC_KIND_PARSER && tf->variant == SPEC_PARSER_WINDOW;
     if (!window && nodeparse_split_params(tf, &sp)) return ERR_UNSUPPORTED;
     for (size_t i = 0; i < n; i++) {
         int rc = window ? window_doc(tf, docs[i], out) : parse_doc(tf, &sp, docs[i], out, on_error, ud);

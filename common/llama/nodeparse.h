@@ -22,11 +22,11 @@
 #include "spec.h"
 #include "split.h"
 
-typedef void nodeparse_err_fn(void *ud, const node_t *doc, int code, const char *msg);
+typedef spec_parse_err_fn nodeparse_err_fn;
 
 /* Appends nodes for docs[0..n) to out; returns 0, ERR_NOMEM (fatal) or
  * ERR_UNSUPPORTED (tf is not SentenceSplitter, TokenTextSplitter or
- * SentenceWindowNodeParser). */
+ * SentenceWindowNodeParser).  A spec_parse_fn (spec.c's registry). */
 int nodeparse_run(const spec_tf *tf, node_t *const *docs, size_t n, node_list *out,
                   nodeparse_err_fn *on_error, void *ud);
 /* The split parameters of a SentenceSplitter or TokenTextSplitter spec

@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "hashembed.h"
+#include "mdparse.h"
+#include "nodeparse.h"
 #include "keys.h"
 
 const char SPEC_DEFAULT_JSON[] =
@@ -31,6 +34,10 @@ typedef struct param {
 typedef struct klass {
     const char *name;
     spec_role role;
+    spec_kind kind;
+    int variant;
+    spec_parse_fn *parse;
+    spec_transform_fn *transform;
     const param *params;
 } klass;
 
@@ -98,21 +105,29 @@ static const param p_reader[] = {
     {"html_text", P_BOOL, 0, 0, NULL}, {"pdf_reading_order", P_BOOL, 0, 0, NULL},
     {"pdf_text", P_STR, 0, 0, NULL}, END};
 
+#define PARSER(v, fn) SPEC_ROLE_PARSER, SPEC_KIND_PARSER, v, fn, NULL
+#define EMBED(api) SPEC_ROLE_EMBEDDING, SPEC_KIND_EMBED, api, NULL, NULL
+#define EXTRACT(v) SPEC_ROLE_EXTRACTOR, SPEC_KIND_EXTRACT, v, NULL, NULL
+/* The registry of transformations (see spec.h). */
 static const klass classes[] = {
-    {"SentenceSplitter", SPEC_ROLE_PARSER, p_sentence},
-    {"TokenTextSplitter", SPEC_ROLE_PARSER, p_token},
-    {"SentenceWindowNodeParser", SPEC_ROLE_PARSER, p_window},
-    {"MarkdownNodeParser", SPEC_ROLE_PARSER, p_markdown},
-    {"HashEmbedding", SPEC_ROLE_EMBEDDING, p_hash},
-    {"OpenAIEmbedding", SPEC_ROLE_EMBEDDING, p_openai_embed},
-    {"OpenAILikeEmbedding", SPEC_ROLE_EMBEDDING, p_openai_embed},
-    {"AzureOpenAIEmbedding", SPEC_ROLE_EMBEDDING, p_azure_embed},
-    {"TitleExtractor", SPEC_ROLE_EXTRACTOR, p_title},
-    {"QuestionsAnsweredExtractor", SPEC_ROLE_EXTRACTOR, p_questions},
-    {"SummaryExtractor", SPEC_ROLE_EXTRACTOR, p_summary},
-    {"KeywordExtractor", SPEC_ROLE_EXTRACTOR, p_keyword},
+    {"SentenceSplitter", PARSER(SPEC_PARSER_SENTENCE, nodeparse_run), p_sentence},
+    {"TokenTextSplitter", PARSER(SPEC_PARSER_TOKEN, nodeparse_run), p_token},
+    {"SentenceWindowNodeParser", PARSER(SPEC_PARSER_WINDOW, nodeparse_run), p_window},
+    {"MarkdownNodeParser", PARSER(SPEC_PARSER_MARKDOWN, mdparse_run), p_markdown},
+    {"HashEmbedding", SPEC_ROLE_EMBEDDING, SPEC_KIND_LOCAL, 0, NULL, hashembed_run, p_hash},
+    {"OpenAIEmbedding", EMBED(SPEC_API_OPENAI), p_openai_embed},
+    {"OpenAILikeEmbedding", EMBED(SPEC_API_OPENAI_LIKE), p_openai_embed},
+    {"AzureOpenAIEmbedding", EMBED(SPEC_API_AZURE), p_azure_embed},
+    {"TitleExtractor", EXTRACT(SPEC_EXTRACT_TITLE), p_title},
+    {"QuestionsAnsweredExtractor", EXTRACT(SPEC_EXTRACT_QUESTIONS), p_questions},
+    {"SummaryExtractor", EXTRACT(SPEC_EXTRACT_SUMMARY), p_summary},
+    {"KeywordExtractor", EXTRACT(SPEC_EXTRACT_KEYWORD), p_keyword},
 };
-static const char *const llm_classes[] = {"OpenAI", "AzureOpenAI", "OpenAILike"};
+static const struct {
+    const char *name;
+    spec_api api;
+} llm_classes[] = {{"OpenAI", SPEC_API_OPENAI}, {"AzureOpenAI", SPEC_API_AZURE},
+                   {"OpenAILike", SPEC_API_OPENAI_LIKE}};
 static const char *const secret_names[] = {"api_key", "azure_ad_token", "api_token", "key"};
 
 int spec_is_secret(const char *k)
@@ -231,7 +246,7 @@ static int check_params(json_t *obj, const param *ps, const char *where, char *e
     if (ps == p_llm) {
         const char *cn = json_string_value(json_object_get(obj, "class_name"));
         for (size_t i = 0; i < sizeof llm_classes / sizeof *llm_classes; i++)
-            if (!strcmp(cn, llm_classes[i])) return 0;
+            if (!strcmp(cn, llm_classes[i].name)) return 0;
         snprintf(err, el, "%s: unknown LLM class '%s' (known: OpenAI, AzureOpenAI, OpenAILike)",
                  where, cn);
         return -1;
@@ -286,7 +301,9 @@ static int check_tf(spec_t *s, json_t *o, size_t i, char *err, size_t el)
     }
     snprintf(where, sizeof where, "transformations[%zu] (%s)", i, cn);
     if (check_params(o, k->params, where, err, el)) return -1;
-    s->tf[i] = (spec_tf){k->name, k->role, o};
+    s->tf[i] = (spec_tf){.class_name = k->name, .role = k->role, .kind = k->kind,
+                         .variant = k->variant, .parse = k->parse, .transform = k->transform,
+                         .params = o};
     return check_rules(&s->tf[i], where, err, el);
 }
 
@@ -423,6 +440,13 @@ int64_t spec_int(const spec_tf *t, const char *name) { return (int64_t)json_numb
 double spec_num(const spec_tf *t, const char *name) { return json_number_value(spec_get(t, name)); }
 const char *spec_str(const spec_tf *t, const char *name) { return json_string_value(spec_get(t, name)); }
 int spec_bool(const spec_tf *t, const char *name) { return json_is_true(spec_get(t, name)); }
+
+spec_api spec_llm_api(const char *class_name)
+{
+    for (size_t i = 0; class_name && i < sizeof llm_classes / sizeof *llm_classes; i++)
+        if (!strcmp(class_name, llm_classes[i].name)) return llm_classes[i].api;
+    return SPEC_API_OPENAI;
+}
 
 int spec_cache_enabled(const spec_t *s) { return !json_is_false(json_object_get(s->root, "cache")); }
 

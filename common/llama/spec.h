@@ -6,7 +6,13 @@
  * mistyped parameter, out-of-range value, secrets such as api_key are all
  * rejected with a message naming the transformation and parameter) and fills
  * in LlamaIndex's defaults, so the stored spec is complete and workers never
- * guess.  A spec_t owns its JSON; accessors never fail on a validated spec. */
+ * guess.  A spec_t owns its JSON; accessors never fail on a validated spec.
+ *
+ * The class table in spec.c is the one registry of transformations: each
+ * class carries its role, its kind (node parser, local transformation,
+ * remote embedding, remote extractor), which one within the kind
+ * (variant), and for the pure kinds the function that runs it.  Nobody else
+ * compares class names: runners switch on kind and variant. */
 #ifndef INGEST_SPEC_H
 #define INGEST_SPEC_H
 
@@ -14,15 +20,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node.h"
+
 typedef enum {
     SPEC_ROLE_PARSER,    /* document -> nodes (splitters, MarkdownNodeParser) */
     SPEC_ROLE_EXTRACTOR, /* adds metadata (LLM extractors) */
     SPEC_ROLE_EMBEDDING, /* fills node embeddings */
 } spec_role;
 
+/* Who runs a transformation, and how. */
+typedef enum {
+    SPEC_KIND_PARSER,  /* node parser, pure: documents -> nodes (spec_tf.parse) */
+    SPEC_KIND_LOCAL,   /* local transformation, pure: nodes in place (spec_tf.transform) */
+    SPEC_KIND_EMBED,   /* remote embedding model (the worker's embedding stage) */
+    SPEC_KIND_EXTRACT, /* remote LLM metadata extractor (the worker's extractor stage) */
+} spec_kind;
+
+/* spec_tf.variant for SPEC_KIND_PARSER ... */
+enum { SPEC_PARSER_SENTENCE, SPEC_PARSER_TOKEN, SPEC_PARSER_WINDOW, SPEC_PARSER_MARKDOWN };
+/* ... for SPEC_KIND_EXTRACT ... */
+enum { SPEC_EXTRACT_TITLE, SPEC_EXTRACT_KEYWORD, SPEC_EXTRACT_QUESTIONS, SPEC_EXTRACT_SUMMARY };
+/* ... and for SPEC_KIND_EMBED (also an extractor's llm class: spec_llm_api). */
+typedef enum { SPEC_API_OPENAI, SPEC_API_AZURE, SPEC_API_OPENAI_LIKE } spec_api;
+
+struct spec_tf;
+/* A document failed to parse (it produces no nodes; the others go on). */
+typedef void spec_parse_err_fn(void *ud, const node_t *doc, int code, const char *msg);
+/* Appends the nodes of docs[0..n) to out: 0, or a code that fails the batch. */
+typedef int spec_parse_fn(const struct spec_tf *tf, node_t *const *docs, size_t n,
+                          node_list *out, spec_parse_err_fn *on_error, void *ud);
+/* Transforms nodes[0..n) in place: 0, or a code that fails the batch. */
+typedef int spec_transform_fn(const struct spec_tf *tf, node_t *const *nodes, size_t n);
+
 typedef struct spec_tf {
     const char *class_name; /* canonical, static */
     spec_role role;
+    spec_kind kind;
+    int variant;                  /* SPEC_PARSER_*, SPEC_EXTRACT_* or spec_api, by kind */
+    spec_parse_fn *parse;         /* SPEC_KIND_PARSER, else NULL */
+    spec_transform_fn *transform; /* SPEC_KIND_LOCAL, else NULL */
     json_t *params; /* borrowed from the spec's root; complete after validation */
 } spec_tf;
 
@@ -48,6 +84,9 @@ double spec_num(const spec_tf *t, const char *name);
 const char *spec_str(const spec_tf *t, const char *name);  /* NULL when null/absent */
 int spec_bool(const spec_tf *t, const char *name);
 json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
+/* The API dialect of a validated llm object's class_name (OpenAI,
+ * AzureOpenAI, OpenAILike). */
+spec_api spec_llm_api(const char *class_name);
 /* Top-level "cache" (default true; false is LlamaIndex's disable_cache) and
  * "cache_ttl" in seconds (-1 when absent: the worker's default; 0: none). */
 int spec_cache_enabled(const spec_t *s);

@@ -22,7 +22,7 @@ int keys_valid_id(const char *id)
 static int fmt(char *out, const char *kind, const char *id, const char *tail)
 {
     if (!keys_valid_id(id)) return ERR_INVAL;
-    snprintf(out, KEYS_MAX, "ingest:%s:%s%s", kind, id, tail);
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "%s:%s%s", kind, id, tail);
     return 0;
 }
 
@@ -62,8 +62,39 @@ int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job)
     return keys_job_sub(out[2], job, "docs") || keys_job_sub(out[3], job, "deleted") ? ERR_INVAL : 0;
 }
 
-int keys_processing(char *out, const char *w) { return fmt(out, "processing", w, ""); }
-int keys_worker(char *out, const char *w) { return fmt(out, "worker", w, ""); }
+int keys_batch_prefix(char *out, const char *job) { return fmt(out, "job", job, ":batch:"); }
+
+static int with_prefix(char *out, const char *prefix, const char *id)
+{
+    if (!keys_valid_id(id)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, "%s%s", prefix, id);
+    return 0;
+}
+
+int keys_processing(char *out, const char *w) { return with_prefix(out, KEYS_PROCESSING_PREFIX, w); }
+int keys_worker(char *out, const char *w) { return with_prefix(out, KEYS_WORKER_PREFIX, w); }
+
+static int is_hex16(const char *h)
+{
+    size_t n = 0;
+    for (; h && h[n]; n++)
+        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f'))) return 0;
+    return n == 16;
+}
+
+int keys_ratelimit(char *out, const char *h)
+{
+    if (!is_hex16(h)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "ratelimit:%s", h);
+    return 0;
+}
+
+int keys_ratelimit_log(char *out, const char *h)
+{
+    if (!is_hex16(h)) return ERR_INVAL;
+    snprintf(out, KEYS_MAX, KEYS_PREFIX "ratelimit:%s:log", h);
+    return 0;
+}
 
 int keys_ref(char *out, const char *job, uint32_t seq)
 {

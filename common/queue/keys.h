@@ -1,7 +1,10 @@
 /* keys.h - the Redis key schema, in one place.
  *
  * Every key the system touches is built here (README "Redis keys" documents
- * them).  Builders write into a caller buffer of KEYS_MAX bytes and return 0,
+ * them), including those of the Lua scripts (scripts.h): a script gets its
+ * keys as KEYS, or, where it walks a set of ids, a prefix from here as ARGV
+ * that it completes with an id (KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX,
+ * keys_batch_prefix), and the rate-limit keys (worker/ratelimit.c).  Builders write into a caller buffer of KEYS_MAX bytes and return 0,
  * or ERR_INVAL when an id is not a valid job/worker id (1-64 characters of
  * [A-Za-z0-9_.-]) - so no user string can inject a ':' into the schema.
  *
@@ -29,6 +32,8 @@
  *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
  *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
  *   ingest:job:<job>:retry           hash   seq -> dead|failed: payload kept for `retry`
+ *   ingest:ratelimit:<h>             hash   cluster-wide rate-limit window (TTL)
+ *   ingest:ratelimit:<h>:log         zset   its grants (TTL)
  *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
  *                                          JSON {"id","ms","requeued"} written by the reaper
  *   ingest:cache:e:<hex>, :d:<hex>   string transformation cache entries (cachekey.h)
@@ -44,18 +49,25 @@
 
 #define KEYS_MAX 160
 #define KEYS_ID_MAX 64
-#define KEYS_QUEUE "ingest:queue"
-#define KEYS_WORKERS "ingest:workers"
-#define KEYS_JOBS "ingest:jobs"
-#define KEYS_DEAD "ingest:dead"
-#define KEYS_HEARTBEATS "ingest:heartbeats"
-#define KEYS_LEASES "ingest:leases"
-#define KEYS_LEASE_OWNERS "ingest:lease_owners"
-#define KEYS_LEASES_HOT "ingest:leases_hot"
-#define KEYS_REAPER "ingest:reaper"
-#define KEYS_LOST "ingest:lost"
+#define KEYS_PREFIX "ingest:" /* every key starts with it */
+#define KEYS_QUEUE KEYS_PREFIX "queue"
+#define KEYS_WORKERS KEYS_PREFIX "workers"
+#define KEYS_JOBS KEYS_PREFIX "jobs"
+#define KEYS_DEAD KEYS_PREFIX "dead"
+/* + a worker id: its heartbeat / its processing list (keys_worker, keys_processing) */
+#define KEYS_WORKER_PREFIX KEYS_PREFIX "worker:"
+#define KEYS_PROCESSING_PREFIX KEYS_PREFIX "processing:"
+#define KEYS_WORKERS_DEAD KEYS_PREFIX "workers:dead"
+/* + a job id + KEYS_EVENTS_SUFFIX: its event stream (keys_job_sub(.., "events")) */
+#define KEYS_JOB_PREFIX KEYS_PREFIX "job:"
+#define KEYS_EVENTS_SUFFIX ":events"
+#define KEYS_HEARTBEATS KEYS_PREFIX "heartbeats"
+#define KEYS_LEASES KEYS_PREFIX "leases"
+#define KEYS_LEASE_OWNERS KEYS_PREFIX "lease_owners"
+#define KEYS_LEASES_HOT KEYS_PREFIX "leases_hot"
+#define KEYS_REAPER KEYS_PREFIX "reaper"
+#define KEYS_LOST KEYS_PREFIX "lost"
 #define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */
-#define KEYS_WORKERS_DEAD "ingest:workers:dead"
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);
@@ -69,6 +81,11 @@ int keys_docstore(char *out, const char *coll, const char *sub);
  * its hashes, the job's seen documents, the job's deleted documents. */
 int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job);
 int keys_worker(char *out, const char *worker);
+/* ingest:job:<job>:batch: - keys_batch() without the seq (SCRIPT_CANCEL appends it). */
+int keys_batch_prefix(char *out, const char *job);
+/* ingest:ratelimit:<h> and ingest:ratelimit:<h>:log; h is 16 hex digits (ERR_INVAL otherwise). */
+int keys_ratelimit(char *out, const char *h);
+int keys_ratelimit_log(char *out, const char *h);
 /* Batch reference "<job>:<seq>" used as queue items. */
 int keys_ref(char *out, const char *job, uint32_t seq);
 /* Parses a ref; job receives at most KEYS_ID_MAX+1 bytes.  ERR_PARSE if malformed. */

@@ -57,14 +57,16 @@
     "end\n"
 
 /* Lease bookkeeping shared by the delivery scripts.  owners[ref] is
- * "<worker> <incarnation>".  ingest:leases_hot holds the refs whose batch is
+ * "<worker> <incarnation>".  HOT (ingest:leases_hot) holds the refs whose batch is
  * in a CPU stage (reading, parsing, local embedding) - where poison
  * documents crash or hang workers; only losing a hot lease (holder died or
  * stopped renewing) is a failed delivery: attempts[seq] += 1 and
  * attempts["<seq>:why"] = the cause.  A batch merely waiting on the model
- * API or on its ack when its holder died goes back uncounted. */
+ * API or on its ack when its holder died goes back uncounted.  Each script
+ * sets HOT from its KEYS and, before count_failure, JOBP (KEYS_JOB_PREFIX)
+ * from its ARGV. */
 #define LEASE                                                                             \
-    "local HOT = 'ingest:leases_hot'\n"                                                   \
+    "local HOT, JOBP\n"                                                                   \
     "local function owner_of(owners, ref) return redis.call('HGET', owners, ref) end\n"   \
     "local function release(leases, owners, ref)\n"                                       \
     "  redis.call('ZREM', leases, ref) redis.call('HDEL', owners, ref)\n"                 \
@@ -72,7 +74,7 @@
     "local function count_failure(ref, why)\n"                                            \
     "  local job, seq = string.match(ref, '^([A-Za-z0-9_.-]+):(%d+)$')\n"                 \
     "  if not job then return end\n"                                                      \
-    "  local ak = 'ingest:job:' .. job .. ':attempts'\n"                                  \
+    "  local ak = JOBP .. job .. ':attempts'\n"                                            \
     "  local t = redis.call('TYPE', ak).ok\n"                                             \
     "  if t ~= 'hash' and t ~= 'none' then return end\n"                                  \
     "  redis.call('HINCRBY', ak, seq, 1) redis.call('HSET', ak, seq .. ':why', why)\n"   \
@@ -107,12 +109,13 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[4]), ARGV[2])\n"
     "redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])\n"
-    "redis.call('SADD', 'ingest:leases_hot', ARGV[2])\n"
+    "redis.call('SADD', KEYS[8], ARGV[2])\n"
     "local why = false\n"
     "if att > 0 then why = redis.call('HGET', KEYS[3], ARGV[1] .. ':why') end\n"
     "return {st, 'ok', redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att, why}\n";
 
 const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
+    "HOT = KEYS[13]\n"
     "if owner_of(KEYS[11], ARGV[1]) == ARGV[12] then release(KEYS[10], KEYS[11], ARGV[1]) end\n"
     "redis.call('LREM', KEYS[5], -1, ARGV[1])\n"
     "if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[7]) return -1 end\n"
@@ -147,15 +150,15 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
     "  for i = 15, a - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
     "  local mode, e = ARGV[a], a + 2 + 2 * tonumber(ARGV[a + 1])\n"
     "  for i = a + 2, e - 1, 2 do\n" /* docstore: record after the nodes, same script */
-    "    local old = redis.call('HGET', KEYS[13], ARGV[i])\n"
-    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[14], old) end\n"
-    "    redis.call('HSET', KEYS[13], ARGV[i], ARGV[i + 1])\n"
-    "    redis.call('SADD', KEYS[14], ARGV[i + 1])\n"
-    "    redis.call('SADD', KEYS[15], ARGV[i])\n"
+    "    local old = redis.call('HGET', KEYS[14], ARGV[i])\n"
+    "    if old and old ~= ARGV[i + 1] then redis.call('SREM', KEYS[15], old) end\n"
+    "    redis.call('HSET', KEYS[14], ARGV[i], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[15], ARGV[i + 1])\n"
+    "    redis.call('SADD', KEYS[16], ARGV[i])\n"
     "  end\n"
     "  for i = e, #ARGV - 1, 2 do\n"
     "    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])\n"
-    "    if mode ~= '-' then redis.call('SADD', KEYS[15], ARGV[i]) end\n"
+    "    if mode ~= '-' then redis.call('SADD', KEYS[16], ARGV[i]) end\n"
     "  end\n"
     "  if ARGV[4] == '1' or tonumber(ARGV[6]) > 0 then\n"
     "    redis.call('HSET', KEYS[9], ARGV[2], ARGV[4] == '1' and 'dead' or 'failed')\n" /* kept for `retry` */
@@ -165,9 +168,9 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
     "    redis.call('DEL', KEYS[7])\n"
     "  end\n"
     "  event(KEYS[8], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
-    "        'worker', string.sub(KEYS[5], 19), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
+    "        'worker', string.match(ARGV[12], '^(%S+)'), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
     "  if finalize(KEYS[1], KEYS[8]) and mode == 'd' then\n"
-    "    ds_delete(KEYS[1], KEYS[13], KEYS[14], KEYS[15], KEYS[16])\n"
+    "    ds_delete(KEYS[1], KEYS[14], KEYS[15], KEYS[16], KEYS[17])\n"
     "  end\n"
     "end\n"
     "return fresh and 1 or 0\n";
@@ -175,14 +178,15 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
 /* One reaper at a time (a short lease on KEYS[1]); each call looks only at
  * what has expired: O(expired), not O(workers). */
 const char SCRIPT_REAP[] = NOW_MS EVENT LEASE
+    "HOT, JOBP = KEYS[8], ARGV[6]\n"
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end\n"
     "local now, limit, moved = now_ms(), tonumber(ARGV[3]), 0\n"
     "for _, w in ipairs(redis.call('SRANDMEMBER', KEYS[6], 10)) do\n"
     "  if not redis.call('ZSCORE', KEYS[2], w) and\n"
-    "     redis.call('EXISTS', 'ingest:worker:' .. w) == 0 then redis.call('ZADD', KEYS[2], 0, w) end\n"
+    "     redis.call('EXISTS', ARGV[4] .. w) == 0 then redis.call('ZADD', KEYS[2], 0, w) end\n"
     "end\n"
     "for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do\n"
-    "  local pl, n, jobs = 'ingest:processing:' .. w, 0, {}\n"
+    "  local pl, n, jobs = ARGV[5] .. w, 0, {}\n"
     "  while n < 1000 do\n"
     "    local ref = redis.call('LMOVE', pl, KEYS[5], 'RIGHT', 'LEFT')\n"
     "    if not ref then break end\n"
@@ -195,7 +199,7 @@ const char SCRIPT_REAP[] = NOW_MS EVENT LEASE
     "  end\n"
     "  moved = moved + n\n"
     "  for j, c in pairs(jobs) do\n"
-    "    event('ingest:job:' .. j .. ':events', 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
+    "    event(JOBP .. j .. ARGV[7], 'type', 'worker_lost', 'worker', w, 'requeued', c) end\n"
     "  redis.call('LPUSH', KEYS[7], cjson.encode({id = w, requeued = n, ms = now}))\n"
     "  redis.call('LTRIM', KEYS[7], 0, 99)\n"
     "  if redis.call('LLEN', pl) == 0 then\n"
@@ -208,12 +212,13 @@ const char SCRIPT_REAP[] = NOW_MS EVENT LEASE
     "  local alive = w and (tonumber(redis.call('ZSCORE', KEYS[2], w) or '0') or 0) > now\n"
     "  if hot then count_failure(ref, alive and 'lease expired while reading or parsing (hung, "
     "or over its time budget)' or 'the worker died while reading or parsing it') end\n"
-    "  if w and redis.call('LREM', 'ingest:processing:' .. w, -1, ref) > 0 then\n"
+    "  if w and redis.call('LREM', ARGV[5] .. w, -1, ref) > 0 then\n"
     "    redis.call('LPUSH', KEYS[5], ref) moved = moved + 1 end\n"
     "end\n"
     "return moved\n";
 
 const char SCRIPT_REQUEUE[] = LEASE
+    "HOT = KEYS[5]\n"
     "if owner_of(KEYS[4], ARGV[1]) == ARGV[2] then release(KEYS[3], KEYS[4], ARGV[1]) end\n"
     "if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then\n"
     "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
@@ -232,18 +237,19 @@ const char SCRIPT_CANCEL[] = FINALIZE
 const char SCRIPT_PENDING[] =
     "local n = redis.call('LLEN', KEYS[2])\n"
     "for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
-    "  n = n + redis.call('LLEN', 'ingest:processing:' .. w)\n"
+    "  n = n + redis.call('LLEN', ARGV[1] .. w)\n"
     "end\n"
     "return n\n";
 
 /* A (re)started session hands back what its list holds, except the refs
- * still in flight in this process (ARGV[4..]), whose leases it renews.  A
+ * still in flight in this process (ARGV[5..]), whose leases it renews.  A
  * lease left by an earlier incarnation of this id means that process died
  * while working on the batch: a failed delivery.  Anything else (popped but
  * not yet claimed, or ours from before a reconnect) goes back uncounted. */
 const char SCRIPT_RECLAIM[] = NOW_MS LEASE
+    "HOT, JOBP = KEYS[5], ARGV[4]\n"
     "local keep, n = {}, 0\n"
-    "for i = 4, #ARGV do keep[ARGV[i]] = true end\n"
+    "for i = 5, #ARGV do keep[ARGV[i]] = true end\n"
     "local me = ARGV[1] .. ' ' .. ARGV[2]\n"
     "for _, ref in ipairs(redis.call('LRANGE', KEYS[1], 0, 999)) do\n"
     "  local owner = owner_of(KEYS[4], ref)\n"
@@ -291,10 +297,12 @@ const char SCRIPT_REGISTER[] = NOW_MS
     "return {}\n";
 
 /* Poison isolation: the batch (KEYS[3], ref ARGV[1], seq ARGV[2]) is
- * replaced by ARGV[4] single-document children ARGV[5..], numbered from
+ * replaced by ARGV[4] single-document children ARGV[6..] (keys: the job's
+ * batch prefix ARGV[5] + seq), numbered from
  * 2^31 + the job's `children` counter, queued at the head; the parent is
  * recorded as split with its children's range. */
 const char SCRIPT_SPLIT[] = LEASE
+    "HOT = KEYS[9]\n"
     "if owner_of(KEYS[7], ARGV[1]) == ARGV[3] then release(KEYS[6], KEYS[7], ARGV[1]) end\n"
     "redis.call('LREM', KEYS[4], -1, ARGV[1])\n"
     "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
@@ -304,7 +312,7 @@ const char SCRIPT_SPLIT[] = LEASE
     "local job = string.match(ARGV[1], '^(.+):%d+$')\n"
     "for i = 0, n - 1 do\n"
     "  local seq = string.format('%d', first + i)\n"
-    "  redis.call('SET', 'ingest:job:' .. job .. ':batch:' .. seq, ARGV[5 + i])\n"
+    "  redis.call('SET', ARGV[5] .. seq, ARGV[6 + i])\n"
     "  redis.call('LPUSH', KEYS[5], job .. ':' .. seq)\n"
     "end\n"
     "redis.call('HSET', KEYS[8], ARGV[2], string.format('%d %d', first, n))\n"

@@ -2,9 +2,11 @@
  *
  * They are the only writers of job counters, so a batch is either fully
  * recorded or not at all, and recording it twice is impossible (the
- * `done` set is checked first).  Keys other than the declared KEYS are built
- * inside the reaper from the fixed "ingest:" schema (see keys.h), so these
- * scripts assume a single Redis, not Redis Cluster.
+ * `done` set is checked first).  Every key name comes from keys.h: as KEYS,
+ * or - where a script walks ids it finds in Redis - as a prefix from keys.h
+ * passed in ARGV that the script completes with the id.  Those walks touch
+ * keys not declared in KEYS, so the scripts assume a single Redis, not
+ * Redis Cluster (hash-tagged keys would need only keys.c to change).
  *
  * Job events: scripts that change a job append to its capped stream
  * ingest:job:<job>:events (XADD MAXLEN ~ 1000) when the caller passes that
@@ -22,14 +24,14 @@
  *
  * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
- * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners, events
+ * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners, events, leases_hot
  *                ARGV: seq, ref, owner, lease_ms
  *                -> {'lost'} (no job hash) | {'corrupt'} | {'cancelled'} |
  *                   {'norange'} (seq not one of the job's batches) |
  *                   {state, 'done'} | {state, batch key TYPE, nil, nil, failures}
  *                   (missing or wrong type) | {state, 'ok', payload, spec, failures, why}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead-index, batch, events,
- *                      retry, leases, owners, job's dead hash
+ *                      retry, leases, owners, job's dead hash, leases_hot
  *                      [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: ref, seq, payload, mode, docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, embed_tokens, reason, owner,
@@ -58,19 +60,24 @@
  *                -> documents forgotten, -1 job not finished or changed
  *                meanwhile, -2 a batch is not (any more) retryable
  * SCRIPT_REAP    KEYS: reaper lock, heartbeats, leases, owners, queue, workers,
- *                      workers:dead (JSON per dead worker, capped at 100)
- *                ARGV: worker, lock_ms, limit  -> refs requeued, -1 another reaper runs
- * SCRIPT_REQUEUE KEYS: processing, queue, leases, owners   ARGV: ref, owner
- * SCRIPT_PENDING KEYS: heartbeats, queue       -> queued + held-by-any-worker refs
- * SCRIPT_RECLAIM KEYS: processing, queue, leases, owners
- *                ARGV: worker, incarnation, lease_ms, refs in flight...  -> refs requeued
+ *                      workers:dead (JSON per dead worker, capped at 100), leases_hot
+ *                ARGV: worker, lock_ms, limit, KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX,
+ *                      KEYS_JOB_PREFIX, KEYS_EVENTS_SUFFIX
+ *                -> refs requeued, -1 another reaper runs
+ * SCRIPT_REQUEUE KEYS: processing, queue, leases, owners, leases_hot   ARGV: ref, owner
+ * SCRIPT_PENDING KEYS: heartbeats, queue       ARGV: KEYS_PROCESSING_PREFIX
+ *                -> queued + held-by-any-worker refs
+ * SCRIPT_RECLAIM KEYS: processing, queue, leases, owners, leases_hot
+ *                ARGV: worker, incarnation, lease_ms, KEYS_JOB_PREFIX, refs in flight...
+ *                -> refs requeued
  * SCRIPT_HEARTBEAT KEYS: heartbeats, leases, owners, workers
  *                ARGV: worker, incarnation, hb_ms, lease_ms, refs in flight...
  *                -> refs whose lease is no longer ours
  * SCRIPT_REGISTER KEYS: heartbeats, heartbeat hash   ARGV: worker, incarnation, hb_ms, force
  *                -> {} registered | {host, pid, incarnation} of a live holder of the id
- * SCRIPT_SPLIT   KEYS: job, done, batch, processing, queue, leases, owners, split
- *                ARGV: ref, seq, owner, n, payload...  -> n, 0 recorded before, -1 lost
+ * SCRIPT_SPLIT   KEYS: job, done, batch, processing, queue, leases, owners, split, leases_hot
+ *                ARGV: ref, seq, owner, n, the job's batch key prefix, payload...
+ *                -> n, 0 recorded before, -1 lost
  * SCRIPT_CANCEL  KEYS: job, [events]           ARGV: -
  *                -> the job's state afterwards, nil if there is no such job.  O(1): the
  *                caller removes the payloads in chunks, workers drop the refs they pop.

@@ -14,9 +14,9 @@
  * child of a multithreaded parent has only the forking thread, so it must
  * touch nothing another thread could have held locked at fork time: malloc
  * (glibc's is fork-safe), stdio (glibc locks its list across fork), and
- * poppler/glib - safe because no parent thread is inside poppler when
- * fork() runs: in-process extraction (pdf_isolate=0) holds inproc_lock for
- * reading, fork() holds it for writing.  The child first closes every
+ * poppler/glib and qpdf (libstdc++) - safe because no parent thread is
+ * inside them when fork() runs: in-process extraction (pdf_isolate=0) holds
+ * inproc_lock for reading, fork() holds it for writing.  The child first closes every
  * descriptor but its pipe end, so it cannot keep another thread's pipe
  * open (which would delay that thread's EOF until this child exits). */
 #include "reader_pdf.h"

@@ -8,6 +8,7 @@
 #   env: CORPUS (default /work/shared/corpus/financebench-seed/text)
 #        MOCK   (default /work/shared/tools/mock-openai/server.mjs)
 #        LATENCY_MS (200) PER_INPUT_MS (10) BATCH (100) CONCURRENCY (worker batches, default 8)
+#        WORKER_ARGS: extra worker flags, e.g. "--threads 2"
 #        MOCK_ARGS: extra mock flags, e.g. "--fail-rate 0.2 --drop-rate 0.05 --rpm 600"
 #        VERIFY=1: export the nodes and check every embedding against the
 #        mock's documented vector (SHAKE256) of exactly LlamaIndex's embed string
@@ -59,7 +60,7 @@ for run in $(seq "$REPEAT"); do
     WP=()
     for w in $(seq "$WORKERS"); do
         /usr/bin/time -f "cpu_s=%U+%S" -o "$DIR/worker$w.time" \
-            "$WORKER" --redis "$URL" --exit-when-idle --concurrency "$CONCURRENCY" \
+            "$WORKER" --redis "$URL" --exit-when-idle --concurrency "$CONCURRENCY" ${WORKER_ARGS:-} \
             2>"$DIR/worker$w.log" &
         WP+=($!)
     done

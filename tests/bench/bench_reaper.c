@@ -111,9 +111,11 @@ static void run(int n, int old)
                             KEYS_WORKERS, id, "1", "15000", "15000", ref[0], ref[1]};
         if (i % 100) redisAppendCommandArgv(c, 13, hv, NULL); /* the dead do not beat */
         if (old) redisAppendCommand(c, "EVALSHA %s 2 %s %s", reap, KEYS_WORKERS, KEYS_QUEUE);
-        else redisAppendCommand(c, "EVALSHA %s 6 %s %s %s %s %s %s %s 2000 100", reap, KEYS_REAPER,
-                                KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_QUEUE,
-                                KEYS_WORKERS, id);
+        else redisAppendCommand(c, "EVALSHA %s 8 %s %s %s %s %s %s %s %s %s 2000 100 %s %s %s %s",
+                                reap, KEYS_REAPER, KEYS_HEARTBEATS, KEYS_LEASES, KEYS_LEASE_OWNERS,
+                                KEYS_QUEUE, KEYS_WORKERS, KEYS_WORKERS_DEAD, KEYS_LEASES_HOT, id,
+                                KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX, KEYS_JOB_PREFIX,
+                                KEYS_EVENTS_SUFFIX);
     }
     for (int i = 0; i < 2 * n - (n + 99) / 100; i++) {
         redisReply *r;

@@ -36,8 +36,14 @@ def readme_keys():
 
 
 def keys_h():
+    """keys.h's key names, concatenations expanded (KEYS_PREFIX "queue");
+    the prefixes and suffixes scripts complete with ids are left out."""
     text = open(os.path.join(a.source, "common", "queue", "keys.h")).read()
-    return dict(re.findall(r'#define (KEYS_\w+) "([^"]+)"', text))
+    out = {}
+    for name, body in re.findall(r'#define (KEYS_\w+) ((?:(?:KEYS_\w+|"[^"]*") *)+)', text):
+        out[name] = "".join(p[1:-1] if p.startswith('"') else out.get(p, "")
+                            for p in re.findall(r'KEYS_\w+|"[^"]*"', body))
+    return {k: v for k, v in out.items() if not k.endswith(("_PREFIX", "_SUFFIX"))}
 
 
 def yaml_docs(path):

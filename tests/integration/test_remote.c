@@ -1,4 +1,4 @@
-/* test_remote.c - the remote stages (worker/remote.c, extract.c, oaicall.c,
+/* test_remote.c - the remote stages (worker/stage.c, embed.c, extract.c, oaicall.c,
  * http.c, ratelimit.c) on a real libev loop against the project's fake
  * OpenAI server (tests/fake_openai) and a private redis-server, both on
  * loopback / a unix socket.
@@ -221,14 +221,14 @@ static spec_t *parse_spec(const char *fmt, const char *base)
 }
 
 /* Runs tf over nodes until done (or 60 s). */
-static void run_stage(remote_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r)
+static void run_stage(stage_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r)
 {
     memset(r, 0, sizeof *r);
     stage_job job = {tf, nodes, n, &r->stats, on_fail, on_done, r, "test=remote", NULL};
     ev_timer guard;
     ev_timer_init(&guard, guard_cb, 60., 0.);
     ev_timer_start(loop, &guard);
-    int rc0 = remote_start(rc, &job);
+    int rc0 = stage_start(rc, &job);
     CHECK(rc0 == 0);
     if (!rc0 && !r->done_calls) ev_run(loop, 0);
     ev_timer_stop(loop, &guard);
@@ -281,7 +281,7 @@ static void free_nodes(node_t **v, size_t n)
 #define EMBED_SPEC(extra) \
     "{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\",\"api_base\":\"%s\"" extra "}]}"
 
-static void test_embed_basic(remote_ctx *rc, const server *s)
+static void test_embed_basic(stage_ctx *rc, const server *s)
 {
     fake_reset(s);
     spec_t *sp = parse_spec(EMBED_SPEC(",\"model_name\":\"text-embedding-3-small\""), s->base);
@@ -321,7 +321,7 @@ static void test_embed_basic(remote_ctx *rc, const server *s)
     spec_free(sp);
 }
 
-static void test_embed_float(remote_ctx *rc)
+static void test_embed_float(stage_ctx *rc)
 {
     server s2;
     const char *extra[] = {"--reject-base64", "--reject-dimensions", NULL};
@@ -355,7 +355,7 @@ static void test_embed_float(remote_ctx *rc)
     stop(s2.pid);
 }
 
-static void test_embed_retries(remote_ctx *rc, const server *s)
+static void test_embed_retries(stage_ctx *rc, const server *s)
 {
     fake_reset(s);
     fake_control(s, "{\"faults\":[\"429\",\"500\",\"drop\",\"503\"],\"retry_after\":0.05}");
@@ -392,7 +392,7 @@ static void test_embed_retries(remote_ctx *rc, const server *s)
     spec_free(sp);
 }
 
-static void test_embed_rejects(remote_ctx *rc, const server *s)
+static void test_embed_rejects(stage_ctx *rc, const server *s)
 {
     spec_t *sp = parse_spec(EMBED_SPEC(",\"embed_batch_size\":16"), s->base);
     node_t *v[40];
@@ -423,7 +423,7 @@ static void test_embed_rejects(remote_ctx *rc, const server *s)
     spec_free(sp);
 }
 
-static void test_title_keywords(remote_ctx *rc, const server *s)
+static void test_title_keywords(stage_ctx *rc, const server *s)
 {
     fake_reset(s);
     node_t *v[9];
@@ -507,7 +507,7 @@ static void test_title_keywords(remote_ctx *rc, const server *s)
     free_nodes(v, 9);
 }
 
-static void test_extract_failure(remote_ctx *rc, const server *s)
+static void test_extract_failure(stage_ctx *rc, const server *s)
 {
     /* a document whose title candidate keeps failing: its nodes fail, the other's succeed */
     fake_reset(s);
@@ -547,7 +547,7 @@ static void expect_node_prompts(node_t **v, size_t n, const char *tmpl, const ch
     }
 }
 
-static void test_questions_summary(remote_ctx *rc, const server *s)
+static void test_questions_summary(stage_ctx *rc, const server *s)
 {
     node_t *v[4];
     mk_nodes(v, 4, "qs");
@@ -592,7 +592,7 @@ static void test_questions_summary(remote_ctx *rc, const server *s)
     free_nodes(v, 4);
 }
 
-static void test_azure_timeout(remote_ctx *rc, const server *s)
+static void test_azure_timeout(stage_ctx *rc, const server *s)
 {
     fake_reset(s);
     setenv("AZURE_OPENAI_API_KEY", SECRET "-az", 1);
@@ -617,9 +617,9 @@ static void test_azure_timeout(remote_ctx *rc, const server *s)
     unsetenv("AZURE_OPENAI_API_KEY");
 }
 
-static void cancel_cb(struct ev_loop *l, ev_timer *t, int ev) { remote_cancel_all(t->data); }
+static void cancel_cb(struct ev_loop *l, ev_timer *t, int ev) { stage_cancel_all(t->data); }
 
-static void test_cancel(remote_ctx *rc, const server *s)
+static void test_cancel(stage_ctx *rc, const server *s)
 {
     fake_control(s, "{\"faults\":[\"slow:5000\",\"slow:5000\",\"slow:5000\"]}");
     spec_t *sp = parse_spec(EMBED_SPEC(",\"embed_batch_size\":10"), s->base);
@@ -632,10 +632,10 @@ static void test_cancel(remote_ctx *rc, const server *s)
     ev_timer_init(&t, cancel_cb, 0.3, 0.);
     t.data = rc;
     ev_timer_start(loop, &t);
-    CHECK(remote_start(rc, &job) == 0);
+    CHECK(stage_start(rc, &job) == 0);
     ev_run(loop, 0);
     CHECK(r.done_calls == 1 && r.rc == ERR_CANCELLED);
-    CHECK(remote_in_flight(rc) == 0);
+    CHECK(stage_in_flight(rc) == 0);
     /* nothing fires later */
     ev_timer_init(&t, guard_cb, 0.3, 0.);
     ev_timer_start(loop, &t);
@@ -646,7 +646,7 @@ static void test_cancel(remote_ctx *rc, const server *s)
     spec_free(sp);
 }
 
-static void test_config_errors(remote_ctx *rc)
+static void test_config_errors(stage_ctx *rc)
 {
     unsetenv("OPENAI_API_KEY");
     spec_t *sp = parse_spec(EMBED_SPEC(""), "http://127.0.0.1:9/v1");
@@ -761,7 +761,7 @@ int main(int argc, char **argv)
     server s;
     const char *extra[] = {"--reject-substring", "POISON", NULL};
     CHECK(start_fake(&s, "main", extra) == 0);
-    remote_ctx *rc = remote_new(loop, NULL, "test-worker");
+    stage_ctx *rc = stage_new(loop, NULL);
     CHECK(rc != NULL);
     test_embed_basic(rc, &s);
     test_embed_float(rc);
@@ -773,7 +773,7 @@ int main(int argc, char **argv)
     test_azure_timeout(rc, &s);
     test_cancel(rc, &s);
     test_config_errors(rc);
-    remote_free(rc);
+    stage_free(rc);
     test_ratelimit();
     stop(s.pid);
     /* the key never reaches the log, and the log did record the retries */

@@ -14,10 +14,17 @@ seen what they wait for.
     fresh at its own 2 s TTL (never stretched, never expired).
   two_batches_read_concurrently: with --threads 2 two batches are in their
     read stage at once (their stage_start/stage_end log lines overlap);
-    with --threads 1 only one is."""
+    with --threads 1 only one is.
+  dead_batch: a batch delivered more than --max-attempts times is decoded
+    on the pool and every file recorded as failed; the job ends failed.
+  grace_requeues: SIGTERM with --grace 1 while a batch is stuck reading, or
+    waiting for its embeddings: after the grace the batch is abandoned
+    (ERR_CANCELLED, not a failure), put back on the queue, the worker exits
+    0, and another worker finishes the job."""
 import json
 import os
 import re
+import signal
 import sys
 import time
 
@@ -125,9 +132,66 @@ def check_one_thread_reads_one_batch(t, env, data):
     t.check(env.wait_all([w]) == [0] and env.status(job)["state"] == "done", "job done")
 
 
+def check_dead_batch(t, env, data):
+    job = env.coord("submit", data).stdout.strip()
+    # three failed deliveries already (the reaper's accounting, issue 9)
+    env.cli("HSET", f"ingest:job:{job}:attempts", "0", "3", "0:why", "the worker died")
+    env.wait_all([env.start_worker("--exit-when-idle", "--max-attempts", "3")])
+    st = env.status(job)
+    t.check(st["state"] == "failed" and st["batches_dead"] == 1 and st["nodes"] == 0,
+            f"past --max-attempts: the batch is dead: {st}")
+    errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
+    t.check(len(errs) == st["documents_total"] == st["documents_failed"] > 0 and
+            all("abandoned after 3 failed deliveries (last: the worker died)" in m
+                for m in errs.values()),
+            f"every file recorded with the reason: {errs}")
+    t.check(env.cli_lines("LRANGE", "ingest:dead", "0", "-1") == [f"{job}:0"], "ref on ingest:dead")
+
+
+def abandon_and_finish(t, env, w, job, what):
+    """SIGTERM w (started with --grace 1) and check the batch went back."""
+    w.send_signal(signal.SIGTERM)
+    t.check(env.wait_all([w], timeout=60) == [0], f"{what}: worker exits 0 after the grace")
+    log = open(w.logpath).read()
+    t.check("event=grace_expired" in log and "event=batch_requeued" in log and
+            "event=batch_dead" not in log, f"{what}: batch requeued, not failed")
+    t.check(env.cli("LLEN", "ingest:queue") == "1" and env.status(job)["batches_done"] == 0,
+            f"{what}: the batch is back on the queue")
+    env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})])
+    st = env.status(job)
+    t.check(st["state"] == "done" and st["documents_failed"] == 0, f"{what}: finished: {st}")
+
+
+def check_grace_requeues(t, env, data):
+    gate, e = gate_env(env)
+    slow = docs(env, "slow", {"gate.txt": "held until the worker gives up\n"})
+    w = env.start_worker("--id", "grace-1", "--grace", "1", env=e)
+    job = env.coord("submit", slow).stdout.strip()
+    t.check(wait_for(lambda: len(stages(w)) >= 1, 60), "batch stuck in its read stage")
+    abandon_and_finish(t, env, w, job, "stuck read")
+
+    fake = Fake(env.dir, "--faults", "slow:60000")  # the first request hangs for a minute
+    try:
+        spec = os.path.join(env.dir, "embed.json")
+        json.dump({"transformations": [
+            {"class_name": "SentenceSplitter"},
+            {"class_name": "OpenAIEmbedding", "api_base": fake.base, "timeout": 120}]},
+            open(spec, "w"))
+        w = env.start_worker("--id", "grace-2", "--grace", "1", env=e)
+        job = env.coord("submit", "--pipeline", spec, os.path.join(data, "redis-notes.txt")).stdout.strip()
+        def in_flight():
+            return any(k.endswith("embeddings") and v for k, v in
+                       fake.call("/stats")["requests"].items())
+        t.check(wait_for(in_flight, 60), "embedding request in flight")
+        abandon_and_finish(t, env, w, job, "pending embeddings")
+    finally:
+        fake.close()
+
+
 def main():
     return run_checks((check_stuck_read_keeps_flowing, check_two_batches_read_concurrently,
-                       check_one_thread_reads_one_batch), "sample")
+                       check_one_thread_reads_one_batch, check_dead_batch,
+                       check_grace_requeues), "sample")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "flow.h"
 #include "keys.h"
 #include "rurl.h"
+#include "scripts.h"
 #include "t.h"
 
 static void test_keys(void)
@@ -22,6 +24,20 @@ static void test_keys(void)
     CHECK_STR(k, "ingest:processing:w-1");
     keys_worker(k, "w-1");
     CHECK_STR(k, "ingest:worker:w-1");
+    keys_batch_prefix(k, "J");
+    CHECK_STR(k, "ingest:job:J:batch:");
+    CHECK(keys_ratelimit(k, "0123456789abcdef") == 0);
+    CHECK_STR(k, "ingest:ratelimit:0123456789abcdef");
+    keys_ratelimit_log(k, "0123456789abcdef");
+    CHECK_STR(k, "ingest:ratelimit:0123456789abcdef:log");
+    CHECK(keys_ratelimit(k, "0123") == ERR_INVAL && keys_ratelimit(k, "0123456789abcdeX") == ERR_INVAL);
+    /* the scripts name no key themselves: they get keys or keys.h prefixes */
+    const char *const scripts[] = {FLOW_FEED, FLOW_BEAT, FLOW_TAKEOVER, FLOW_COMMIT, SCRIPT_SEAL,
+                                   SCRIPT_CLAIM, SCRIPT_ACK, SCRIPT_RETRY, SCRIPT_REAP,
+                                   SCRIPT_REQUEUE, SCRIPT_CANCEL, SCRIPT_PENDING, SCRIPT_RECLAIM,
+                                   SCRIPT_HEARTBEAT, SCRIPT_REGISTER, SCRIPT_SPLIT};
+    for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
+        CHECK(strstr(scripts[i], KEYS_PREFIX) == NULL);
     keys_docstore(k, "nightly", NULL);
     CHECK_STR(k, "ingest:docstore:nightly");
     char ds[4][KEYS_MAX];

@@ -1,6 +1,10 @@
-/* test_spec.c - pipeline spec validation: defaults, errors, secrets. */
+/* test_spec.c - pipeline spec validation: defaults, errors, secrets, and
+ * the transformation registry (kind, variant, runner of every class). */
 #include <string.h>
 
+#include "hashembed.h"
+#include "mdparse.h"
+#include "nodeparse.h"
 #include "spec.h"
 #include "t.h"
 
@@ -19,8 +23,48 @@ static void expect_error(const char *json, const char *needle)
     spec_free(s);
 }
 
+/* Every class resolves to its kind, variant and (pure kinds) runner. */
+static void test_registry(void)
+{
+    static const struct {
+        const char *json;
+        spec_kind kind;
+        int variant;
+        spec_parse_fn *parse;
+        spec_transform_fn *transform;
+    } want[] = {
+        {"{\"class_name\":\"SentenceSplitter\"}", SPEC_KIND_PARSER, SPEC_PARSER_SENTENCE, nodeparse_run, NULL},
+        {"{\"class_name\":\"TokenTextSplitter\"}", SPEC_KIND_PARSER, SPEC_PARSER_TOKEN, nodeparse_run, NULL},
+        {"{\"class_name\":\"SentenceWindowNodeParser\"}", SPEC_KIND_PARSER, SPEC_PARSER_WINDOW, nodeparse_run, NULL},
+        {"{\"class_name\":\"MarkdownNodeParser\"}", SPEC_KIND_PARSER, SPEC_PARSER_MARKDOWN, mdparse_run, NULL},
+        {"{\"class_name\":\"TitleExtractor\"}", SPEC_KIND_EXTRACT, SPEC_EXTRACT_TITLE, NULL, NULL},
+        {"{\"class_name\":\"KeywordExtractor\"}", SPEC_KIND_EXTRACT, SPEC_EXTRACT_KEYWORD, NULL, NULL},
+        {"{\"class_name\":\"QuestionsAnsweredExtractor\"}", SPEC_KIND_EXTRACT, SPEC_EXTRACT_QUESTIONS, NULL, NULL},
+        {"{\"class_name\":\"SummaryExtractor\"}", SPEC_KIND_EXTRACT, SPEC_EXTRACT_SUMMARY, NULL, NULL},
+        {"{\"class_name\":\"HashEmbedding\"}", SPEC_KIND_LOCAL, 0, NULL, hashembed_run},
+        {"{\"class_name\":\"OpenAIEmbedding\"}", SPEC_KIND_EMBED, SPEC_API_OPENAI, NULL, NULL},
+        {"{\"class_name\":\"OpenAILikeEmbedding\"}", SPEC_KIND_EMBED, SPEC_API_OPENAI_LIKE, NULL, NULL},
+        {"{\"class_name\":\"AzureOpenAIEmbedding\"}", SPEC_KIND_EMBED, SPEC_API_AZURE, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char j[256], err[256];
+        snprintf(j, sizeof j, "{\"transformations\":[%s]}", want[i].json);
+        spec_t *s = parse(j, err);
+        CHECK(s != NULL);
+        if (!s) continue;
+        const spec_tf *tf = &s->tf[0];
+        CHECK(tf->kind == want[i].kind && tf->variant == want[i].variant);
+        CHECK(tf->parse == want[i].parse && tf->transform == want[i].transform);
+        spec_free(s);
+    }
+    CHECK(spec_llm_api("OpenAI") == SPEC_API_OPENAI);
+    CHECK(spec_llm_api("AzureOpenAI") == SPEC_API_AZURE);
+    CHECK(spec_llm_api("OpenAILike") == SPEC_API_OPENAI_LIKE);
+}
+
 int main(void)
 {
+    test_registry();
     char err[256];
     spec_t *s = parse(SPEC_DEFAULT_JSON, err);
     CHECK(s && s->n == 2);

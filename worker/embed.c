@@ -1,6 +1,6 @@
-/* remote.c - the worker's remote-model stages (stage.h): OpenAI-compatible
- * embeddings here, LLM metadata extractors in extract.c, both over the
- * shared call layer (oaicall.c: queueing, rate limits, retries).
+/* embed.c - the embedding stage (embed.h, contract in stage.h):
+ * OpenAI-compatible embeddings over the shared call layer (oaicall.c:
+ * queueing, rate limits, retries); LLM extractors are in extract.c.
  *
  * Embeddings follow LlamaIndex's BaseEmbedding.__call__ +
  * OpenAIEmbedding (llama-index-core 0.14.19, llama-index-embeddings-openai
@@ -28,22 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "embed.h"
 #include "err.h"
-#include "extract.h"
 #include "log.h"
 #include "oai.h"
-#include "oaicall.h"
 #include "metrics.h"
-#include "stage.h"
 #include "tok.h"
-
-struct remote_ctx {
-    struct ev_loop *loop;
-    oc_ctx *oc;
-    struct redisAsyncContext *redis; /* the queue's command connection */
-    cache_ctx *cache; /* NULL: no cache */
-};
 
 typedef struct ejob {
     stage_job job;
@@ -77,27 +67,6 @@ typedef struct ebatch {
     size_t n;
     size_t idx[];
 } ebatch;
-
-void remote_set_redis(remote_ctx *r, struct redisAsyncContext *redis)
-{
-    r->redis = redis;
-    oc_set_redis(r->oc, redis);
-}
-
-struct redisAsyncContext *remote_redis(const remote_ctx *r) { return r->redis; }
-
-remote_ctx *remote_new(struct ev_loop *loop, struct redisAsyncContext *redis, const char *worker_id)
-{
-    remote_ctx *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
-    r->loop = loop;
-    r->redis = redis;
-    if (!(r->oc = oc_new(loop, redis))) {
-        free(r);
-        return NULL;
-    }
-    return r;
-}
 
 static void ejob_release(ejob *j)
 {
@@ -335,10 +304,11 @@ static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
     return j->in[i] ? 0 : ERR_NOMEM;
 }
 
-static int embed_start(remote_ctx *r, stage_job *job)
+int embed_start(oc_ctx *oc, stage_job *job)
 {
     char err[200];
-    oc_ep *ep = oc_endpoint(r->oc, OC_EMBED, job->tf->class_name, job->tf->params, err, sizeof err);
+    oc_ep *ep = oc_endpoint(oc, OC_EMBED, (spec_api)job->tf->variant, job->tf->class_name,
+                            job->tf->params, err, sizeof err);
     if (!ep) { /* configuration error: every node fails with the reason */
         stage_fail_all(job, err);
         return 0;
@@ -380,34 +350,4 @@ static int embed_start(remote_ctx *r, stage_job *job)
     free(idx);
     ejob_release(j);
     return 0;
-}
-
-void remote_set_cache(remote_ctx *r, cache_ctx *cache) { r->cache = cache; }
-
-static int start_uncached(void *ud, stage_job *job)
-{
-    remote_ctx *r = ud;
-    if (job->tf->role == SPEC_ROLE_EMBEDDING) return embed_start(r, job);
-    if (job->tf->role == SPEC_ROLE_EXTRACTOR) return extract_start(r->oc, job);
-    return ERR_UNSUPPORTED;
-}
-
-int remote_start(remote_ctx *r, stage_job *job)
-{
-    if (!r || !job || !job->tf) return ERR_INVAL;
-    return cache_stage_start(r->cache, job, start_uncached, r);
-}
-
-void remote_cancel_all(remote_ctx *r)
-{
-    if (r) oc_cancel_all(r->oc);
-}
-
-size_t remote_in_flight(const remote_ctx *r) { return r ? oc_in_flight(r->oc) : 0; }
-
-void remote_free(remote_ctx *r)
-{
-    if (!r) return;
-    oc_free(r->oc);
-    free(r);
 }
