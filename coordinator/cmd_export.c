@@ -70,19 +70,30 @@ static int write_nodes(exp_state *x, uint32_t seq, node_list *nl)
 
 static int write_batch(exp_state *x, uint32_t seq);
 
+int export_split_range(redisContext *c, const char *job, uint32_t seq, uint32_t *first, uint32_t *n,
+                       char *err, int errlen)
+{
+    char key[KEYS_MAX];
+    *first = *n = 0;
+    if (seq >= KEYS_CHILD_BASE) return 0; /* children are never split again */
+    keys_job_sub(key, job, "split");
+    redisReply *r = rconn_cmd(c, err, errlen, "HGET %s %u", key, seq);
+    if (!r) return ERR_REDIS;
+    unsigned long long f = 0, k = 0;
+    if (r->type == REDIS_REPLY_STRING && sscanf(r->str, "%llu %llu", &f, &k) == 2 &&
+        f >= KEYS_CHILD_BASE && f + k <= UINT32_MAX && k <= 100000)
+        *first = (uint32_t)f, *n = (uint32_t)k;
+    freeReplyObject(r);
+    return 0;
+}
+
 /* A batch split per document (poison isolation): its children, in order. */
 static int write_children(exp_state *x, uint32_t seq, int *was_split)
 {
-    char key[KEYS_MAX];
-    keys_job_sub(key, x->job, "split");
-    redisReply *r = rconn_cmd(x->c, x->err, x->errlen, "HGET %s %u", key, seq);
-    if (!r) return ERR_REDIS;
-    unsigned long long first = 0, n = 0;
-    *was_split = r->type == REDIS_REPLY_STRING && sscanf(r->str, "%llu %llu", &first, &n) == 2 &&
-                 first >= KEYS_CHILD_BASE && first + n <= UINT32_MAX && n <= 100000;
-    freeReplyObject(r);
-    int rc = 0;
-    for (unsigned long long i = 0; *was_split && !rc && i < n; i++) rc = write_batch(x, (uint32_t)(first + i));
+    uint32_t first, n;
+    int rc = export_split_range(x->c, x->job, seq, &first, &n, x->err, x->errlen);
+    *was_split = n > 0;
+    for (uint32_t i = 0; !rc && i < n; i++) rc = write_batch(x, first + i);
     return rc;
 }
 
@@ -95,7 +106,7 @@ static int write_batch(exp_state *x, uint32_t seq)
     if (r->type != REDIS_REPLY_STRING) {
         freeReplyObject(r);
         int rc = 0, split = 0;
-        if (seq < KEYS_CHILD_BASE && (rc = write_children(x, seq, &split))) return rc;
+        if ((rc = write_children(x, seq, &split))) return rc;
         if (split) return 0;
         if (recorded(x, seq, &rc)) x->lost++;
         else x->missing++;

@@ -20,6 +20,11 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
 int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
                  char *err, int errlen);
 
+/* A batch split per document (poison isolation): its children are seqs
+ * first .. first+n-1; n = 0 when seq was not split. */
+int export_split_range(redisContext *c, const char *job, uint32_t seq, uint32_t *first, uint32_t *n,
+                       char *err, int errlen);
+
 /* The same into `path`, through a temp file in its directory renamed at the
  * end: on any failure (unknown job, Redis, disk) path is left as it was. */
 long export_to_path(redisContext *c, const char *job, const char *path, long *missing, char *err,
