@@ -55,6 +55,9 @@ static void usage(FILE *f)
         "  --max-attempts N     failed deliveries (holder died or its lease expired while\n"
         "                       working on it) before a batch is dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "  --stage-timeout S    a batch whose reading or parsing makes no progress for S\n"
+        "                       seconds is hung: a failed delivery, handed back; the worker\n"
+        "                       then drains and exits 1 to free the thread (default 300)\n"
         "  --cache-redis URL    Redis of the transformation cache (default: the queue's);\n"
         "                       give it its own server or db with maxmemory-policy allkeys-lru\n"
         "  --cache-ttl S        TTL of cache entries a job's spec does not set (default 0: none)\n"
@@ -92,8 +95,9 @@ int main(int argc, char **argv)
         {"cache-redis", required_argument, 0, 'C'},   {"cache-ttl", required_argument, 0, 'T'},
         {"redis-password-file", required_argument, 0, 'p'},
         {"wait-replica-ms", required_argument, 0, 'w'},
+        {"stage-timeout", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
-    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
+    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30, .stage_timeout_s = 300,
                      .threads = (int)online_cpus(), .wait_replica_ms = 1000};
     const char *url = NULL, *pwfile = NULL;
     static char pw[256];
@@ -111,6 +115,7 @@ int main(int argc, char **argv)
         case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'S': if (num(optarg, 1, 86400, &v)) goto bad; o.stage_timeout_s = (int)v; break;
         case 'C': o.cache_url = optarg; break;
         case 'T': if (num(optarg, 0, 100.0 * 365 * 86400, &v)) goto bad; o.cache_ttl = (long long)v; break;
         case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;

@@ -32,6 +32,7 @@ struct pl_batch {
     size_t plen, slen;
     int decoded, encoded;
     char *dead_msg;     /* pl_run_dead: fail every file with this */
+    atomic_uint progress; /* bumped per stage and per file read (pl_progress) */
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
@@ -58,6 +59,7 @@ static double mono_ms(void)
 
 static void stage_begin(pl_batch *b, const char *stage)
 {
+    atomic_fetch_add(&b->progress, 1);
     b->t0 = mono_ms();
     log_kv("info", "stage_start", "%s stage=%s", b->tag, stage);
 }
@@ -122,6 +124,7 @@ static int read_docs(pl_batch *b)
         test_gate(b, &b->wb.docs[i]);
         char eb[512] = "";
         size_t first = b->nodes.n;
+        atomic_fetch_add(&b->progress, 1);
         testfault_reading(b->wb.docs[i].name);
         int rc = reader_load(&b->wb.docs[i], &ro, &b->nodes, eb, sizeof eb);
         if (rc == ERR_NOMEM) return rc;
@@ -386,6 +389,8 @@ void pl_run_dead(pl_batch *b, const char *msg)
     if (b->dead_msg) submit(b);
     else b->done(b, &b->res, b->ud);
 }
+
+unsigned pl_progress(pl_batch *b) { return atomic_load(&b->progress); }
 
 void pl_free(pl_batch *b)
 {

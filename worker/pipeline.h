@@ -82,6 +82,9 @@ void pl_run(pl_batch *b);
  * records every file as failed with msg - a batch past --max-attempts.
  * done fires as for pl_run, with err 0 and no nodes. */
 void pl_run_dead(pl_batch *b, const char *msg);
+/* Any thread: a counter that moves while the batch's CPU stages make
+ * progress (each stage, each file read); the worker's hang watchdog. */
+unsigned pl_progress(pl_batch *b);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

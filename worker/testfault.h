@@ -6,7 +6,10 @@
  *                                     contains <substring>: a document that
  *                                     crashes any worker that reads it, for
  *                                     the poison-document tests.
- * Never set it in production. */
+ *   INGEST_TEST_HANG_ON=<substring>   the pool thread reading such a file
+ *                                     sleeps forever: a document that hangs
+ *                                     its reader (the hang watchdog's tests).
+ * Never set them in production. */
 #ifndef INGEST_TESTFAULT_H
 #define INGEST_TESTFAULT_H
 

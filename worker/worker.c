@@ -102,6 +102,9 @@ typedef struct worker {
     atomic_int abandon;    /* grace expired: CPU stages stop early */
     pl_env env;
     flight *flights;       /* in flight (claimed or being claimed) */
+    int hot, solo_hot;     /* flights in their CPU stages; of them, solo ones */
+    flight *parked;        /* a solo batch waiting for the CPU stages to empty */
+    int hung;              /* hung flights (off w->flights): exit 1 once drained */
 } worker;
 
 struct flight {
@@ -115,6 +118,11 @@ struct flight {
     int acking;     /* the ack (or split) is on its way */
     int claiming;   /* the claim has not answered yet */
     int dead;       /* past --max-attempts: only its files' failures are recorded */
+    int hot;        /* claimed and not yet past its CPU stages (its lease is hot) */
+    int solo;       /* failed a delivery before: runs alone in the CPU stages */
+    int hung;       /* no progress past --stage-timeout: handed back, thread lost */
+    unsigned prog;  /* pl_progress() last seen, at prog_ms */
+    long long prog_ms;
     char dead_msg[300]; /* ... with this reason */
     char tag[KEYS_MAX + KEYS_ID_MAX * 2 + 24]; /* "worker=... job=... ref=..." for logs */
     int sink_tries;      /* vector-store writes tried for this delivery */
@@ -204,19 +212,36 @@ static void on_checked(redisAsyncContext *c, void *r, void *priv)
 
 /* ---- flights ------------------------------------------------------------- */
 
-static void flight_end(flight *f)
+static void leave_hot(flight *f);
+
+static void flight_unlink(flight *f)
 {
     worker *w = f->w;
+    leave_hot(f);
+    if (w->parked == f) w->parked = NULL;
     if (f->prev) f->prev->next = f->next;
     else w->flights = f->next;
     if (f->next) f->next->prev = f->prev;
+    f->prev = f->next = NULL;
+    if (f->claiming) w->claiming--;
+    f->claiming = 0;
+    w->inflight--;
+}
+
+static void flight_free(flight *f)
+{
     pl_free(f->pl);
     free(f->spec);
     sink_op_free(f->sink);
-    ev_timer_stop(w->loop, &f->retry);
-    if (f->claiming) w->claiming--;
+    ev_timer_stop(f->w->loop, &f->retry);
     free(f);
-    w->inflight--;
+}
+
+static void flight_end(flight *f)
+{
+    worker *w = f->w;
+    flight_unlink(f);
+    flight_free(f);
     pop_next(w);
     maybe_shutdown(w);
 }
@@ -276,6 +301,44 @@ static void requeue(worker *w, const char *ref, flight *f)
     rcmd(w, w->cmd, f ? on_ack : on_checked, f ? (void *)f : (void *)w, "EVAL %s 5 %s %s %s %s %s %s %s",
          SCRIPT_REQUEUE, w->proc_key, KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_LEASES_HOT, ref,
          w->owner);
+}
+
+/* Hang watchdog (hb_tick): a batch whose CPU stages made no progress for
+ * --stage-timeout seconds holds a pool thread that may never come back.
+ * Its delivery counts as failed (so a document that hangs every reader ends
+ * dead like one that crashes it), it goes back to the queue now, and the
+ * worker stops popping, drains and exits 1: the restart frees the thread. */
+static void hang(flight *f)
+{
+    worker *w = f->w;
+    char why[128], q[160];
+    snprintf(why, sizeof why, "no progress for %d s while reading or parsing it (hung)",
+             w->o.stage_timeout_s);
+    log_kv("error", "stage_hung", "%s reason=%s", f->tag, log_quote(why, q, sizeof q));
+    if (w->cmd)
+        rcmd(w, w->cmd, on_checked, w, "EVAL %s 5 %s %s %s %s %s %s %s %s %s", SCRIPT_REQUEUE,
+             w->proc_key, KEYS_QUEUE, KEYS_LEASES, KEYS_LEASE_OWNERS, KEYS_LEASES_HOT, f->ref,
+             w->owner, why, KEYS_JOB_PREFIX);
+    flight_unlink(f); /* the stuck thread still owns f->pl: freed if it returns */
+    f->hung = 1;
+    w->hung++;
+    if (!w->stopping)
+        log_kv("error", "fatal", "worker=%s msg=\"a CPU stage hung: draining, then exiting 1 so a "
+               "restart frees its thread\"", w->id);
+    w->stopping = 1;
+    maybe_shutdown(w);
+}
+
+static void watchdog(worker *w)
+{
+    long long now = now_ms();
+    for (flight *f = w->flights, *next; f; f = next) {
+        next = f->next;
+        if (!f->hot || w->parked == f || !f->pl) continue;
+        unsigned p = pl_progress(f->pl);
+        if (p != f->prog || !f->prog_ms) f->prog = p, f->prog_ms = now;
+        else if (now - f->prog_ms >= w->o.stage_timeout_s * 1000LL) hang(f);
+    }
 }
 
 /* Job-hash counters beyond the fixed ones: cache hits and misses per
@@ -459,6 +522,12 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     worker *w = f->w;
     (void)b;
     char q[300];
+    if (f->hung) { /* its thread came back after all; the batch is someone else's now */
+        log_kv("warn", "hung_returned", "%s", f->tag);
+        w->hung--;
+        return flight_free(f);
+    }
+    leave_hot(f);
     if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
         log_kv("info", "batch_requeued", "%s msg=%s", f->tag, log_quote(res->msg, q, sizeof q));
         mx_inc(MX_BATCHES, MX_OUT_REQUEUED, 0);
@@ -485,7 +554,6 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
     log_kv("info", "batch_done", "%s docs=%zu failed=%zu nodes=%zu embed_requests=%llu%s",
            f->tag, res->docs, res->docs_failed, res->nodes,
            (unsigned long long)res->stats.embed_requests, f->lease_lost ? " lease_lost=1" : "");
-    (void)b;
     if (!res->err && !f->dead && f->spec) { /* into the vector store first; the ack says it is there */
         f->res = res;
         f->sink_tries = 1;
@@ -586,6 +654,7 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     (void)loop, (void)ev;
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
+    watchdog(w);
     send_heartbeat(w, 0);
     if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
     rcmd(w, w->cmd, on_reap, w, "EVAL %s 8 %s %s %s %s %s %s %s %s %s %d %d %s %s %s %s", SCRIPT_REAP,
@@ -664,9 +733,51 @@ static void on_remote_begin(void *ud)
 {
     flight *f = ud;
     if (f->w->cmd) rcmd(f->w, f->w->cmd, on_checked, f->w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
+    leave_hot(f);
 }
 
-static void run_batch(flight *f, const redisReply *payload, const redisReply *spec)
+/* Hands the batch to the pool; may end the flight: f is not used after. */
+static void start_stages(flight *f)
+{
+    worker *w = f->w;
+    snprintf(w->current, sizeof w->current, "%s", f->ref);
+    if (f->dead) pl_run_dead(f->pl, f->dead_msg);
+    else pl_run(f->pl);
+}
+
+/* Blame on a crash: the reaper counts a failed delivery for every hot
+ * batch of a dead worker, and up to --threads + 1 are hot (N running, one
+ * claimed ahead in the pool's queue).  So a batch
+ * that failed before runs alone: it waits (parked, its lease not hot) until
+ * the other batches leave their CPU stages, and no batch is popped while it
+ * is parked or hot.  Its next failure is then its own. */
+/* The parked batch's lease is hot again: only now may it be read, so that a
+ * crash reading it is counted. */
+static void on_unparked(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c;
+    flight *p = priv;
+    routed(p->w, rv, OP_OTHER, KEYS_LEASES_HOT, 0);
+    log_kv("info", "solo_start", "%s", p->tag);
+    start_stages(p);
+}
+
+static void leave_hot(flight *f)
+{
+    worker *w = f->w;
+    if (!f->hot) return;
+    f->hot = 0;
+    w->hot--;
+    if (f->solo) w->solo_hot--;
+    flight *p = w->parked;
+    if (p && w->hot == 1) { /* only the parked one is left */
+        w->parked = NULL;
+        rcmd(w, w->cmd, on_unparked, p, "SADD %s %s", KEYS_LEASES_HOT, p->ref);
+    }
+    pop_next(w);
+}
+
+static void run_batch(flight *f, const redisReply *payload, const redisReply *spec, long long failures)
 {
     worker *w = f->w;
     int has_spec = spec->type == REDIS_REPLY_STRING;
@@ -674,10 +785,16 @@ static void run_batch(flight *f, const redisReply *payload, const redisReply *sp
     f->pl = pl_new(&w->env, f->tag, payload->str, payload->len, has_spec ? spec->str : "",
                    has_spec ? spec->len : 0, on_batch_done, f);
     if (!f->pl) return drop(f, "out_of_memory");
-    snprintf(w->current, sizeof w->current, "%s", f->ref);
-    /* both hand the batch to the pool and may end the flight: f is not used after */
-    if (f->dead) pl_run_dead(f->pl, f->dead_msg);
-    else pl_run(f->pl);
+    f->hot = 1;
+    w->hot++;
+    if ((f->solo = failures > 0)) w->solo_hot++;
+    if (f->solo && w->hot > 1) {
+        w->parked = f;
+        rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
+        log_kv("info", "solo_wait", "%s failures=%lld busy=%d", f->tag, failures, w->hot - 1);
+        return;
+    }
+    start_stages(f);
 }
 
 static void on_claim(redisAsyncContext *c, void *rv, void *priv)
@@ -724,7 +841,7 @@ static void on_claim(redisAsyncContext *c, void *rv, void *priv)
     } else if (failures >= SPLIT_AFTER && split_batch(f, payload->str, payload->len)) {
         return;
     }
-    run_batch(f, payload, r->element[3]);
+    run_batch(f, payload, r->element[3], failures);
     pop_next(w);
 }
 
@@ -810,7 +927,7 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
 /* Admission: a short CPU queue and room under --concurrency (no hoarding). */
 static int has_room(const worker *w)
 {
-    return w->inflight < w->o.concurrency &&
+    return !w->parked && !w->solo_hot && w->inflight < w->o.concurrency &&
            pool_load(w->pool) + (size_t)w->claiming <= (size_t)pool_threads(w->pool);
 }
 
@@ -1134,7 +1251,7 @@ int worker_run(const worker_opts *o)
         if (w.started) delay = 0.25; /* the session worked: start the backoff over */
         int lost = w.lost && !w.stopping;
         drop_connections(&w);
-        if (w.fatal) rc = 1;
+        if (w.fatal || w.hung) rc = 1;
         if (!lost) break;
         log_kv("warn", "redis_reconnecting", "worker=%s in_s=%.2f", w.id, delay);
         mx_inc(MX_REDIS_RECONNECTS, 0, 0);
@@ -1146,6 +1263,10 @@ int worker_run(const worker_opts *o)
         delay = delay * 2 > 5 ? 5 : delay * 2;
     }
     atomic_store(&w.abandon, 1); /* a signal while disconnected may leave CPU jobs */
+    if (w.hung) { /* a pool thread is stuck: it cannot be joined */
+        log_kv("error", "worker_exit", "worker=%s code=1 hung=%d", w.id, w.hung);
+        _exit(1);
+    }
     pool_free(w.pool);
     sink_free(w.sink);
     mhttp_stop(w.metrics);

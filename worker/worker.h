@@ -23,6 +23,7 @@ typedef struct worker_opts {
     int exit_when_idle;  /* exit when the queue is empty and nothing is in flight */
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
+    int stage_timeout_s; /* a batch's CPU stages without progress this long: hung (300) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
     const char *cache_url; /* transformation cache Redis; NULL: the queue's */
     long long cache_ttl;   /* default cache entry TTL in seconds; 0: none */

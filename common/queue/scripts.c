@@ -218,8 +218,9 @@ const char SCRIPT_REAP[] = NOW_MS EVENT LEASE
     "return moved\n";
 
 const char SCRIPT_REQUEUE[] = LEASE
-    "HOT = KEYS[5]\n"
-    "if owner_of(KEYS[4], ARGV[1]) == ARGV[2] then release(KEYS[3], KEYS[4], ARGV[1]) end\n"
+    "HOT, JOBP = KEYS[5], ARGV[4]\n"
+    "if owner_of(KEYS[4], ARGV[1]) == ARGV[2] and release(KEYS[3], KEYS[4], ARGV[1]) and ARGV[3] then\n"
+    "  count_failure(ARGV[1], ARGV[3]) end\n"
     "if redis.call('LREM', KEYS[1], -1, ARGV[1]) > 0 then\n"
     "  redis.call('LPUSH', KEYS[2], ARGV[1])\n"
     "end\n"

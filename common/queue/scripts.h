@@ -64,7 +64,9 @@
  *                ARGV: worker, lock_ms, limit, KEYS_WORKER_PREFIX, KEYS_PROCESSING_PREFIX,
  *                      KEYS_JOB_PREFIX, KEYS_EVENTS_SUFFIX
  *                -> refs requeued, -1 another reaper runs
- * SCRIPT_REQUEUE KEYS: processing, queue, leases, owners, leases_hot   ARGV: ref, owner
+ * SCRIPT_REQUEUE KEYS: processing, queue, leases, owners, leases_hot
+ *                ARGV: ref, owner [, why, KEYS_JOB_PREFIX]: with why, a hot lease
+ *                of ours counts as a failed delivery (the worker's hang watchdog)
  * SCRIPT_PENDING KEYS: heartbeats, queue       ARGV: KEYS_PROCESSING_PREFIX
  *                -> queued + held-by-any-worker refs
  * SCRIPT_RECLAIM KEYS: processing, queue, leases, owners, leases_hot

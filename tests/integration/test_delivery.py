@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -32,44 +33,97 @@ def corpus(env, names):
     return d
 
 
-def check_poison(t, env, data):
-    names = [f"doc{i}.txt" for i in range(7)] + ["doc3-poison.txt"]
-    d = corpus(env, names)
-    clean_job = env.coord("submit", "--batch-docs", "4", d).stdout.strip()
-    env.wait_all([env.start_worker("--exit-when-idle")])
-    clean = {n["id_"]: n for n in env.export(clean_job)}
+def run_poison(env, d, threads, follow=None, fault=None, extra=()):
+    """Submits d and keeps two faulty workers alive (restarted under the same
+    id, as systemd would) until the job ends; returns (job, exits, follower):
+    exits counts SIGKILLs, or exit codes 1 with a fault other than the crash."""
     job = env.coord("submit", "--batch-docs", "4", d).stdout.strip()
-    crash = {"INGEST_TEST_CRASH_ON": "poison"}
-    # --threads 1: one batch in a CPU stage per worker, so a crash is blamed on
-    # exactly the batch that caused it (with N threads, up to N hot batches are)
-    wargs = ("--heartbeat-ttl", "3", "--threads", "1")
+    fol = None
+    if follow:
+        fol = subprocess.Popen([env.coordinator, "export", job, "--follow", "-o", follow],
+                               env=dict(os.environ, INGEST_REDIS_URL=env.url),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    crash = fault or {"INGEST_TEST_CRASH_ON": "poison"}
+    want_rc = -signal.SIGKILL if not fault else 1
+    wargs = ("--heartbeat-ttl", "3", "--threads", str(threads)) + tuple(extra)
     live = {wid: env.start_worker("--id", wid, *wargs, env=crash) for wid in ("p0", "p1")}
     deaths = 0
     deadline = time.time() + 90
     while time.time() < deadline and env.status(job)["state"] not in ("done", "failed"):
         for wid, p in list(live.items()):
             if p.poll() is not None:  # systemd would restart it under the same id
-                deaths += p.returncode == -signal.SIGKILL
+                deaths += p.returncode == want_rc
                 live[wid] = env.start_worker("--id", wid, *wargs, env=crash)
         time.sleep(0.05)
     for p in live.values():
         p.terminate()
     env.wait_all(list(live.values()), timeout=30)
+    deaths += sum(p.returncode == want_rc for p in live.values())  # still exiting at the end
+    if fol:
+        try:
+            fol.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            fol.kill()
+            fol.wait()
+    return job, deaths, fol
+
+
+def check_poisoned_job(t, env, job, clean, got, how, cause="died while reading"):
     st = env.status(job)
     t.check(st["state"] == "failed" and st["documents_failed"] == 1 and st["documents_done"] == 7,
-            f"only the poison document failed: {st}")
-    t.check(deaths == 5, f"2 deliveries of the batch + 3 of the lone document killed workers ({deaths})")
+            f"{how}: only the poison document failed: {st}")
     errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
-    t.check(len(errs) == 1 and all(k.endswith("doc3-poison.txt") and "died while reading" in v
-                                   for k, v in errs.items()), f"reason on the job's errors: {errs}")
-    t.check("failed: " in env.coord("status", job).stdout and "doc3-poison.txt" in env.coord("status", job).stdout,
-            "status lists the failed document")
-    got = env.export(job)
+    t.check(len(errs) == 1 and all(k.endswith("doc3-poison.txt") and cause in v
+                                   for k, v in errs.items()), f"{how}: reason on the job's errors: {errs}")
     want = {k: v for k, v in clean.items()
             if not v["relationships"]["1"]["node_id"].endswith("doc3-poison.txt")}
     t.check({n["id_"]: n for n in got} == want and len(got) == len(want),
-            "every other document exported exactly as in a clean run")
-    t.check(env.cli("HLEN", f"ingest:job:{job}:split") == "1", "the batch was split once")
+            f"{how}: every other document exported exactly as in a clean run, once")
+
+
+def check_poison(t, env, data):
+    names = [f"doc{i}.txt" for i in range(7)] + ["doc3-poison.txt"]
+    d = corpus(env, names)
+    clean_job = env.coord("submit", "--batch-docs", "4", d).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    clean = {n["id_"]: n for n in env.export(clean_job)}
+    # --threads 1: one batch in a CPU stage per worker, so every crash is the
+    # poison batch's own: the count of deaths is exact
+    job, deaths, _ = run_poison(env, d, 1)
+    check_poisoned_job(t, env, job, clean, env.export(job), "--threads 1")
+    t.check(deaths == 5, f"2 deliveries of the batch + 3 of the lone document killed workers ({deaths})")
+    t.check("failed: " in env.coord("status", job).stdout and "doc3-poison.txt" in env.coord("status", job).stdout,
+            "status lists the failed document")
+    nsplit = env.cli("HLEN", f"ingest:job:{job}:split")
+    t.check(nsplit == "1", f"the batch was split once ({nsplit!r})")
+    # --threads 2 (the default on 2 cores): a crash is blamed on every batch
+    # in a CPU stage, so a batch that failed before runs alone; nothing good
+    # may die.  export --follow streams the split batch's children in its place.
+    out = os.path.join(env.dir, "poison-follow.jsonl")
+    job, deaths, fol = run_poison(env, d, 2, follow=out)
+    with open(out) as f:
+        streamed = [json.loads(line) for line in f]
+    ferr = fol.stderr.read()
+    t.check(fol.returncode is not None and "missing" not in ferr,
+            f"follower ended, nothing missing but the poison document ({fol.returncode}: {ferr[:300]})")
+    check_poisoned_job(t, env, job, clean, streamed, "--threads 2, export --follow")
+
+
+def check_hang(t, env, data):
+    """A document that hangs its reader (test-only INGEST_TEST_HANG_ON) ends
+    dead like one that crashes it: the watchdog counts the delivery, hands
+    the batch back and the worker exits 1; every other document succeeds."""
+    names = [f"doc{i}.txt" for i in range(7)] + ["doc3-poison.txt"]
+    d = corpus(env, names)
+    clean_job = env.coord("submit", "--batch-docs", "4", d).stdout.strip()
+    env.wait_all([env.start_worker("--exit-when-idle")])
+    clean = {n["id_"]: n for n in env.export(clean_job)}
+    job, exits, _ = run_poison(env, d, 2, fault={"INGEST_TEST_HANG_ON": "poison"},
+                               extra=("--stage-timeout", "1"))
+    check_poisoned_job(t, env, job, clean, env.export(job), "hang", cause="(hung)")
+    t.check(exits == 5, f"2 deliveries of the batch + 3 of the lone document hung workers ({exits})")
+    logs = "".join(open(p.logpath).read() for p in env.procs if hasattr(p, "logpath"))
+    t.check("event=stage_hung" in logs and "hung=1" in logs, "the watchdog logged the hang and the exit")
 
 
 def check_graceful_uncounted(t, env, data):
@@ -194,7 +248,7 @@ def check_non_utf8_name(t, env, data):
 
 
 def main():
-    return run_checks((check_poison, check_graceful_uncounted, check_duplicate_id,
+    return run_checks((check_poison, check_hang, check_graceful_uncounted, check_duplicate_id,
                        (check_credentials, ["--user", "wk", "on", ">s3cret", "~*", "&*", "+@all"]),
                        check_acl, check_non_utf8_name), "sample")
 
