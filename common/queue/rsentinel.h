@@ -5,7 +5,10 @@
  * get-master-addr-by-name and writes the first answer into u->host /
  * u->port.  Not pure: network I/O.  Callers resolve again after every lost
  * connection or READONLY reply, which is how they follow a failover.
- * Sentinels are asked without a password. */
+ * Sentinels have their own password (sentinel.conf `requirepass`), never the
+ * master's from the URL: $INGEST_SENTINEL_PASSWORD (and, for an ACL user,
+ * $INGEST_SENTINEL_USER) when set.  On failure the message names the last
+ * sentinel asked and its answer (cannot connect, AUTH failed, NOAUTH...). */
 #ifndef INGEST_RSENTINEL_H
 #define INGEST_RSENTINEL_H
 

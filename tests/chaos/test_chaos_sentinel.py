@@ -17,8 +17,12 @@ import time
 import chaoslib as cl
 
 
-def rcli(port, *args):
-    r = subprocess.run(["redis-cli", "-p", str(port)] + list(args), capture_output=True, text=True)
+SPASS = "sentinel-secret"  # the sentinel's own requirepass (INGEST_SENTINEL_PASSWORD)
+
+
+def rcli(port, *args, auth=None):
+    a = ["-a", auth, "--no-auth-warning"] if auth else []
+    r = subprocess.run(["redis-cli", "-p", str(port)] + a + list(args), capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 else None
 
 
@@ -32,14 +36,14 @@ class Cluster:
             self.start(i, *(["--replicaof", "127.0.0.1", str(self.ports[0])] if i else []))
         conf = os.path.join(d, "sentinel.conf")
         open(conf, "w").write(
-            f"port {self.sport}\nbind 127.0.0.1\ndir {d}\n"
+            f"port {self.sport}\nbind 127.0.0.1\ndir {d}\nrequirepass {SPASS}\n"
             f"sentinel monitor mymaster 127.0.0.1 {self.ports[0]} 1\n"
             "sentinel down-after-milliseconds mymaster 1000\n"
             "sentinel failover-timeout mymaster 4000\n")
         self.sentinel = subprocess.Popen(["redis-sentinel", conf, "--logfile", os.path.join(d, "sentinel.log")],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ok = cl.wait_for(lambda: self.synced(self.ports[1])
-                         and "127.0.0.1" in (rcli(self.sport, "SENTINEL", "replicas", "mymaster") or ""), 30, 0.1)
+                         and "127.0.0.1" in (rcli(self.sport, "SENTINEL", "replicas", "mymaster", auth=SPASS) or ""), 30, 0.1)
         if not ok:
             raise cl.Failure("sentinel cluster did not come up")
         self.url = f"redis+sentinel://127.0.0.1:{self.sport}/mymaster"
@@ -57,7 +61,7 @@ class Cluster:
         return "master_link_status:up" in (rcli(replica_port, "INFO", "replication") or "")
 
     def master_port(self):
-        out = (rcli(self.sport, "SENTINEL", "get-master-addr-by-name", "mymaster") or "").split()
+        out = (rcli(self.sport, "SENTINEL", "get-master-addr-by-name", "mymaster", auth=SPASS) or "").split()
         return int(out[1]) if len(out) == 2 else None
 
     def close(self):
@@ -68,7 +72,7 @@ class Cluster:
 
 
 def run_job(t, env, cluster, corpus, fake, fault, inject):
-    uenv = {"INGEST_REDIS_URL": cluster.url}
+    uenv = {"INGEST_REDIS_URL": cluster.url, "INGEST_SENTINEL_PASSWORD": SPASS}
     job = env.coord("submit", "--batch-docs", "4", "--pipeline",
                     cl.spec(env, "s.json", fake.base), corpus, env=uenv).stdout.strip()
 
@@ -77,7 +81,8 @@ def run_job(t, env, cluster, corpus, fake, fault, inject):
         if r.returncode:
             print("status:", r.stderr.strip(), flush=True)
         return __import__("json").loads(r.stdout) if r.returncode == 0 else {"state": "?", "batches_done": 0, "batches_total": 1}
-    procs = [env.start_worker("--redis", cluster.url, "--heartbeat-ttl", "3", env=cl.WENV)
+    procs = [env.start_worker("--redis", cluster.url, "--heartbeat-ttl", "3",
+                              env=dict(cl.WENV, INGEST_SENTINEL_PASSWORD=SPASS))
              for _ in range(2)]
     cl.wait_for(lambda: status()["batches_done"] >= 0.3 * status()["batches_total"], 60, 0.1)
     old = cluster.master_port()
@@ -120,8 +125,11 @@ def main():
         fake = cl.Fake(sd, "--latency-ms", "60")
         try:
             cluster = Cluster(d)
+            r = env.coord("status", "nojob", env={"INGEST_REDIS_URL": cluster.url}, check=False)
+            t.check(r.returncode != 0 and "sentinel" in r.stderr and "NOAUTH" in r.stderr,
+                    f"without INGEST_SENTINEL_PASSWORD: a clear error ({r.stderr.strip()})")
             run_job(t, env, cluster, corpus, fake, "Sentinel FAILOVER mid-job",
-                    lambda old: rcli(cluster.sport, "SENTINEL", "FAILOVER", "mymaster"))
+                    lambda old: rcli(cluster.sport, "SENTINEL", "FAILOVER", "mymaster", auth=SPASS))
             # the old master is a replica now; wait until it has synced, then kill the master
             old = [p for p in cluster.ports if p != cluster.master_port()][0]
             t.check(cl.wait_for(lambda: cluster.synced(old), 30, 0.1), "old master resynced as a replica")
