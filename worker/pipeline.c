@@ -33,6 +33,7 @@ struct pl_batch {
     int decoded, encoded;
     char *dead_msg;     /* pl_run_dead: fail every file with this */
     atomic_uint progress; /* bumped per stage and per file read (pl_progress) */
+    atomic_int stop;      /* pl_stop: the job was cancelled */
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
@@ -84,7 +85,12 @@ static void set_err(pl_batch *b, int code, const char *msg)
     snprintf(b->res.msg, sizeof b->res.msg, "%s", msg ? msg : err_str(code));
 }
 
-static int abandoned(const pl_batch *b) { return b->env->abandon && atomic_load(b->env->abandon); }
+static int abandoned(pl_batch *b)
+{
+    return atomic_load(&b->stop) || (b->env->abandon && atomic_load(b->env->abandon));
+}
+
+void pl_stop(pl_batch *b) { atomic_store(&b->stop, 1); }
 
 pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t plen,
                  const char *spec, size_t slen, pl_done_fn *done, void *ud)
@@ -107,7 +113,7 @@ pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t
 }
 
 /* TEST ONLY: see pl_env.gate_prefix. */
-static void test_gate(const pl_batch *b, const wire_doc *d)
+static void test_gate(pl_batch *b, const wire_doc *d)
 {
     const char *pre = b->env->gate_prefix;
     if (!pre || !b->env->gate_path || !d->name || strncmp(d->name, pre, strlen(pre))) return;

@@ -85,6 +85,9 @@ void pl_run_dead(pl_batch *b, const char *msg);
 /* Any thread: a counter that moves while the batch's CPU stages make
  * progress (each stage, each file read); the worker's hang watchdog. */
 unsigned pl_progress(pl_batch *b);
+/* Any thread: stop at the next file or stage boundary (no new remote
+ * stage); the batch then ends with ERR_CANCELLED.  For cancelled jobs. */
+void pl_stop(pl_batch *b);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

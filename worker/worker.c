@@ -121,6 +121,7 @@ struct flight {
     int hot;        /* claimed and not yet past its CPU stages (its lease is hot) */
     int solo;       /* failed a delivery before: runs alone in the CPU stages */
     int hung;       /* no progress past --stage-timeout: handed back, thread lost */
+    int cancelled;  /* its job was cancelled: stopped, dropped, never acked */
     unsigned prog;  /* pl_progress() last seen, at prog_ms */
     long long prog_ms;
     char dead_msg[300]; /* ... with this reason */
@@ -213,6 +214,7 @@ static void on_checked(redisAsyncContext *c, void *r, void *priv)
 /* ---- flights ------------------------------------------------------------- */
 
 static void leave_hot(flight *f);
+static void drop(flight *f, const char *why);
 
 static void flight_unlink(flight *f)
 {
@@ -327,6 +329,45 @@ static void hang(flight *f)
                "restart frees its thread\"", w->id);
     w->stopping = 1;
     maybe_shutdown(w);
+}
+
+/* Cancel reaches batches in flight: each tick asks for the state of every
+ * job the worker holds batches of (one HGET per job, not per batch) and
+ * stops those of a cancelled job before their next file or remote stage. */
+typedef struct {
+    worker *w;
+    char job[KEYS_ID_MAX + 1];
+} job_probe;
+
+static void on_job_state(redisAsyncContext *c, void *rv, void *priv)
+{
+    (void)c;
+    job_probe *jp = priv;
+    worker *w = jp->w;
+    redisReply *r = rv;
+    if (routed(w, r, OP_OTHER, jp->job, 1) && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "cancelled"))
+        for (flight *f = w->flights; f; f = f->next)
+            if (!strcmp(f->job, jp->job) && f->pl && !f->cancelled) {
+                f->cancelled = 1;
+                pl_stop(f->pl);
+                log_kv("info", "batch_stopping", "%s reason=job_cancelled", f->tag);
+            }
+    free(jp);
+}
+
+static void probe_jobs(worker *w)
+{
+    for (flight *f = w->flights; f; f = f->next) {
+        int seen = 0;
+        for (flight *g = w->flights; g != f && !seen; g = g->next) seen = !strcmp(g->job, f->job);
+        job_probe *jp = seen ? NULL : malloc(sizeof *jp);
+        if (!jp) continue;
+        jp->w = w;
+        memcpy(jp->job, f->job, sizeof jp->job);
+        char jk[KEYS_MAX];
+        keys_job(jk, f->job);
+        if (rcmd(w, w->cmd, on_job_state, jp, "HGET %s state", jk)) return;
+    }
 }
 
 static void watchdog(worker *w)
@@ -528,6 +569,7 @@ static void on_batch_done(pl_batch *b, pl_result *res, void *ud)
         return flight_free(f);
     }
     leave_hot(f);
+    if (res->err == ERR_CANCELLED && f->cancelled) return drop(f, "job_cancelled");
     if (res->err == ERR_CANCELLED) { /* abandoned unfinished: another delivery redoes it */
         log_kv("info", "batch_requeued", "%s msg=%s", f->tag, log_quote(res->msg, q, sizeof q));
         mx_inc(MX_BATCHES, MX_OUT_REQUEUED, 0);
@@ -655,6 +697,7 @@ static void hb_tick(struct ev_loop *loop, ev_timer *t, int ev)
     worker *w = t->data;
     if (w->shutting_down || !w->cmd || !w->started) return;
     watchdog(w);
+    probe_jobs(w);
     send_heartbeat(w, 0);
     if (w->o.wait_replica_ms > 0) rcmd(w, w->cmd, on_role, w, "ROLE");
     rcmd(w, w->cmd, on_reap, w, "EVAL %s 8 %s %s %s %s %s %s %s %s %s %d %d %s %s %s %s", SCRIPT_REAP,

@@ -188,10 +188,31 @@ def check_grace_requeues(t, env, data):
         fake.close()
 
 
+def check_cancel_in_flight(t, env, data):
+    """cancel reaches a batch in its read stage: it stops at the next file,
+    is dropped (never acked) and the job records nothing."""
+    gate, e = gate_env(env)
+    d = docs(env, "cancel", {"gate1.txt": "One sentence here. " * 100, "gate2.txt": "Two. " * 100})
+    w = env.start_worker("--id", "canceller", "--threads", "1", "--exit-when-idle",
+                         "--heartbeat-ttl", "3", env=e)
+    job = env.coord("submit", "--batch-docs", "2", d).stdout.strip()
+    t.check(wait_for(lambda: len(stages(w)) >= 1, 60), "the batch is in its read stage")
+    env.coord("cancel", job)
+    rc = env.wait_all([w], timeout=60)
+    if not os.path.exists(gate):
+        open(gate, "w").close()  # let a worker that missed the cancel finish
+    log = open(w.logpath).read()
+    t.check(rc == [0] and "event=batch_stopping" in log and "reason=job_cancelled" in log,
+            f"the worker stopped the batch and dropped it ({rc})")
+    st = env.status(job)
+    t.check(st["state"] == "cancelled" and st["nodes"] == 0 and st["batches_done"] == 0,
+            f"nothing recorded for the cancelled job: {st}")
+
+
 def main():
     return run_checks((check_stuck_read_keeps_flowing, check_two_batches_read_concurrently,
                        check_one_thread_reads_one_batch, check_dead_batch,
-                       check_grace_requeues), "sample")
+                       check_grace_requeues, check_cancel_in_flight), "sample")
 
 
 if __name__ == "__main__":
