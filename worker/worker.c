@@ -103,7 +103,8 @@ typedef struct worker {
     pl_env env;
     flight *flights;       /* in flight (claimed or being claimed) */
     int hot, solo_hot;     /* flights in their CPU stages; of them, solo ones */
-    flight *parked;        /* a solo batch waiting for the CPU stages to empty */
+    int nparked;           /* solo batches waiting for the CPU stages to empty */
+    int unparking;         /* one of them is about to start (its lease made hot) */
     int hung;              /* hung flights (off w->flights): exit 1 once drained */
 } worker;
 
@@ -120,6 +121,7 @@ struct flight {
     int dead;       /* past --max-attempts: only its files' failures are recorded */
     int hot;        /* claimed and not yet past its CPU stages (its lease is hot) */
     int solo;       /* failed a delivery before: runs alone in the CPU stages */
+    int parked;     /* solo, waiting for the other batches to leave their CPU stages */
     int hung;       /* no progress past --stage-timeout: handed back, thread lost */
     int cancelled;  /* its job was cancelled: stopped, dropped, never acked */
     unsigned prog;  /* pl_progress() last seen, at prog_ms */
@@ -220,7 +222,7 @@ static void flight_unlink(flight *f)
 {
     worker *w = f->w;
     leave_hot(f);
-    if (w->parked == f) w->parked = NULL;
+    if (f->parked) f->parked = 0, w->nparked--;
     if (f->prev) f->prev->next = f->next;
     else w->flights = f->next;
     if (f->next) f->next->prev = f->prev;
@@ -375,7 +377,7 @@ static void watchdog(worker *w)
     long long now = now_ms();
     for (flight *f = w->flights, *next; f; f = next) {
         next = f->next;
-        if (!f->hot || w->parked == f || !f->pl) continue;
+        if (!f->hot || f->parked || !f->pl) continue;
         unsigned p = pl_progress(f->pl);
         if (p != f->prog || !f->prog_ms) f->prog = p, f->prog_ms = now;
         else if (now - f->prog_ms >= w->o.stage_timeout_s * 1000LL) hang(f);
@@ -792,17 +794,33 @@ static void start_stages(flight *f)
  * batch of a dead worker, and up to --threads + 1 are hot (N running, one
  * claimed ahead in the pool's queue).  So a batch
  * that failed before runs alone: it waits (parked, its lease not hot) until
- * the other batches leave their CPU stages, and no batch is popped while it
- * is parked or hot.  Its next failure is then its own. */
+ * the other batches leave their CPU stages, no batch is popped while it is
+ * parked or hot, and one claimed meanwhile parks until it is done.  Its next
+ * failure is then its own. */
 /* The parked batch's lease is hot again: only now may it be read, so that a
  * crash reading it is counted. */
 static void on_unparked(redisAsyncContext *c, void *rv, void *priv)
 {
     (void)c;
     flight *p = priv;
+    p->w->unparking = 0;
     routed(p->w, rv, OP_OTHER, KEYS_LEASES_HOT, 0);
     log_kv("info", "solo_start", "%s", p->tag);
     start_stages(p);
+}
+
+/* Once only parked batches are hot, the oldest starts. */
+static void unpark_next(worker *w)
+{
+    if (!w->nparked || w->unparking || w->hot != w->nparked) return;
+    flight *p = NULL;
+    for (flight *g = w->flights; g; g = g->next)
+        if (g->parked) p = g; /* the last one: flights are pushed at the head */
+    if (!p) return;
+    p->parked = 0;
+    w->nparked--;
+    w->unparking = 1;
+    rcmd(w, w->cmd, on_unparked, p, "SADD %s %s", KEYS_LEASES_HOT, p->ref);
 }
 
 static void leave_hot(flight *f)
@@ -812,11 +830,7 @@ static void leave_hot(flight *f)
     f->hot = 0;
     w->hot--;
     if (f->solo) w->solo_hot--;
-    flight *p = w->parked;
-    if (p && w->hot == 1) { /* only the parked one is left */
-        w->parked = NULL;
-        rcmd(w, w->cmd, on_unparked, p, "SADD %s %s", KEYS_LEASES_HOT, p->ref);
-    }
+    unpark_next(w);
     pop_next(w);
 }
 
@@ -831,11 +845,13 @@ static void run_batch(flight *f, const redisReply *payload, const redisReply *sp
     f->hot = 1;
     w->hot++;
     if ((f->solo = failures > 0)) w->solo_hot++;
-    if (f->solo && w->hot > 1) {
-        w->parked = f;
+    /* a solo batch waits for the others; a batch claimed ahead waits for a solo one */
+    if (f->solo ? w->hot > 1 : w->solo_hot > 0) {
+        f->parked = 1;
+        w->nparked++;
         rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
         log_kv("info", "solo_wait", "%s failures=%lld busy=%d", f->tag, failures, w->hot - 1);
-        return;
+        return unpark_next(w); /* when the others hot are parked too */
     }
     start_stages(f);
 }
@@ -970,7 +986,7 @@ static void on_pop(redisAsyncContext *c, void *rv, void *priv)
 /* Admission: a short CPU queue and room under --concurrency (no hoarding). */
 static int has_room(const worker *w)
 {
-    return !w->parked && !w->solo_hot && w->inflight < w->o.concurrency &&
+    return !w->nparked && !w->solo_hot && w->inflight < w->o.concurrency &&
            pool_load(w->pool) + (size_t)w->claiming <= (size_t)pool_threads(w->pool);
 }
 
