@@ -172,11 +172,12 @@ def check_sigstop(t, env, corpus):
         t.check(after == {**before, "elapsed_seconds": after["elapsed_seconds"]},
                 f"sigstop: counters unchanged by the late acks ({before} -> {after})")
         # only a batch in its CPU stage at the freeze (at most one per pool
-        # thread) may count a failed delivery; those waiting on the API do not
+        # thread, plus the one claimed ahead for the next free thread) may
+        # count a failed delivery; those waiting on the API do not
         att = env.cli_lines("HVALS", f"ingest:job:{job}:attempts")
         failed = sum(int(v) for v in att if v.isdigit())
         held = int(before["batches_total"])
-        t.check(failed <= 2, f"sigstop: at most the 2 hot batches counted a failed delivery ({failed} "
+        t.check(failed <= 3, f"sigstop: at most the 3 hot batches counted a failed delivery ({failed} "
                 f"of {held} batches)")
         finish(t, env, job, [frozen] + others, "SIGSTOP past the heartbeat TTL, then SIGCONT", 1)
 
