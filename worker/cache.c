@@ -340,7 +340,10 @@ static void write_misses(cjob *j)
             continue;
         const char *argv[5] = {"SET", u->k.key, val.p, "EX", ttl};
         size_t lens[5] = {3, strlen(u->k.key), val.len, 2, strlen(ttl)};
-        redisAsyncCommandArgv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens);
+        if (redisAsyncCommandArgv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens) != REDIS_OK) {
+            j->c->tot.write_errors++; /* a cache write is best effort: counted, not retried */
+            break;
+        }
     }
     buf_free(&payload);
     buf_free(&val);

@@ -231,7 +231,7 @@ static int try_redis(rl_t *rl, rl_wait *w)
     rl_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd) return -1;
     cmd->w = w;
-    if (!rl_sha[0]) redisAsyncCommand(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA);
+    if (!rl_sha[0]) (void)redisAsyncCommand(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA); /* EVAL serves meanwhile */
     if (send_cmd(rl, cmd) != REDIS_OK) {
         free(cmd);
         return -1;
