@@ -441,6 +441,24 @@ double spec_num(const spec_tf *t, const char *name) { return json_number_value(s
 const char *spec_str(const spec_tf *t, const char *name) { return json_string_value(spec_get(t, name)); }
 int spec_bool(const spec_tf *t, const char *name) { return json_is_true(spec_get(t, name)); }
 
+int spec_class_lookup(const char *name, spec_role *role, spec_kind *kind, int *variant)
+{
+    const klass *k = name ? find_class(name) : NULL;
+    if (!k) return ERR_NOTFOUND;
+    *role = k->role, *kind = k->kind, *variant = k->variant;
+    return 0;
+}
+
+int spec_llm_lookup(const char *class_name, spec_api *api)
+{
+    for (size_t i = 0; class_name && i < sizeof llm_classes / sizeof *llm_classes; i++)
+        if (!strcmp(class_name, llm_classes[i].name)) {
+            *api = llm_classes[i].api;
+            return 0;
+        }
+    return ERR_NOTFOUND;
+}
+
 spec_api spec_llm_api(const char *class_name)
 {
     for (size_t i = 0; class_name && i < sizeof llm_classes / sizeof *llm_classes; i++)
