@@ -20,37 +20,118 @@
 #include "textnode.h"
 #include "wire.h"
 
-int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
-                 char *err, int errlen)
+typedef struct exp_state {
+    redisContext *c;
+    const char *job;
+    FILE *out;
+    long count, missing, lost, bad_nodes;
+    char *err;
+    int errlen;
+} exp_state;
+
+/* 1 when the job recorded this batch (done set) as processed, not dead. */
+static int recorded(exp_state *x, uint32_t seq, int *rc)
+{
+    char done[KEYS_MAX], dead[KEYS_MAX];
+    keys_job_sub(done, x->job, "done");
+    keys_job_sub(dead, x->job, "dead");
+    redisReply *a = rconn_cmd(x->c, x->err, x->errlen, "SISMEMBER %s %u", done, seq);
+    redisReply *b = a ? rconn_cmd(x->c, x->err, x->errlen, "HEXISTS %s %u", dead, seq) : NULL;
+    int yes = a && b && a->integer == 1 && b->integer == 0;
+    if (!a || !b) *rc = ERR_REDIS;
+    freeReplyObject(a);
+    freeReplyObject(b);
+    return yes;
+}
+
+/* Writes one node per line; a node that cannot be rendered is reported and
+ * skipped (export fails per node, never per job). */
+static int write_nodes(exp_state *x, uint32_t seq, node_list *nl)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < nl->n; i++) {
+        buf_reset(&b);
+        int nrc = textnode_json(nl->v[i], &b);
+        if (!nrc) nrc = buf_putc(&b, '\n');
+        if (nrc) {
+            fprintf(stderr, "export: batch %u node %zu: %s (skipped)\n", seq, i, err_str(nrc));
+            x->bad_nodes++;
+            continue;
+        }
+        if (fwrite(b.p, 1, b.len, x->out) != b.len) rc = ERR_IO;
+        else x->count++;
+    }
+    if (rc) snprintf(x->err, (size_t)x->errlen, "export: %s", err_str(rc));
+    buf_free(&b);
+    return rc;
+}
+
+static int write_batch(exp_state *x, uint32_t seq);
+
+int export_split_range(redisContext *c, const char *job, uint32_t seq, uint32_t *first, uint32_t *n,
+                       char *err, int errlen)
 {
     char key[KEYS_MAX];
-    keys_out(key, job, seq);
-    redisReply *r = rconn_cmd(c, err, errlen, "GET %s", key);
+    *first = *n = 0;
+    if (seq >= KEYS_CHILD_BASE) return 0; /* children are never split again */
+    keys_job_sub(key, job, "split");
+    redisReply *r = rconn_cmd(c, err, errlen, "HGET %s %u", key, seq);
+    if (!r) return ERR_REDIS;
+    unsigned long long f = 0, k = 0;
+    if (r->type == REDIS_REPLY_STRING && sscanf(r->str, "%llu %llu", &f, &k) == 2 &&
+        f >= KEYS_CHILD_BASE && f + k <= UINT32_MAX && k <= 100000)
+        *first = (uint32_t)f, *n = (uint32_t)k;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* A batch split per document (poison isolation): its children, in order. */
+static int write_children(exp_state *x, uint32_t seq, int *was_split)
+{
+    uint32_t first, n;
+    int rc = export_split_range(x->c, x->job, seq, &first, &n, x->err, x->errlen);
+    *was_split = n > 0;
+    for (uint32_t i = 0; !rc && i < n; i++) rc = write_batch(x, first + i);
+    return rc;
+}
+
+static int write_batch(exp_state *x, uint32_t seq)
+{
+    char key[KEYS_MAX];
+    keys_out(key, x->job, seq);
+    redisReply *r = rconn_cmd(x->c, x->err, x->errlen, "GET %s", key);
     if (!r) return ERR_REDIS;
     if (r->type != REDIS_REPLY_STRING) {
-        (*missing)++;
         freeReplyObject(r);
-        return 0;
+        int rc = 0, split = 0;
+        if ((rc = write_children(x, seq, &split))) return rc;
+        if (split) return 0;
+        if (recorded(x, seq, &rc)) x->lost++;
+        else x->missing++;
+        return rc;
     }
     node_list nl;
     int rc = wire_nodes_decode(r->str, r->len, &nl);
     freeReplyObject(r);
     if (rc) {
-        snprintf(err, (size_t)errlen, "batch %u of job %s: corrupt node data", seq, job);
-        return rc;
+        fprintf(stderr, "export: batch %u of job %s: corrupt node data (skipped)\n", seq, x->job);
+        x->lost++;
+        return 0;
     }
-    buf_t b;
-    buf_init(&b, 0);
-    for (size_t i = 0; !rc && i < nl.n; i++) {
-        buf_reset(&b);
-        rc = textnode_json(nl.v[i], &b);
-        if (!rc) rc = buf_putc(&b, '\n');
-        if (!rc && fwrite(b.p, 1, b.len, out) != b.len) rc = ERR_IO;
-        if (!rc) (*count)++;
-    }
-    if (rc) snprintf(err, (size_t)errlen, "export: %s", err_str(rc));
-    buf_free(&b);
+    rc = write_nodes(x, seq, &nl);
     node_list_free(&nl);
+    return rc;
+}
+
+int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
+                 char *err, int errlen)
+{
+    exp_state x = {.c = c, .job = job, .out = out, .err = err, .errlen = errlen};
+    int rc = write_batch(&x, seq);
+    *count += x.count;
+    *missing += x.missing + x.lost;
     return rc;
 }
 
@@ -60,17 +141,23 @@ long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, ch
     jobinfo ji;
     int rc = jobinfo_load(c, job, &ji, err, errlen);
     if (rc) return rc;
-    long count = 0;
-    *missing = 0;
-    for (int64_t s = 0; s < ji.batches_total; s++) {
-        rc = export_batch(c, job, (uint32_t)s, out, &count, missing, err, errlen);
+    exp_state x = {.c = c, .job = job, .out = out, .err = err, .errlen = errlen};
+    for (int64_t s = 0; s < ji.batches_total && s < KEYS_CHILD_BASE; s++) {
+        rc = write_batch(&x, (uint32_t)s);
         if (rc) return rc;
     }
+    *missing = x.missing;
     if (fflush(out)) {
         snprintf(err, (size_t)errlen, "export: write failed");
         return ERR_IO;
     }
-    return count;
+    if (x.lost || x.bad_nodes) {
+        snprintf(err, (size_t)errlen, "incomplete: %ld nodes written, but %ld recorded batches "
+                 "have no readable output (lost from Redis) and %ld nodes could not be rendered",
+                 x.count, x.lost, x.bad_nodes);
+        return ERR_STATE;
+    }
+    return x.count;
 }
 
 FILE *export_tmp_open(const char *path, char *tmp, size_t tmplen, char *err, int errlen)

@@ -6,6 +6,9 @@
 #include "cmds.h"
 #include "err.h"
 #include "jobinfo.h"
+#include "progress.h"
+#include "rconn.h"
+#include "rurl.h"
 
 static void usage(FILE *f) { fprintf(f, "usage: ingest-coordinator status JOB [--json] [--redis URL]\n"); }
 
@@ -20,8 +23,8 @@ int cmd_status(int argc, char **argv)
     jobinfo ji;
     rc = jobinfo_load(c, argv[optind], &ji, err, sizeof err);
     json_t *extra = rc ? NULL : cachestat_job(c, argv[optind], NULL, NULL);
-    redisFree(c);
     if (rc) {
+        redisFree(c);
         fprintf(stderr, "status: %s\n", err);
         return rc == ERR_NOTFOUND ? EXIT_USAGE : 1;
     }
@@ -30,5 +33,7 @@ int cmd_status(int argc, char **argv)
     else jobinfo_print(stdout, argv[optind], &ji, jobinfo_now_ms());
     if (!o.json) cachestat_print(stdout, extra);
     json_decref(extra);
+    if (!o.json) progress_print_errors(c, argv[optind], stdout); /* failed documents and batches */
+    redisFree(c);
     return 0;
 }

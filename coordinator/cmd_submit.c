@@ -30,6 +30,7 @@
 #include "outwriter.h"
 #include "progress.h"
 #include "rconn.h"
+#include "utf8.h"
 #include "rurl.h"
 #include "scripts.h"
 #include "feed.h"
@@ -256,9 +257,11 @@ static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
 {
     const char *base = strrchr(f->path, '/');
     const char *mime = mime_guess(f->path);
-    d->id = strdup(f->id);
-    d->path = strdup(f->path);
-    d->name = strdup(base ? base + 1 : f->path);
+    /* names are metadata: not valid UTF-8 -> U+FFFD per bad byte (JSON
+     * cannot carry Python's surrogate escapes); the file is read by its real name */
+    d->id = utf8_repair(f->id);
+    d->path = utf8_repair(f->path);
+    d->name = utf8_repair(base ? base + 1 : f->path);
     d->mime = mime ? strdup(mime) : NULL;
     if (!d->id || !d->path || !d->name || (mime && !d->mime)) return ERR_NOMEM;
     int fd = open(f->path, O_RDONLY | O_CLOEXEC);
@@ -327,6 +330,10 @@ static int seal(submitter *s, const spec_t *spec)
     redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? (int)(sizeof argv / sizeof *argv) : 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
+    /* the job's writes should survive a failover: wait for a replica if any */
+    int wr = rconn_wait_replica(s->c, s->err, sizeof s->err);
+    if (wr < 0) return ERR_REDIS;
+    if (wr) fprintf(stderr, "submit: warning: no replica confirmed the job's writes in time\n");
     return 0;
 }
 

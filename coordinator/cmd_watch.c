@@ -77,9 +77,9 @@ static int gather_workers(redisContext *c, watcher *w, char *err, int errlen)
     char k[KEYS_MAX];
     for (size_t i = 0; i < n; i++) {
         const char *id = m->element[i]->type == REDIS_REPLY_STRING ? m->element[i]->str : "";
-        if (keys_worker(k, id)) snprintf(k, sizeof k, "ingest:worker:-");
+        if (keys_worker(k, id)) snprintf(k, sizeof k, "%s-", KEYS_WORKER_PREFIX);
         redisAppendCommand(c, "HMGET %s host http_inflight ratelimit_waits", k);
-        if (keys_processing(k, id)) snprintf(k, sizeof k, "ingest:processing:-");
+        if (keys_processing(k, id)) snprintf(k, sizeof k, "%s-", KEYS_PROCESSING_PREFIX);
         redisAppendCommand(c, "LRANGE %s 0 %d", k, HELD_MAX - 1);
     }
     long long rl = -1;

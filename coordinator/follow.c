@@ -114,6 +114,40 @@ static int copy_turn(follower *f, long count)
 }
 
 /* Writes batch f->seq (or skips it when skip), makes it durable, commits. */
+/* 1 if batch seq has been acknowledged (recorded or dead). */
+static int acked(follower *f, uint32_t seq, int *yes)
+{
+    char done[KEYS_MAX];
+    keys_job_sub(done, f->job, "done");
+    redisReply *r = rconn_cmd(f->c, f->err, f->errlen, "SISMEMBER %s %u", done, seq);
+    if (!r) return ERR_REDIS;
+    *yes = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* A split batch (poison isolation) is ready when all its children are. */
+static int children_acked(follower *f, uint32_t seq, int *yes)
+{
+    uint32_t first, n;
+    int rc = export_split_range(f->c, f->job, seq, &first, &n, f->err, f->errlen);
+    for (uint32_t i = 0; !rc && *yes && i < n; i++) rc = acked(f, first + i, yes);
+    return rc;
+}
+
+/* Written and committed: a split batch's children's outputs go too. */
+static void unlink_children(follower *f, uint32_t seq)
+{
+    uint32_t first, n;
+    if (export_split_range(f->c, f->job, seq, &first, &n, f->err, f->errlen)) return;
+    for (uint32_t i = 0; i < n; i++) {
+        char out[KEYS_MAX];
+        keys_out(out, f->job, first + i);
+        redisReply *r = rconn_cmd(f->c, f->err, f->errlen, "UNLINK %s", out);
+        if (r) freeReplyObject(r);
+    }
+}
+
 static int consume(follower *f, int skip)
 {
     long count = 0;
@@ -141,21 +175,10 @@ static int consume(follower *f, int skip)
         snprintf(f->err, (size_t)f->errlen, "job %s: another export --follow moved the cursor (or the job is gone)", f->job);
         return ERR_STATE;
     }
+    unlink_children(f, f->seq);
     f->seq++;
     f->nodes += count;
     f->written += count;
-    return 0;
-}
-
-/* 1 if batch seq has been acknowledged (recorded or dead). */
-static int acked(follower *f, uint32_t seq, int *yes)
-{
-    char done[KEYS_MAX];
-    keys_job_sub(done, f->job, "done");
-    redisReply *r = rconn_cmd(f->c, f->err, f->errlen, "SISMEMBER %s %u", done, seq);
-    if (!r) return ERR_REDIS;
-    *yes = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    freeReplyObject(r);
     return 0;
 }
 
@@ -172,7 +195,7 @@ static int step(follower *f, int *idle, int *finished)
         *idle = 1;
         return 0;
     }
-    if ((rc = acked(f, f->seq, &yes))) return rc;
+    if ((rc = acked(f, f->seq, &yes)) || (yes && (rc = children_acked(f, f->seq, &yes)))) return rc;
     if (yes || !strcmp(ji.state, "cancelled")) return consume(f, !yes);
     *idle = 1;
     return 0;

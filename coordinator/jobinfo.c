@@ -42,6 +42,23 @@ int64_t jobinfo_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* No job hash: either never submitted, or lost - workers record in
+ * ingest:lost the jobs whose keys vanished while they held their batches. */
+static int not_found(redisContext *c, const char *job, char *err, int errlen)
+{
+    redisReply *r = rconn_cmd(c, err, errlen, "ZSCORE %s %s", KEYS_LOST, job);
+    if (!r) return ERR_REDIS;
+    int lost = r->type == REDIS_REPLY_STRING;
+    freeReplyObject(r);
+    if (lost) {
+        snprintf(err, (size_t)errlen, "job '%s' is lost: its keys vanished from Redis (restarted "
+                 "without persistence, or evicted) while it ran; submit it again", job);
+        return ERR_STATE;
+    }
+    snprintf(err, (size_t)errlen, "no such job '%s' (or lost with Redis' data)", job);
+    return ERR_NOTFOUND;
+}
+
 int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int errlen)
 {
     char key[KEYS_MAX];
@@ -58,8 +75,7 @@ int jobinfo_load(redisContext *c, const char *job, jobinfo *ji, char *err, int e
     if (r->type != REDIS_REPLY_ARRAY || r->elements != NFIELDS + 2 ||
         r->element[0]->type != REDIS_REPLY_STRING) {
         freeReplyObject(r);
-        snprintf(err, (size_t)errlen, "no such job '%s'", job);
-        return ERR_NOTFOUND;
+        return not_found(c, job, err, errlen);
     }
     snprintf(ji->state, sizeof ji->state, "%s", r->element[0]->str);
     for (size_t i = 0; i < NFIELDS; i++) {

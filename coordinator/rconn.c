@@ -2,9 +2,12 @@
 #include "rconn.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "rpass.h"
+#include "rsentinel.h"
 #include "rurl.h"
 
 static redisReply *check(redisContext *c, redisReply *r, char *err, int errlen)
@@ -47,6 +50,8 @@ redisContext *rconn_open(const char *url, char *err, int errlen)
 {
     rurl u;
     if (rurl_parse(url, &u, err, errlen)) return NULL;
+    if (rpass_pick(NULL, u.pass, sizeof u.pass, err, errlen) < 0) return NULL;
+    if (rsentinel_resolve(&u, err, errlen)) return NULL;
     struct timeval tv = {5, 0};
     redisContext *c = u.unix_path[0] ? redisConnectUnixWithTimeout(u.unix_path, tv)
                                      : redisConnectWithTimeout(u.host, u.port, tv);
@@ -69,6 +74,23 @@ redisContext *rconn_open(const char *url, char *err, int errlen)
 fail:
     redisFree(c);
     return NULL;
+}
+
+int rconn_wait_replica(redisContext *c, char *err, int errlen)
+{
+    const char *e = getenv("INGEST_WAIT_REPLICA_MS");
+    int ms = e && *e ? atoi(e) : 1000;
+    if (ms <= 0) return 0;
+    redisReply *r = rconn_cmd(c, err, errlen, "ROLE");
+    if (!r) return -1;
+    int replicas = r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+                   r->element[2]->type == REDIS_REPLY_ARRAY ? (int)r->element[2]->elements : 0;
+    freeReplyObject(r);
+    if (!replicas) return 0;
+    if (!(r = rconn_cmd(c, err, errlen, "WAIT 1 %d", ms))) return -1;
+    int ok = r->type == REDIS_REPLY_INTEGER && r->integer >= 1;
+    freeReplyObject(r);
+    return ok ? 0 : 1;
 }
 
 int rconn_ensure(redisContext **c, const char *url, char *err, int errlen)

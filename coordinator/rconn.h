@@ -18,6 +18,10 @@ redisReply *rconn_argv(redisContext *c, char *err, int errlen, int argc, const c
  * still be read. */
 redisReply *rconn_next(redisContext *c, char *err, int errlen);
 
+/* When the master has replicas, waits (WAIT 1, $INGEST_WAIT_REPLICA_MS,
+ * default 1000; 0 disables) until one has every write of this connection.
+ * 0 replicated or no replica, 1 timed out, -1 Redis error (err set). */
+int rconn_wait_replica(redisContext *c, char *err, int errlen);
 /* Reconnects when *c is NULL or broken (freeing it): 0, or -1 with err set.
  * Long-running commands (watch, submit --wait) call it before each round. */
 int rconn_ensure(redisContext **c, const char *url, char *err, int errlen);

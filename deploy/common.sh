@@ -9,7 +9,7 @@ PACKAGES=(
   gcc pkg-config meson ninja-build
   libhiredis-dev libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
   libutf8proc-dev libpoppler-glib-dev libqpdf-dev libxml2-dev libzip-dev libssl-dev
-  poppler-utils redis-server redis-tools python3
+  poppler-utils redis-server redis-tools redis-sentinel stunnel4 python3
   prometheus yamllint python3-yaml iproute2
   libpq-dev postgresql-client postgresql
 )

@@ -97,7 +97,7 @@ static redisAsyncContext *conn(cache_ctx *c)
     if (c->ac || c->closing || ev_now(c->loop) < c->next_try) return c->ac;
     c->next_try = ev_now(c->loop) + 1.0;
     char err[256], q[300];
-    redisAsyncContext *ac = rasync_connect(c->loop, &c->url, c, on_connect, on_disconnect, err, sizeof err);
+    redisAsyncContext *ac = rasync_connect(c->loop, &c->url, c, on_connect, on_disconnect, NULL, err, sizeof err);
     if (!ac) {
         log_kv("warn", "cache_connect_failed", "msg=%s", log_quote(err, q, sizeof q));
         return NULL;
@@ -340,7 +340,10 @@ static void write_misses(cjob *j)
             continue;
         const char *argv[5] = {"SET", u->k.key, val.p, "EX", ttl};
         size_t lens[5] = {3, strlen(u->k.key), val.len, 2, strlen(ttl)};
-        redisAsyncCommandArgv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens);
+        if (redisAsyncCommandArgv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens) != REDIS_OK) {
+            j->c->tot.write_errors++; /* a cache write is best effort: counted, not retried */
+            break;
+        }
     }
     buf_free(&payload);
     buf_free(&val);

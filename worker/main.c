@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rpass.h"
 #include "log.h"
 #include "reader.h"
 #include "rurl.h"
@@ -38,15 +39,25 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: ingest-worker [options]\n"
         "Pops batches from Redis, runs each job's pipeline, writes nodes back.\n"
-        "  --redis URL          redis://[user:pass@]host:port/db or unix:///path\n"
+        "  --redis URL          redis://[user:pass@]host:port/db, unix://[user@]/path or\n"
+        "                       redis+sentinel://[user:pass@]host:port[,...]/MASTER[/db]\n"
         "                       (default: $INGEST_REDIS_URL, else %s)\n"
+        "  --redis-password-file F  Redis password from the first line of F (else\n"
+        "                       $INGEST_REDIS_PASSWORD_FILE, $INGEST_REDIS_PASSWORD, the URL)\n"
+        "  --wait-replica-ms N  when the master has replicas, each ack waits up to N ms\n"
+        "                       for one (WAIT 1 N) so it survives a failover (default 1000;\n"
+        "                       0: never)\n"
         "  --concurrency N      batches in flight (default 8)\n"
         "  --id NAME            worker id (default: host-pid-random)\n"
         "  --exit-when-idle     exit once no work is left: nothing queued, nothing held by\n"
         "                       any worker (dead workers' batches are reaped first)\n"
         "  --heartbeat-ttl S    heartbeat key TTL in seconds (default 15)\n"
-        "  --max-attempts N     deliveries before a batch is declared dead (default 3)\n"
+        "  --max-attempts N     failed deliveries (holder died or its lease expired while\n"
+        "                       working on it) before a batch is dead (default 3)\n"
         "  --grace S            on SIGTERM, seconds to finish in-flight batches (default 30)\n"
+        "  --stage-timeout S    a batch whose reading or parsing makes no progress for S\n"
+        "                       seconds is hung: a failed delivery, handed back; the worker\n"
+        "                       then drains and exits 1 to free the thread (default 300)\n"
         "  --cache-redis URL    Redis of the transformation cache (default: the queue's);\n"
         "                       give it its own server or db with maxmemory-policy allkeys-lru\n"
         "  --cache-ttl S        TTL of cache entries a job's spec does not set (default 0: none)\n"
@@ -82,21 +93,29 @@ int main(int argc, char **argv)
         {"log-format", required_argument, 0, 'F'},    {"log-level", required_argument, 0, 'L'},
         {"version", no_argument, 0, 'V'},
         {"cache-redis", required_argument, 0, 'C'},   {"cache-ttl", required_argument, 0, 'T'},
+        {"redis-password-file", required_argument, 0, 'p'},
+        {"wait-replica-ms", required_argument, 0, 'w'},
+        {"stage-timeout", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
-    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30,
-                     .threads = (int)online_cpus()};
-    const char *url = NULL;
+    worker_opts o = {.concurrency = 8, .heartbeat_ttl = 15, .max_attempts = 3, .grace_s = 30, .stage_timeout_s = 300,
+                     .threads = (int)online_cpus(), .wait_replica_ms = 1000};
+    const char *url = NULL, *pwfile = NULL;
+    static char pw[256];
+    char err[300];
     double v;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'r': url = optarg; break;
+        case 'p': pwfile = optarg; break;
+        case 'w': if (num(optarg, 0, 60000, &v)) goto bad; o.wait_replica_ms = (int)v; break;
         case 'i': o.id = optarg; break;
         case 'x': o.exit_when_idle = 1; break;
         case 'c': if (num(optarg, 1, 1024, &v)) goto bad; o.concurrency = (int)v; break;
         case 't': if (num(optarg, 2, 3600, &v)) goto bad; o.heartbeat_ttl = (int)v; break;
         case 'm': if (num(optarg, 1, 1000, &v)) goto bad; o.max_attempts = (int)v; break;
         case 'g': if (num(optarg, 0, 86400, &v)) goto bad; o.grace_s = v; break;
+        case 'S': if (num(optarg, 1, 86400, &v)) goto bad; o.stage_timeout_s = (int)v; break;
         case 'C': o.cache_url = optarg; break;
         case 'T': if (num(optarg, 0, 100.0 * 365 * 86400, &v)) goto bad; o.cache_ttl = (long long)v; break;
         case 'n': if (num(optarg, 1, 256, &v)) goto bad; o.threads = (int)v; break;
@@ -113,6 +132,12 @@ int main(int argc, char **argv)
         return 2;
     }
     o.url = rurl_pick(url);
+    int prc = rpass_pick(pwfile, pw, sizeof pw, err, sizeof err);
+    if (prc < 0) {
+        fprintf(stderr, "ingest-worker: %s\n", err);
+        return 2;
+    }
+    if (prc) o.password = pw;
     test_gate(&o);
     reader_global_init(); /* before the pool threads read */
     /* Batches come and go in MB-sized buffers: a fixed mmap threshold hands

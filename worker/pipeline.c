@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "reader.h"
 #include "spec.h"
+#include "testfault.h"
 #include "wire.h"
 
 struct pl_batch {
@@ -31,10 +32,13 @@ struct pl_batch {
     size_t plen, slen;
     int decoded, encoded;
     char *dead_msg;     /* pl_run_dead: fail every file with this */
+    atomic_uint progress; /* bumped per stage and per file read (pl_progress) */
+    atomic_int stop;      /* pl_stop: the job was cancelled */
     wire_batch wb;
     spec_t *spec;
     node_list nodes;    /* current node list (documents before the first parser) */
     char **doc_err;     /* per file: NULL or failure message */
+    unsigned char *doc_api; /* per file: failed in a remote stage (API error) */
     size_t tf_next;     /* next transformation to run */
     stage_job sjob;     /* the remote stage in flight */
     double t0;          /* start of the current stage (monotonic ms) */
@@ -56,6 +60,7 @@ static double mono_ms(void)
 
 static void stage_begin(pl_batch *b, const char *stage)
 {
+    atomic_fetch_add(&b->progress, 1);
     b->t0 = mono_ms();
     log_kv("info", "stage_start", "%s stage=%s", b->tag, stage);
 }
@@ -80,7 +85,12 @@ static void set_err(pl_batch *b, int code, const char *msg)
     snprintf(b->res.msg, sizeof b->res.msg, "%s", msg ? msg : err_str(code));
 }
 
-static int abandoned(const pl_batch *b) { return b->env->abandon && atomic_load(b->env->abandon); }
+static int abandoned(pl_batch *b)
+{
+    return atomic_load(&b->stop) || (b->env->abandon && atomic_load(b->env->abandon));
+}
+
+void pl_stop(pl_batch *b) { atomic_store(&b->stop, 1); }
 
 pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t plen,
                  const char *spec, size_t slen, pl_done_fn *done, void *ud)
@@ -103,7 +113,7 @@ pl_batch *pl_new(const pl_env *env, const char *tag, const char *payload, size_t
 }
 
 /* TEST ONLY: see pl_env.gate_prefix. */
-static void test_gate(const pl_batch *b, const wire_doc *d)
+static void test_gate(pl_batch *b, const wire_doc *d)
 {
     const char *pre = b->env->gate_prefix;
     if (!pre || !b->env->gate_path || !d->name || strncmp(d->name, pre, strlen(pre))) return;
@@ -120,6 +130,8 @@ static int read_docs(pl_batch *b)
         test_gate(b, &b->wb.docs[i]);
         char eb[512] = "";
         size_t first = b->nodes.n;
+        atomic_fetch_add(&b->progress, 1);
+        testfault_reading(b->wb.docs[i].name);
         int rc = reader_load(&b->wb.docs[i], &ro, &b->nodes, eb, sizeof eb);
         if (rc == ERR_NOMEM) return rc;
         if (rc) fail_doc(b, (int)i, eb[0] ? eb : err_str(rc));
@@ -141,7 +153,8 @@ static void decode_and_read(pl_batch *b)
     b->payload = NULL;
     b->res.docs = rc ? 0 : b->wb.n;
     if (rc) set_err(b, ERR_PARSE, "malformed batch payload");
-    else if (b->wb.n && !(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)))
+    else if (b->wb.n && (!(b->doc_err = calloc(b->wb.n, sizeof *b->doc_err)) ||
+                         !(b->doc_api = calloc(b->wb.n, 1))))
         set_err(b, ERR_NOMEM, NULL);
     else if (b->dead_msg)
         for (size_t i = 0; i < b->wb.n; i++) fail_doc(b, (int)i, b->dead_msg);
@@ -270,6 +283,7 @@ static void encode(pl_batch *b)
     for (size_t i = 0; !b->res.err && i < b->wb.n; i++) {
         if (!b->doc_err[i]) continue;
         b->res.docs_failed++;
+        b->res.docs_api_failed += b->doc_api[i];
         if (strv_push(&b->res.err_ids, b->wb.docs[i].id) || strv_push(&b->res.err_msgs, b->doc_err[i]))
             set_err(b, ERR_NOMEM, NULL);
     }
@@ -325,7 +339,10 @@ static void submit(pl_batch *b)
 static void stage_fail(void *ud, size_t i, const char *msg)
 {
     pl_batch *b = ud;
-    if (i < b->nodes.n) fail_doc(b, b->nodes.v[i]->doc_index, msg);
+    if (i >= b->nodes.n) return;
+    int d = b->nodes.v[i]->doc_index;
+    if (d >= 0 && (size_t)d < b->wb.n && !b->doc_err[d]) b->doc_api[d] = 1;
+    fail_doc(b, d, msg);
 }
 
 static const char *remote_stage_name(const spec_tf *tf)
@@ -349,12 +366,18 @@ static void cpu_done(pool_job *j)
         b->done(b, &b->res, b->ud);
         return;
     }
+    if (abandoned(b)) { /* grace expired while the CPU stages ran: no new remote stage */
+        set_err(b, ERR_CANCELLED, "worker stopping");
+        b->done(b, &b->res, b->ud);
+        return;
+    }
     if (b->ds_wait) {
         ds_lookup(b);
         return;
     }
     stage_cache *sc = &b->res.cache[b->tf_next];
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
+    if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
     b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc};
     int rc = stage_start(b->env->stages, &b->sjob);
@@ -373,11 +396,14 @@ void pl_run_dead(pl_batch *b, const char *msg)
     else b->done(b, &b->res, b->ud);
 }
 
+unsigned pl_progress(pl_batch *b) { return atomic_load(&b->progress); }
+
 void pl_free(pl_batch *b)
 {
     if (!b) return;
     for (size_t i = 0; b->doc_err && i < b->wb.n; i++) free(b->doc_err[i]);
     free(b->doc_err);
+    free(b->doc_api);
     free(b->payload);
     free(b->spec_json);
     free(b->dead_msg);

@@ -42,6 +42,7 @@ typedef struct pl_result {
     buf_t out;            /* msgpack nodes (wire_nodes_encode) */
     size_t docs;          /* files in the batch */
     size_t docs_failed;   /* files recorded as failed */
+    size_t docs_api_failed; /* ... of which by a remote stage (API errors: the job ends failed) */
     size_t nodes;         /* nodes in out */
     strv_t err_ids;       /* failed document ids ... */
     strv_t err_msgs;      /* ... and their messages (same order) */
@@ -65,6 +66,9 @@ typedef struct pl_env {
      * a job): reading a file whose name starts with gate_prefix waits until
      * gate_path exists, so tests can hold a batch in its read stage. */
     const char *gate_prefix, *gate_path;
+    /* optional, loop thread: the batch (done's ud) leaves its CPU stages for
+     * a remote one - crashes from now on are not its documents' doing */
+    void (*remote_begin)(void *ud);
 } pl_env;
 
 typedef void pl_done_fn(pl_batch *b, pl_result *res, void *ud);
@@ -78,6 +82,12 @@ void pl_run(pl_batch *b);
  * records every file as failed with msg - a batch past --max-attempts.
  * done fires as for pl_run, with err 0 and no nodes. */
 void pl_run_dead(pl_batch *b, const char *msg);
+/* Any thread: a counter that moves while the batch's CPU stages make
+ * progress (each stage, each file read); the worker's hang watchdog. */
+unsigned pl_progress(pl_batch *b);
+/* Any thread: stop at the next file or stage boundary (no new remote
+ * stage); the batch then ends with ERR_CANCELLED.  For cancelled jobs. */
+void pl_stop(pl_batch *b);
 void pl_free(pl_batch *b); /* accepts NULL */
 
 #endif

@@ -7,7 +7,8 @@
 
 redisAsyncContext *rasync_connect(struct ev_loop *loop, const rurl *u, void *data,
                                   redisConnectCallback *on_connect,
-                                  redisDisconnectCallback *on_disconnect, char *err, size_t errlen)
+                                  redisDisconnectCallback *on_disconnect, redisCallbackFn *on_auth,
+                                  char *err, size_t errlen)
 {
     redisAsyncContext *c = u->unix_path[0] ? redisAsyncConnectUnix(u->unix_path)
                                            : redisAsyncConnect(u->host, u->port);
@@ -20,8 +21,14 @@ redisAsyncContext *rasync_connect(struct ev_loop *loop, const rurl *u, void *dat
     redisLibevAttach(loop, c);
     redisAsyncSetConnectCallback(c, on_connect);
     redisAsyncSetDisconnectCallback(c, on_disconnect);
-    if (u->pass[0] && u->user[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s %s", u->user, u->pass);
-    else if (u->pass[0]) redisAsyncCommand(c, NULL, NULL, "AUTH %s", u->pass);
-    if (u->db) redisAsyncCommand(c, NULL, NULL, "SELECT %d", u->db);
+    int rc = REDIS_OK;
+    if (u->pass[0] && u->user[0]) rc = redisAsyncCommand(c, on_auth, data, "AUTH %s %s", u->user, u->pass);
+    else if (u->pass[0]) rc = redisAsyncCommand(c, on_auth, data, "AUTH %s", u->pass);
+    if (rc == REDIS_OK && u->db) rc = redisAsyncCommand(c, on_auth, data, "SELECT %d", u->db);
+    if (rc != REDIS_OK) {
+        snprintf(err, errlen, "cannot queue AUTH/SELECT");
+        redisAsyncFree(c);
+        return NULL;
+    }
     return c;
 }

@@ -3,8 +3,11 @@
  * Ownership: rl_t owns its key and local bucket; rl_wait belongs to the
  * caller.  Each Redis command carries a heap rl_cmd that outlives a
  * cancelled waiter: cancelling only detaches it, and the reply callback
- * frees it.  Failure modes: any Redis error or a dropped connection makes
- * that acquisition use the local bucket (logged once per rl). */
+ * frees it.  Failure modes: a dropped connection (no reply; the worker is
+ * reconnecting) makes that acquisition use the local bucket (logged once per
+ * rl); an error reply (LOADING, READONLY, a missing ACL permission, a wrong
+ * type) is logged and retried through Redis after RL_ERROR_WAIT_MS - never
+ * silently turned into a per-worker limit. */
 #include "ratelimit.h"
 
 #include <hiredis/async.h>
@@ -17,9 +20,11 @@
 
 #include "keys.h"
 #include "log.h"
+#include "rerr.h"
 #include "sha256.h"
 
 #define RL_WINDOW_MS 60500 /* a minute plus the time a request takes to arrive */
+#define RL_ERROR_WAIT_MS 1000 /* after an error reply, ask Redis again this much later */
 
 /* Sliding-window log: KEYS[1] hash {r, t, seq} (requests and tokens in the
  * window), KEYS[2] zset of grants (score = ms, member = "seq:cost").  A grant
@@ -69,7 +74,8 @@ struct rl {
     int64_t rpm, tpm;
     double r, k, ts; /* local buckets; ts < 0: not started */
     uint64_t rng;    /* wait jitter */
-    int warned;
+    int warned;  /* connection losses seen (logged once) */
+    int errors;  /* error replies seen */
 };
 
 /* SCRIPT LOAD's answer (the same script everywhere); "" until known. */
@@ -189,10 +195,17 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     char q[200];
     if (r && r->type == REDIS_REPLY_INTEGER) {
         wait = (double)r->integer;
+    } else if (r) { /* an error reply: routed, retried through Redis */
+        int is_err = r->type == REDIS_REPLY_ERROR;
+        rerr_kind k = is_err ? rerr_classify(1, 1, r->str) : RERR_OTHER;
+        if (w->rl->errors++ % 100 == 0)
+            log_kv("error", "ratelimit_redis_error", "key=%s class=%s error=%s hint=\"%s\" count=%d",
+                   w->rl->key, rerr_name(k), log_quote(is_err ? r->str : "unexpected reply", q, sizeof q),
+                   rerr_hint(k), w->rl->errors);
+        wait = RL_ERROR_WAIT_MS;
     } else {
         if (!w->rl->warned++)
-            log_kv("warn", "ratelimit_redis_error", "key=%s error=%s fallback=local", w->rl->key,
-                   log_quote(r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply", q, sizeof q));
+            log_kv("warn", "ratelimit_redis_lost", "key=%s fallback=local", w->rl->key);
         wait = local_take(w->rl, w->tokens);
     }
     outcome(w, wait);
@@ -218,7 +231,7 @@ static int try_redis(rl_t *rl, rl_wait *w)
     rl_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd) return -1;
     cmd->w = w;
-    if (!rl_sha[0]) redisAsyncCommand(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA);
+    if (!rl_sha[0]) (void)redisAsyncCommand(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA); /* EVAL serves meanwhile */
     if (send_cmd(rl, cmd) != REDIS_OK) {
         free(cmd);
         return -1;

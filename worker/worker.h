@@ -17,15 +17,18 @@
 
 typedef struct worker_opts {
     const char *url;
+    const char *password; /* overrides the URL's (INGEST_REDIS_PASSWORD, --redis-password-file) */
     const char *id;      /* NULL: <host>-<pid>-<random> */
     int concurrency;     /* batches in flight (default 8) */
     int exit_when_idle;  /* exit when the queue is empty and nothing is in flight */
     int heartbeat_ttl;   /* seconds (default 15) */
     int max_attempts;    /* deliveries before a batch is dead (default 3) */
+    int stage_timeout_s; /* a batch's CPU stages without progress this long: hung (300) */
     double grace_s;      /* shutdown grace for in-flight batches (default 30) */
     const char *cache_url; /* transformation cache Redis; NULL: the queue's */
     long long cache_ttl;   /* default cache entry TTL in seconds; 0: none */
     int threads;         /* CPU pool threads (default: online CPUs) */
+    int wait_replica_ms; /* acks wait this long for a replica when there is one (0: never) */
     const char *metrics_listen; /* "ADDR:PORT" for /metrics, or NULL */
     /* TEST ONLY, from INGEST_TEST_READ_GATE=PREFIX:PATH (pipeline.h pl_env) */
     const char *test_gate_prefix, *test_gate_path;

@@ -1,6 +1,9 @@
 /* utf8.c - strict UTF-8 decoding helpers (see utf8.h). */
 #include "utf8.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int utf8_seq_len(const unsigned char *s, size_t left, uint32_t *cp)
 {
     unsigned char c = s[0];
@@ -51,4 +54,25 @@ size_t utf8_count(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         if (((unsigned char)s[i] & 0xc0) != 0x80) n++;
     return n;
+}
+
+char *utf8_repair(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > ((size_t)-1 - 1) / 3) return NULL;
+    char *out = malloc(3 * n + 1), *o = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int l = utf8_seq_len((const unsigned char *)s + i, n - i, &cp);
+        if (l > 0) {
+            memcpy(o, s + i, (size_t)l);
+            o += l, i += (size_t)l;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3, i++;
+        }
+    }
+    *o = '\0';
+    return out;
 }

@@ -13,4 +13,8 @@ int utf8_seq_len(const unsigned char *s, size_t left, uint32_t *cp);
 /* Number of code points in valid UTF-8 (invalid bytes count as one each). */
 size_t utf8_count(const char *s, size_t len);
 
+/* A malloc'd copy of the NUL-terminated s with every invalid byte replaced
+ * by U+FFFD (Python's errors="replace" per byte); NULL on allocation failure. */
+char *utf8_repair(const char *s);
+
 #endif

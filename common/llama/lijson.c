@@ -1,7 +1,7 @@
 /* lijson.c - LlamaIndex to_dict() JSON -> canonical pipeline spec (see
- * lijson.h).  Two tables: the classes to_dict() names (with the field groups
- * that apply to each) and the LlamaIndex-only fields with what to do with
- * them.  Field lists come from llama-index-core 0.14.19 and its OpenAI/Azure
+ * lijson.h).  Two tables: the names to_dict() gives differently from the
+ * registry (spec.c, which also says which field groups apply to a class) and
+ * the LlamaIndex-only fields with what to do with them.  Field lists come from llama-index-core 0.14.19 and its OpenAI/Azure
  * integrations; tests/data/lijson/ holds what the real classes write. */
 #include "lijson.h"
 
@@ -16,32 +16,25 @@ enum {
     G_ALL = G_ROLES /* a field applies when it names none of a kind or one the class has */
 };
 
+/* What to_dict() names differently from the registry (spec.c); a class it
+ * names as we do needs no entry.  The field groups of a class come from its
+ * registry kind and API dialect. */
+typedef struct li_alias {
+    const char *li_name, *ours;
+    const char *needs; /* a key that must be present (base_component is generic) */
+    int llm;
+} li_alias;
+
+static const li_alias aliases[] = {
+    {"base_component", "MarkdownNodeParser", "header_path_separator", 0},
+    {"openai_llm", "OpenAI", NULL, 1},
+    {"azure_openai_llm", "AzureOpenAI", NULL, 1},
+};
+
 typedef struct li_class {
     const char *li_name, *ours;
     unsigned groups;
-    const char *needs; /* a key that must be present (base_component is generic) */
 } li_class;
-
-static const li_class classes[] = {
-    {"SentenceSplitter", "SentenceSplitter", G_PARSER, NULL},
-    {"TokenTextSplitter", "TokenTextSplitter", G_PARSER, NULL},
-    {"SentenceWindowNodeParser", "SentenceWindowNodeParser", G_PARSER, NULL},
-    {"MarkdownNodeParser", "MarkdownNodeParser", G_PARSER, NULL},
-    {"base_component", "MarkdownNodeParser", G_PARSER, "header_path_separator"},
-    {"HashEmbedding", "HashEmbedding", G_EMBED, NULL},
-    {"OpenAIEmbedding", "OpenAIEmbedding", G_EMBED | G_OPENAI, NULL},
-    {"OpenAILikeEmbedding", "OpenAILikeEmbedding", G_EMBED | G_OPENAI, NULL},
-    {"AzureOpenAIEmbedding", "AzureOpenAIEmbedding", G_EMBED | G_AZURE, NULL},
-    {"TitleExtractor", "TitleExtractor", G_EXTRACT, NULL},
-    {"QuestionsAnsweredExtractor", "QuestionsAnsweredExtractor", G_EXTRACT, NULL},
-    {"SummaryExtractor", "SummaryExtractor", G_EXTRACT, NULL},
-    {"KeywordExtractor", "KeywordExtractor", G_EXTRACT, NULL},
-    {"openai_llm", "OpenAI", G_LLM | G_OPENAI, NULL},
-    {"OpenAI", "OpenAI", G_LLM | G_OPENAI, NULL},
-    {"OpenAILike", "OpenAILike", G_LLM | G_OPENAI, NULL},
-    {"azure_openai_llm", "AzureOpenAI", G_LLM | G_AZURE, NULL},
-    {"AzureOpenAI", "AzureOpenAI", G_LLM | G_AZURE, NULL},
-};
 
 typedef enum {
     A_IGNORE,    /* no effect on the output: dropped */
@@ -99,15 +92,33 @@ static const li_field fields[] = {
     {"disable_template_rewrite", G_EXTRACT, A_DEFAULT, "false"},
 };
 
-static const li_class *find_class(const char *name, json_t *o, int want_llm)
+static unsigned flavour(spec_api api) { return api == SPEC_API_AZURE ? G_AZURE : G_OPENAI; }
+
+/* The class's groups from the registry; 0 for a class we do not have. */
+static unsigned groups_of(const char *ours, int llm)
 {
-    for (size_t i = 0; name && i < sizeof classes / sizeof *classes; i++) {
-        const li_class *c = &classes[i];
-        if (!!(c->groups & G_LLM) == want_llm && !strcmp(c->li_name, name) &&
-            (!c->needs || json_object_get(o, c->needs)))
-            return c;
+    spec_role role;
+    spec_kind kind;
+    spec_api api;
+    int variant;
+    if (llm) return spec_llm_lookup(ours, &api) ? 0 : G_LLM | flavour(api);
+    if (spec_class_lookup(ours, &role, &kind, &variant)) return 0;
+    if (role == SPEC_ROLE_PARSER) return G_PARSER;
+    if (role == SPEC_ROLE_EXTRACTOR) return G_EXTRACT;
+    return G_EMBED | (kind == SPEC_KIND_EMBED ? flavour((spec_api)variant) : 0);
+}
+
+static int find_class(const char *name, json_t *o, int want_llm, li_class *out)
+{
+    if (!name) return -1;
+    *out = (li_class){name, name, 0};
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++) {
+        const li_alias *a = &aliases[i];
+        if (a->llm == want_llm && !strcmp(a->li_name, name) && (!a->needs || json_object_get(o, a->needs)))
+            out->ours = a->ours;
     }
-    return NULL;
+    out->groups = groups_of(out->ours, want_llm);
+    return out->groups ? 0 : -1;
 }
 
 static int is_default(json_t *v, const char *dflt)
@@ -208,8 +219,8 @@ static int translate_obj(json_t *o, int is_llm, const char *where, lijson_info *
 {
     const char *cn = json_string_value(json_object_get(o, "class_name"));
     if (is_llm && !json_object_get(o, "class_name")) cn = "OpenAI"; /* spec.c's default LLM */
-    const li_class *c = find_class(cn, o, is_llm);
-    if (!c) { /* not ours to judge: spec_parse names it; secrets still go */
+    li_class cls, *c = &cls;
+    if (find_class(cn, o, is_llm, &cls)) { /* not ours to judge: spec_parse names it; secrets still go */
         drop_secrets(o, where, info);
         return 0;
     }

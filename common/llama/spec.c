@@ -96,6 +96,15 @@ static const param p_llm[] = {
     {"azure_endpoint", P_STRNULL, 0, 0, "null"}, {"azure_deployment", P_STRNULL, 0, 0, "null"},
     {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE("3"), END};
 
+/* The spec's "reader" object (no defaults written: reader.c holds them).
+ * Options that weaken isolation (pdf_isolate) are worker policy, never here. */
+#define RLIM(name) {name, P_INT, 1, 1125899906842624.0, NULL}
+static const param p_reader[] = {
+    RLIM("max_file_bytes"), RLIM("max_text_bytes"), RLIM("time_budget_ms"), RLIM("max_mem_bytes"),
+    RLIM("max_pages"), RLIM("max_unzip_bytes"), RLIM("max_expansion"),
+    {"html_text", P_BOOL, 0, 0, NULL}, {"pdf_reading_order", P_BOOL, 0, 0, NULL},
+    {"pdf_text", P_STR, 0, 0, NULL}, END};
+
 #define PARSER(v, fn) SPEC_ROLE_PARSER, SPEC_KIND_PARSER, v, fn, NULL
 #define EMBED(api) SPEC_ROLE_EMBEDDING, SPEC_KIND_EMBED, api, NULL, NULL
 #define EXTRACT(v) SPEC_ROLE_EXTRACTOR, SPEC_KIND_EXTRACT, v, NULL, NULL
@@ -126,6 +135,19 @@ int spec_is_secret(const char *k)
     for (size_t i = 0; i < sizeof secret_names / sizeof *secret_names; i++)
         if (!strcmp(k, secret_names[i])) return 1;
     return 0;
+}
+
+/* A URL parameter that carries credentials (user:pass@host, or a query
+ * string, where keys and signatures travel): the spec is readable by anyone
+ * with Redis access, so it is refused. */
+static int url_with_credentials(const param *p, json_t *v)
+{
+    const char *u = json_string_value(v);
+    if (!u || (strcmp(p->name, "api_base") && strcmp(p->name, "azure_endpoint"))) return 0;
+    const char *host = strstr(u, "://");
+    host = host ? host + 3 : u;
+    size_t hl = strcspn(host, "/?#");
+    return memchr(host, '@', hl) != NULL || strchr(u, '?') != NULL;
 }
 
 static const param *find_param(const param *ps, const char *name)
@@ -179,6 +201,11 @@ static int check_value(json_t *v, const param *p, const char *where, char *err, 
         snprintf(err, el, "%s: parameter '%s' must be %s", where, p->name, tn[p->type]);
         return -1;
     }
+    if (url_with_credentials(p, v)) {
+        snprintf(err, el, "%s: parameter '%s' must not carry credentials (user:pass@ or a query "
+                 "string); workers read API keys from their environment", where, p->name);
+        return -1;
+    }
     if ((p->type == P_INT || p->type == P_NUM || p->type == P_INTNULL) &&
         (x < p->min || x > p->max)) {
         snprintf(err, el, "%s: parameter '%s' = %g is out of range [%g, %g]", where, p->name, x,
@@ -208,7 +235,7 @@ static int check_params(json_t *obj, const param *ps, const char *where, char *e
         if (check_value(v, p, where, err, el)) return -1;
     }
     for (const param *p = ps; p->name; p++) { /* fill defaults */
-        if (json_object_get(obj, p->name)) continue;
+        if (!p->dflt || json_object_get(obj, p->name)) continue;
         json_t *d = json_loads(p->dflt, JSON_DECODE_ANY, NULL);
         if (!d || json_object_set_new(obj, p->name, d)) {
             snprintf(err, el, "out of memory");
@@ -363,6 +390,7 @@ static int check_root(spec_t *s, char *err, size_t el)
         snprintf(err, el, "reader option 'pdf_text' must be \"pypdf\" or \"poppler\"");
         return -1;
     }
+    if (rd && check_params(rd, p_reader, "reader", err, el)) return -1;
     if (!json_is_array(tfs) || json_array_size(tfs) == 0 || json_array_size(tfs) > SPEC_MAX_TF) {
         snprintf(err, el, "'transformations' must be a non-empty array (at most 64 entries)");
         return -1;
@@ -412,6 +440,24 @@ int64_t spec_int(const spec_tf *t, const char *name) { return (int64_t)json_numb
 double spec_num(const spec_tf *t, const char *name) { return json_number_value(spec_get(t, name)); }
 const char *spec_str(const spec_tf *t, const char *name) { return json_string_value(spec_get(t, name)); }
 int spec_bool(const spec_tf *t, const char *name) { return json_is_true(spec_get(t, name)); }
+
+int spec_class_lookup(const char *name, spec_role *role, spec_kind *kind, int *variant)
+{
+    const klass *k = name ? find_class(name) : NULL;
+    if (!k) return ERR_NOTFOUND;
+    *role = k->role, *kind = k->kind, *variant = k->variant;
+    return 0;
+}
+
+int spec_llm_lookup(const char *class_name, spec_api *api)
+{
+    for (size_t i = 0; class_name && i < sizeof llm_classes / sizeof *llm_classes; i++)
+        if (!strcmp(class_name, llm_classes[i].name)) {
+            *api = llm_classes[i].api;
+            return 0;
+        }
+    return ERR_NOTFOUND;
+}
 
 spec_api spec_llm_api(const char *class_name)
 {

@@ -87,6 +87,10 @@ json_t *spec_get(const spec_tf *t, const char *name);      /* borrowed */
 /* The API dialect of a validated llm object's class_name (OpenAI,
  * AzureOpenAI, OpenAILike). */
 spec_api spec_llm_api(const char *class_name);
+/* The registry's entry for a transformation class: 0, or ERR_NOTFOUND. */
+int spec_class_lookup(const char *name, spec_role *role, spec_kind *kind, int *variant);
+/* The dialect of an llm class: 0, or ERR_NOTFOUND for a class not supported. */
+int spec_llm_lookup(const char *class_name, spec_api *api);
 /* Top-level "cache" (default true; false is LlamaIndex's disable_cache) and
  * "cache_ttl" in seconds (-1 when absent: the worker's default; 0: none). */
 int spec_cache_enabled(const spec_t *s);

@@ -16,13 +16,13 @@ static const char *const operational[] = {"timeout",    "max_retries", "max_conc
                                           "embed_batch_size", "api_base", "api_version",
                                           "azure_endpoint"};
 
-void cachekey_family(const char *class_name, const json_t *params, char *out, size_t outlen)
+void cachekey_family(spec_api api, const json_t *params, char *out, size_t outlen)
 {
     const char *base = json_string_value(json_object_get(params, "api_base"));
     if (!base) base = "";
     size_t n = strlen(base);
     while (n && base[n - 1] == '/') n--;
-    if (!strncmp(class_name, "Azure", 5) || (n == 25 && !strncmp(base, "https://api.openai.com/v1", 25))) {
+    if (api == SPEC_API_AZURE || (n == 25 && !strncmp(base, "https://api.openai.com/v1", 25))) {
         snprintf(out, outlen, "openai");
         return;
     }
@@ -54,7 +54,7 @@ static void finish(sha256_ctx *st, char kind, cachekey *out)
 void cachekey_embed_init(const spec_tf *tf, sha256_ctx *st)
 {
     char fam[256], v[32], dims[32];
-    cachekey_family(tf->class_name, tf->params, fam, sizeof fam);
+    cachekey_family((spec_api)tf->variant, tf->params, fam, sizeof fam);
     snprintf(v, sizeof v, "ingest-embed/%d", CACHEKEY_VERSION);
     json_t *d = spec_get(tf, "dimensions");
     snprintf(dims, sizeof dims, "%lld", json_is_integer(d) ? (long long)json_integer_value(d) : 0LL);
@@ -73,11 +73,11 @@ void cachekey_embed(const sha256_ctx *st, const char *input, size_t len, cacheke
     finish(&c, 'e', out);
 }
 
-static void strip_operational(json_t *o, const char *class_name)
+static void strip_operational(json_t *o, spec_api api)
 {
     if (!json_is_object(o)) return;
     char fam[256];
-    cachekey_family(class_name, o, fam, sizeof fam);
+    cachekey_family(api, o, fam, sizeof fam);
     for (size_t i = 0; i < sizeof operational / sizeof *operational; i++) json_object_del(o, operational[i]);
     if (json_object_get(o, "model") || json_object_get(o, "model_name"))
         json_object_set_new(o, "family", json_string(fam));
@@ -87,10 +87,11 @@ char *cachekey_params(const spec_tf *tf)
 {
     json_t *p = json_deep_copy(tf->params);
     if (!p) return NULL;
-    strip_operational(p, tf->class_name);
+    /* an embedding's own API; other kinds have no model of their own */
+    strip_operational(p, tf->kind == SPEC_KIND_EMBED ? (spec_api)tf->variant : SPEC_API_OPENAI_LIKE);
     json_t *llm = json_object_get(p, "llm");
     const char *lc = json_string_value(json_object_get(llm, "class_name"));
-    strip_operational(llm, lc ? lc : "OpenAI");
+    strip_operational(llm, spec_llm_api(lc ? lc : "OpenAI"));
     char *s = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(p);
     return s;

@@ -41,8 +41,9 @@ typedef struct cachekey {
 /* "openai" for OpenAI's and Azure's endpoints (the same models give the
  * same vectors), else the api_base itself (lower-cased, no trailing '/'):
  * a self-hosted server's "model x" is not OpenAI's.  params is the
- * transformation's (embedding) or its "llm" object (extractors). */
-void cachekey_family(const char *class_name, const json_t *params, char *out, size_t outlen);
+ * transformation's (embedding) or its "llm" object (extractors); api is
+ * its class's dialect from the registry (spec.h). */
+void cachekey_family(spec_api api, const json_t *params, char *out, size_t outlen);
 /* Hash state covering everything of an embedding key but the input, so a
  * job hashes its prefix once.  tf must be an embedding transformation. */
 void cachekey_embed_init(const spec_tf *tf, sha256_ctx *st);

@@ -19,11 +19,19 @@
  *   ingest:job:<job>:out:<seq>       string msgpack nodes of that batch
  *   ingest:job:<job>:done            set    acknowledged batch seqs
  *   ingest:job:<job>:errors          hash   document id -> error message
- *   ingest:job:<job>:attempts        hash   seq -> delivery attempts
+ *   ingest:job:<job>:attempts        hash   seq -> failed deliveries, "<seq>:why" -> last cause
+ *   ingest:job:<job>:dead            hash   dead batch seq -> reason (payload kept)
+ *   ingest:job:<job>:split           hash   split batch seq -> "<first child seq> <count>"
+ *   ingest:dead                      list   refs of dead batches (the last 10,000)
+ *   ingest:heartbeats                zset   worker id -> heartbeat deadline (ms)
+ *   ingest:leases                    zset   batch ref -> lease deadline (ms)
+ *   ingest:lease_owners              hash   batch ref -> "<worker> <incarnation>"
+ *   ingest:leases_hot                set    refs whose batch is in a CPU stage (reading, parsing)
+ *   ingest:reaper                    string the reaper's lease (one reaper at a time)
+ *   ingest:lost                      zset   jobs found gone while workers held their batches
  *   ingest:job:<job>:events          stream job events (started, batch_done, batch_dead,
  *                                          worker_lost, finished), capped (MAXLEN ~ 1000)
  *   ingest:job:<job>:retry           hash   seq -> dead|failed: payload kept for `retry`
- *   ingest:dead                      list   refs that exceeded max attempts
  *   ingest:ratelimit:<h>             hash   cluster-wide rate-limit window (TTL)
  *   ingest:ratelimit:<h>:log         zset   its grants (TTL)
  *   ingest:workers:dead              list   recently died workers, newest first, capped (100):
@@ -53,6 +61,13 @@
 /* + a job id + KEYS_EVENTS_SUFFIX: its event stream (keys_job_sub(.., "events")) */
 #define KEYS_JOB_PREFIX KEYS_PREFIX "job:"
 #define KEYS_EVENTS_SUFFIX ":events"
+#define KEYS_HEARTBEATS KEYS_PREFIX "heartbeats"
+#define KEYS_LEASES KEYS_PREFIX "leases"
+#define KEYS_LEASE_OWNERS KEYS_PREFIX "lease_owners"
+#define KEYS_LEASES_HOT KEYS_PREFIX "leases_hot"
+#define KEYS_REAPER KEYS_PREFIX "reaper"
+#define KEYS_LOST KEYS_PREFIX "lost"
+#define KEYS_CHILD_BASE 2147483648u /* seqs of split batches' children start here */
 
 int keys_valid_id(const char *id);
 int keys_job(char *out, const char *job);

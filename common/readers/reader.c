@@ -60,7 +60,7 @@ void reader_opts_from_spec(const spec_t *s, reader_opts *o)
         if (v > 0) *ints[i].field = v < (1LL << 50) ? v : 1LL << 50; /* no overflow later */
     }
     o->html_text = spec_flag(s, "html_text", o->html_text);
-    o->pdf_isolate = spec_flag(s, "pdf_isolate", o->pdf_isolate);
+    /* pdf_isolate is worker policy: never taken from a job spec */
     o->pdf_reading_order = spec_flag(s, "pdf_reading_order", o->pdf_reading_order);
     const char *pt = json_string_value(json_object_get(json_object_get(s->root, "reader"), "pdf_text"));
     if (pt && !strcmp(pt, "poppler")) o->pdf_text = READER_PDF_POPPLER;

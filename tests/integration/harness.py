@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -19,7 +20,8 @@ class Failure(Exception):
 
 
 class Env:
-    def __init__(self, coordinator, worker):
+    def __init__(self, coordinator, worker, redis_args=()):
+        self.redis_args = list(redis_args)  # e.g. AOF on; later options win
         self.coordinator = coordinator
         self.worker = worker
         self.dir = tempfile.mkdtemp(prefix="ingest-test-")
@@ -33,7 +35,8 @@ class Env:
             os.unlink(self.sock)
         self.redis = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock, "--dir", self.dir,
-             "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")],
+             "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")]
+            + self.redis_args,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(self.sock) and self.cli("PING") == "PONG":
@@ -109,26 +112,6 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def free_port():
-    """A TCP port free on 127.0.0.1 right now."""
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, timeout=10):
-    """Polls pred every 20 ms until it is true (True) or timeout seconds pass (False)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 class Checker:
     def __init__(self):
         self.passed = 0
@@ -146,6 +129,25 @@ class Checker:
         return 1 if self.failed else 0
 
 
+def wait_for(pred, timeout=10, step=0.02):
+    """Polls pred until it is true or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
 def parse_args():
     """The arguments every integration test takes from meson."""
     ap = argparse.ArgumentParser()
@@ -155,17 +157,20 @@ def parse_args():
     return ap.parse_args()
 
 
-def run_checks(checks, subdir):
+def run_checks(checks, subdir, data=None):
     """Runs each check(t, env, data_dir) against a fresh Redis; a check that
-    raises counts as a failure and the others still run."""
+    raises counts as a failure and the others still run.  A check may be
+    given as (check, redis_args) to start its Redis with extra options;
+    `data` replaces the data_dir (e.g. a generated corpus)."""
     a = parse_args()
     t = Checker()
-    data = os.path.join(a.data, subdir)
+    data = data or os.path.join(a.data, subdir)
     for fn in checks:
-        env = Env(a.coordinator, a.worker)
+        fn, rargs = fn if isinstance(fn, tuple) else (fn, ())
+        env = Env(a.coordinator, a.worker, rargs)
         try:
             fn(t, env, data)
-        except (Failure, KeyError) as e:
+        except (Failure, KeyError, OSError, ValueError) as e:
             t.check(False, f"{fn.__name__}: {e!r}")
         finally:
             env.close()

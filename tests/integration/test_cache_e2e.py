@@ -249,25 +249,23 @@ def check_retry(t, env, data):
 
 
 def check_retry_dead(t, env, data):
-    """A dead batch (its worker killed, --max-attempts 1) keeps its payload;
-    retry re-runs it and the job ends done."""
-    fake = Fake(env.dir, "--faults", "slow:30000")
+    """A dead batch (its worker crashed reading it, --max-attempts 1) keeps its
+    payload; retry re-runs it and the job ends done."""
+    fake = Fake(env.dir)
     try:
         corpus = make_corpus(os.path.join(env.dir, "docs"), 3)
         spec = spec_of(env, fake)
         job = env.coord("submit", "--batch-docs", "10", "--pipeline", spec, corpus).stdout.strip()
-        w = env.start_worker("--id", "doomed", env={"OPENAI_API_KEY": SECRET})
-        deadline = time.time() + 30
-        while time.time() < deadline and fake.call("/stats")["in_flight"] < 1:
-            time.sleep(0.02)
-        w.kill()
+        # the worker kills itself reading doc01: a failed delivery (lease lost in a CPU stage)
+        w = env.start_worker("--id", "doomed", "--threads", "1",
+                             env={"OPENAI_API_KEY": SECRET, "INGEST_TEST_CRASH_ON": "doc01"})
         w.wait()
         w2 = env.start_worker("--id", "doomed", "--max-attempts", "1", "--exit-when-idle",
                               env={"OPENAI_API_KEY": SECRET})
         env.wait_all([w2])
         st = env.status(job)
         t.check(st["state"] == "failed" and st["batches_dead"] == 1 and st["documents_failed"] == 3,
-                f"killed twice over the limit: the batch is dead {st}")
+                f"crashed once over the limit: the batch is dead {st}")
         r = env.coord("retry", job)
         t.check("3 documents requeued in 1 batches" in r.stdout, f"retry takes the dead batch: {r.stdout}")
         env.wait_all([env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})])
@@ -341,6 +339,7 @@ def check_separate_redis_and_commands(t, env, data):
     os.makedirs(other.dir)
     other.sock = os.path.join(other.dir, "redis.sock")
     other.url = "unix://" + other.sock
+    other.redis_args = []
     other.procs = []
     other.start_redis()
     try:

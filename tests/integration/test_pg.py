@@ -141,7 +141,10 @@ def check_written_twice(t, env, data, pg):
     env.wait_all([b])
     st = env.status(job)
     t.check(st["state"] == "done" and st["batches_done"] == 1, f"redone once: {st}")
-    t.check(env.cli("HGET", f"ingest:job:{job}:attempts", "0") == "2", "delivered twice")
+    # A died holding the lease of a batch that never left its CPU stages (local
+    # embedding, then the sink): one failed delivery, then redone
+    att = env.cli("HGET", f"ingest:job:{job}:attempts", "0")
+    t.check(att == "1", f"delivered twice, one failed delivery counted: {att!r}")
     t.check(pg.sql("SELECT count(*), count(DISTINCT node_id) FROM data_twice") == f"{n1}|{n1}" and
             n1 == st["nodes"], f"one row per node after two writes ({n1} rows, {st['nodes']} nodes)")
 

@@ -175,7 +175,7 @@ def check_title_and_failure(t, env, data, fake):
     job, codes, ws = run(env, data, spec)
     t.check(codes == [0, 0], f"workers exit 0 ({codes})")
     st = env.status(job)
-    t.check(st["state"] == "failed", f"job finished, failed: {st}")
+    t.check(st["state"] == "failed", f"a document failed on an API error -> job failed: {st}")
     t.check(st["documents_failed"] == 1, f"one document failed (poisoned): {st}")
     errs = env.cli_lines("HGETALL", f"ingest:job:{job}:errors")
     t.check(any("poison.txt" in e for e in errs) and any("HTTP 400" in e for e in errs),

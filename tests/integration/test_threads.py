@@ -90,7 +90,7 @@ def check_stuck_read_keeps_flowing(t, env, data):
                 f"heartbeat fresh at its own TTL, not stretched: {sorted(set(ttls))}")
         open(gate, "w").close()
         t.check(wait_for(lambda: env.status(job1)["state"] == "done", 60), "gated job finishes")
-        t.check(env.cli("HGET", f"ingest:job:{job1}:attempts", "0") == "1", "delivered once")
+        t.check(env.cli("HGET", f"ingest:job:{job1}:attempts", "0") == "", "delivered once (no failed delivery)")
     finally:
         fake.close()
 
@@ -134,14 +134,16 @@ def check_one_thread_reads_one_batch(t, env, data):
 
 def check_dead_batch(t, env, data):
     job = env.coord("submit", data).stdout.strip()
-    env.cli("HSET", f"ingest:job:{job}:attempts", "0", "3")  # three deliveries already
+    # three failed deliveries already (the reaper's accounting, issue 9)
+    env.cli("HSET", f"ingest:job:{job}:attempts", "0", "3", "0:why", "the worker died")
     env.wait_all([env.start_worker("--exit-when-idle", "--max-attempts", "3")])
     st = env.status(job)
     t.check(st["state"] == "failed" and st["batches_dead"] == 1 and st["nodes"] == 0,
-            f"fourth delivery: the batch is dead: {st}")
+            f"past --max-attempts: the batch is dead: {st}")
     errs = dict(zip(*[iter(env.cli_lines("HGETALL", f"ingest:job:{job}:errors"))] * 2))
     t.check(len(errs) == st["documents_total"] == st["documents_failed"] > 0 and
-            all("after 4 delivery attempts" in m for m in errs.values()),
+            all("abandoned after 3 failed deliveries (last: the worker died)" in m
+                for m in errs.values()),
             f"every file recorded with the reason: {errs}")
     t.check(env.cli_lines("LRANGE", "ingest:dead", "0", "-1") == [f"{job}:0"], "ref on ingest:dead")
 
@@ -186,10 +188,31 @@ def check_grace_requeues(t, env, data):
         fake.close()
 
 
+def check_cancel_in_flight(t, env, data):
+    """cancel reaches a batch in its read stage: it stops at the next file,
+    is dropped (never acked) and the job records nothing."""
+    gate, e = gate_env(env)
+    d = docs(env, "cancel", {"gate1.txt": "One sentence here. " * 100, "gate2.txt": "Two. " * 100})
+    w = env.start_worker("--id", "canceller", "--threads", "1", "--exit-when-idle",
+                         "--heartbeat-ttl", "3", env=e)
+    job = env.coord("submit", "--batch-docs", "2", d).stdout.strip()
+    t.check(wait_for(lambda: len(stages(w)) >= 1, 60), "the batch is in its read stage")
+    env.coord("cancel", job)
+    rc = env.wait_all([w], timeout=60)
+    if not os.path.exists(gate):
+        open(gate, "w").close()  # let a worker that missed the cancel finish
+    log = open(w.logpath).read()
+    t.check(rc == [0] and "event=batch_stopping" in log and "reason=job_cancelled" in log,
+            f"the worker stopped the batch and dropped it ({rc})")
+    st = env.status(job)
+    t.check(st["state"] == "cancelled" and st["nodes"] == 0 and st["batches_done"] == 0,
+            f"nothing recorded for the cancelled job: {st}")
+
+
 def main():
     return run_checks((check_stuck_read_keeps_flowing, check_two_batches_read_concurrently,
                        check_one_thread_reads_one_batch, check_dead_batch,
-                       check_grace_requeues), "sample")
+                       check_grace_requeues, check_cancel_in_flight), "sample")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ static void test_embed_keys(void)
     CHECK_STR(a.key, b.key); /* Azure serves OpenAI's models */
     char fam[64];
     json_t *p = json_pack("{s:s}", "api_base", "HTTP://Local:1/v1/");
-    cachekey_family("OpenAILikeEmbedding", p, fam, sizeof fam);
+    cachekey_family(SPEC_API_OPENAI_LIKE, p, fam, sizeof fam);
     CHECK_STR(fam, "http://local:1/v1");
     json_decref(p);
 }

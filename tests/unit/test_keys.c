@@ -34,7 +34,8 @@ static void test_keys(void)
     /* the scripts name no key themselves: they get keys or keys.h prefixes */
     const char *const scripts[] = {FLOW_FEED, FLOW_BEAT, FLOW_TAKEOVER, FLOW_COMMIT, SCRIPT_SEAL,
                                    SCRIPT_CLAIM, SCRIPT_ACK, SCRIPT_RETRY, SCRIPT_REAP,
-                                   SCRIPT_REQUEUE, SCRIPT_CANCEL, SCRIPT_PENDING, SCRIPT_RECLAIM};
+                                   SCRIPT_REQUEUE, SCRIPT_CANCEL, SCRIPT_PENDING, SCRIPT_RECLAIM,
+                                   SCRIPT_HEARTBEAT, SCRIPT_REGISTER, SCRIPT_SPLIT};
     for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
         CHECK(strstr(scripts[i], KEYS_PREFIX) == NULL);
     keys_docstore(k, "nightly", NULL);
@@ -66,7 +67,7 @@ static void test_keys(void)
 static void test_rurl(void)
 {
     rurl u;
-    char err[128];
+    char err[512];
     CHECK(rurl_parse("redis://127.0.0.1:6380/2", &u, err, sizeof err) == 0);
     CHECK_STR(u.host, "127.0.0.1");
     CHECK(u.port == 6380 && u.db == 2 && !u.pass[0]);
@@ -78,6 +79,15 @@ static void test_rurl(void)
     CHECK(rurl_parse("unix:///tmp/r.sock?db=3", &u, err, sizeof err) == 0);
     CHECK_STR(u.unix_path, "/tmp/r.sock");
     CHECK(u.db == 3);
+    CHECK(rurl_parse("redis+sentinel://u:p@s1:26379,s2:26380/mymaster/2", &u, err, sizeof err) == 0);
+    CHECK(u.nsentinels == 2 && !strcmp(u.sentinels[1].host, "s2") && u.sentinels[1].port == 26380 &&
+          !strcmp(u.master, "mymaster") && u.db == 2 && !strcmp(u.user, "u") && !strcmp(u.pass, "p"));
+    CHECK(rurl_parse("redis+sentinel://h:1/m", &u, err, sizeof err) == 0 && u.nsentinels == 1 && u.db == 0);
+    CHECK(rurl_parse("redis+sentinel://h/m", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("redis+sentinel://h:1/", &u, err, sizeof err) == ERR_INVAL);
+    CHECK(rurl_parse("unix://bob@/tmp/r.sock", &u, err, sizeof err) == 0 && !strcmp(u.user, "bob") &&
+          !strcmp(u.unix_path, "/tmp/r.sock"));
+    CHECK(rurl_parse("rediss://h:1/0", &u, err, sizeof err) == ERR_INVAL && strstr(err, "stunnel"));
     CHECK(rurl_parse("http://x", &u, err, sizeof err) == ERR_INVAL);
     CHECK(rurl_parse("redis://:0", &u, err, sizeof err) == ERR_INVAL);
     CHECK(rurl_parse("redis://h:99999", &u, err, sizeof err) == ERR_INVAL);

@@ -400,7 +400,7 @@ static void test_limits(void)
     CHECK_STR(eb, "permission denied");
     doc_free(&f);
     const char *js = "{\"transformations\": [{\"class_name\": \"SentenceSplitter\"}], "
-                     "\"reader\": {\"max_pages\": 7, \"html_text\": true, \"time_budget_ms\": -5}}";
+                     "\"reader\": {\"max_pages\": 7, \"html_text\": true}}";
     char err[256];
     spec_t *sp = spec_parse(js, strlen(js), err, sizeof err);
     CHECK(sp != NULL);

@@ -122,6 +122,22 @@ int main(void)
     expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"extra\":1}",
                  "unknown top-level key");
     expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}", "invalid JSON");
+    /* the reader object goes through the same parameter table checks */
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"reader\":{\"pdf_isolate\":false}}",
+                 "reader: unknown parameter 'pdf_isolate'");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"reader\":{\"max_pagez\":1}}",
+                 "unknown parameter 'max_pagez'");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"reader\":{\"time_budget_ms\":\"5\"}}",
+                 "'time_budget_ms' must be an integer");
+    expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\"}],\"reader\":{\"max_pages\":0}}",
+                 "out of range");
+    /* credentials in an API URL would be readable by anyone with Redis access */
+    expect_error("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\",\"api_base\":\"https://u:p@h/v1\"}]}",
+                 "must not carry credentials");
+    expect_error("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\",\"api_base\":\"https://h/v1?key=s\"}]}",
+                 "must not carry credentials");
+    expect_error("{\"transformations\":[{\"class_name\":\"TitleExtractor\",\"llm\":{\"api_base\":\"http://k@h\"}}]}",
+                 "llm: parameter 'api_base' must not carry credentials");
     expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":1,\"chunk_size\":2}]}",
                  "invalid JSON");
     return t_done();
