@@ -113,7 +113,6 @@ static int copy_turn(follower *f, long count)
     return rc || fseeko(f->out, 0, SEEK_SET) ? (rc ? rc : ERR_IO) : 0;
 }
 
-/* Writes batch f->seq (or skips it when skip), makes it durable, commits. */
 /* 1 if batch seq has been acknowledged (recorded or dead). */
 static int acked(follower *f, uint32_t seq, int *yes)
 {
@@ -148,6 +147,8 @@ static void unlink_children(follower *f, uint32_t seq)
     }
 }
 
+/* Writes batch f->seq (or skips it when skip), makes it durable, commits
+ * (follow_copy: writes it in its turn). */
 static int consume(follower *f, int skip)
 {
     long count = 0;
@@ -201,11 +202,12 @@ static int step(follower *f, int *idle, int *finished)
     return 0;
 }
 
-/* follow_copy: after a lost connection, reconnects (nothing of the batch being
- * read was written: export_batch writes only after its GET); 0 or rc. */
+/* follow_copy: after a lost connection, reconnects and drops what was
+ * rendered of the batch (a split batch's first children), to redo it; 0 or rc. */
 static int recover(follower *f, int rc)
 {
     if (rc != ERR_REDIS || !f->url || (f->c && !f->c->err)) return rc;
+    if (fseeko(f->out, 0, SEEK_SET)) return ERR_IO;
     rconn_drop(&f->c);
     char e[256];
     rconn_ensure(&f->c, f->url, e, sizeof e); /* still NULL: retried after the next sleep */
