@@ -355,6 +355,12 @@ static int finish_wait(submitter *s, int nfiles)
         long missing = 0, n = outwriter_finish(&s->ow, 0, &missing, s->err, sizeof s->err);
         if (n < 0) return -1;
         fprintf(stderr, "wrote %ld nodes to %s\n", n, s->o->output);
+        if (missing > ji.batches_dead) { /* dead batches have no output; any other must */
+            fprintf(stderr, "submit: %ld batches the job recorded have no output in Redis (evicted, or "
+                    "Redis restarted without persistence): %s is incomplete\n",
+                    missing - (long)ji.batches_dead, s->o->output);
+            return 1;
+        }
     }
     return (nerr || ji.docs_failed || ji.batches_dead || strcmp(ji.state, "done")) ? EXIT_DOCS_FAILED : 0;
 }
