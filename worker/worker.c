@@ -845,13 +845,15 @@ static void run_batch(flight *f, const redisReply *payload, const redisReply *sp
     f->hot = 1;
     w->hot++;
     if ((f->solo = failures > 0)) w->solo_hot++;
-    /* a solo batch waits for the others; a batch claimed ahead waits for a solo one */
-    if (f->solo ? w->hot > 1 : w->solo_hot > 0) {
+    /* A solo batch is not hot yet (the claim left it cold): it starts, made
+     * hot, once the others have left their CPU stages.  A batch claimed
+     * ahead while a solo one is hot waits for it, its lease cooled. */
+    if (f->solo || w->solo_hot > 0) {
         f->parked = 1;
         w->nparked++;
-        rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
-        log_kv("info", "solo_wait", "%s failures=%lld busy=%d", f->tag, failures, w->hot - 1);
-        return unpark_next(w); /* when the others hot are parked too */
+        if (!f->solo) rcmd(w, w->cmd, on_checked, w, "SREM %s %s", KEYS_LEASES_HOT, f->ref);
+        if (w->hot > 1) log_kv("info", "solo_wait", "%s failures=%lld busy=%d", f->tag, failures, w->hot - 1);
+        return unpark_next(w); /* at once when nothing else is hot */
     }
     start_stages(f);
 }

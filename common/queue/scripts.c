@@ -109,7 +109,7 @@ const char SCRIPT_CLAIM[] = FINALIZE
     "redis.call('HSETNX', KEYS[1], 'started_ms', now_ms())\n"
     "redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[4]), ARGV[2])\n"
     "redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])\n"
-    "redis.call('SADD', KEYS[8], ARGV[2])\n"
+    "if att == 0 then redis.call('SADD', KEYS[8], ARGV[2]) end\n" /* else: hot when it starts alone */
     "local why = false\n"
     "if att > 0 then why = redis.call('HGET', KEYS[3], ARGV[1] .. ':why') end\n"
     "return {st, 'ok', redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[1], 'spec'), att, why}\n";

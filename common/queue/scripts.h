@@ -25,6 +25,8 @@
  * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
  *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
  * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners, events, leases_hot
+ *                (the lease is hot at once unless the batch failed before: the
+ *                worker makes it hot when it starts it alone)
  *                ARGV: seq, ref, owner, lease_ms
  *                -> {'lost'} (no job hash) | {'corrupt'} | {'cancelled'} |
  *                   {'norange'} (seq not one of the job's batches) |
