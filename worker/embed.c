@@ -75,10 +75,7 @@ static void ejob_release(ejob *j)
     free(j->in);
     free(j->inlen);
     free(j->ntok);
-    stage_job job = j->job;
-    int rc = j->cancelled ? ERR_CANCELLED : j->rc;
-    free(j);
-    job.done(job.ud, rc);
+    stage_finish(j, &j->job, j->cancelled, j->rc);
 }
 
 static void batch_done(void *ud, const oc_result *res);

@@ -231,10 +231,7 @@ static void xjob_release(xjob *j)
     free(j->g);
     free(j->ans);
     free(j->failed);
-    stage_job job = j->job;
-    int rc = j->cancelled ? ERR_CANCELLED : j->rc;
-    free(j);
-    job.done(job.ud, rc);
+    stage_finish(j, &j->job, j->cancelled, j->rc);
 }
 
 static void prompt_done(void *ud, const oc_result *res)

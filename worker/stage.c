@@ -69,6 +69,13 @@ void stage_free(stage_ctx *r)
     free(r);
 }
 
+void stage_finish(void *owner, const stage_job *job, int cancelled, int rc)
+{
+    stage_job j = *job; /* job lives in owner */
+    free(owner);
+    j.done(j.ud, cancelled ? ERR_CANCELLED : rc);
+}
+
 void stage_fail_all(stage_job *job, const char *why)
 {
     char q[300];

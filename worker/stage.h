@@ -63,6 +63,12 @@ typedef struct stage_job {
  * every node of the job with `why` and calls done(0). */
 void stage_fail_all(stage_job *job, const char *why);
 
+/* A stage's last step: frees its own state `owner` (which holds *job),
+ * then calls done exactly once, with ERR_CANCELLED when the stage was
+ * cancelled, else rc.  done may start the next stage, so nothing of the
+ * owner may be touched after it. */
+void stage_finish(void *owner, const stage_job *job, int cancelled, int rc);
+
 typedef struct stage_ctx stage_ctx;
 
 /* One per worker.  `redis` is the command connection (shared; used for the
