@@ -26,6 +26,7 @@
 #include "rasync.h"
 #include "rurl.h"
 #include "wire.h"
+#include "wpace.h"
 
 #define MGET_KEYS 256
 
@@ -340,7 +341,7 @@ static void write_misses(cjob *j)
             continue;
         const char *argv[5] = {"SET", u->k.key, val.p, "EX", ttl};
         size_t lens[5] = {3, strlen(u->k.key), val.len, 2, strlen(ttl)};
-        if (redisAsyncCommandArgv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens) != REDIS_OK) {
+        if (wpace_argv(ac, on_set, NULL, j->ttl > 0 ? 5 : 3, argv, lens) != REDIS_OK) {
             j->c->tot.write_errors++; /* a cache write is best effort: counted, not retried */
             break;
         }
@@ -417,7 +418,7 @@ static int send_mget(cjob *j, redisAsyncContext *ac, size_t from, size_t n)
         *ch = (chunk){j, from, n};
         argv[0] = "MGET", lens[0] = 4;
         for (size_t k = 0; k < n; k++) argv[k + 1] = j->p->u[from + k].k.key, lens[k + 1] = strlen(argv[k + 1]);
-        rc = redisAsyncCommandArgv(ac, on_mget, ch, (int)n + 1, argv, lens) == REDIS_OK ? 0 : ERR_REDIS;
+        rc = wpace_argv(ac, on_mget, ch, (int)n + 1, argv, lens) == REDIS_OK ? 0 : ERR_REDIS;
     }
     if (rc) free(ch);
     else j->replies++;

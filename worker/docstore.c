@@ -7,6 +7,7 @@
 
 #include "keys.h"
 #include "log.h"
+#include "wpace.h"
 
 typedef struct lookup {
     const char *const *hashes;
@@ -58,7 +59,7 @@ void docstore_lookup(redisAsyncContext *ac, const char *coll, const char *strate
     *l = (lookup){hashes, n, st, dup, done, ud};
     argv[0] = dup ? "SMISMEMBER" : "HMGET", argv[1] = key;
     for (size_t i = 0; i < n; i++) argv[i + 2] = dup ? hashes[i] : ids[i];
-    int rc = redisAsyncCommandArgv(ac, on_reply, l, (int)n + 2, argv, NULL);
+    int rc = wpace_argv(ac, on_reply, l, (int)n + 2, argv, NULL);
     free(argv);
     if (rc != REDIS_OK) on_reply(ac, NULL, l);
 }

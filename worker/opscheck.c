@@ -7,6 +7,7 @@
 
 #include "keys.h"
 #include "log.h"
+#include "wpace.h"
 
 static void on_policy(redisAsyncContext *c, void *rv, void *priv)
 {
@@ -33,5 +34,5 @@ void opscheck_redis(redisAsyncContext *c, const char *worker_id)
 {
     char *id = c ? strdup(worker_id) : NULL;
     if (!id) return;
-    if (redisAsyncCommand(c, on_policy, id, "CONFIG GET maxmemory-policy") != REDIS_OK) free(id);
+    if (wpace_command(c, on_policy, id, "CONFIG GET maxmemory-policy") != REDIS_OK) free(id);
 }

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "rerr.h"
 #include "sha256.h"
+#include "wpace.h"
 
 #define RL_WINDOW_MS 60500 /* a minute plus the time a request takes to arrive */
 #define RL_ERROR_WAIT_MS 1000 /* after an error reply, ask Redis again this much later */
@@ -218,9 +219,9 @@ static int send_cmd(rl_t *rl, rl_cmd *cmd)
     snprintf(tpm, sizeof tpm, "%lld", (long long)rl->tpm);
     snprintf(cost, sizeof cost, "%llu", (unsigned long long)cmd->w->tokens);
     if (rl_sha[0] && !cmd->eval)
-        return redisAsyncCommand(rl->redis, on_reply, cmd, "EVALSHA %s 2 %s %s %s %s %s %d",
+        return wpace_command(rl->redis, on_reply, cmd, "EVALSHA %s 2 %s %s %s %s %s %d",
                                  rl_sha, rl->key, rl->logkey, rpm, tpm, cost, RL_WINDOW_MS);
-    return redisAsyncCommand(rl->redis, on_reply, cmd, "EVAL %s 2 %s %s %s %s %s %d", RL_LUA,
+    return wpace_command(rl->redis, on_reply, cmd, "EVAL %s 2 %s %s %s %s %s %d", RL_LUA,
                              rl->key, rl->logkey, rpm, tpm, cost, RL_WINDOW_MS);
 }
 
@@ -231,7 +232,7 @@ static int try_redis(rl_t *rl, rl_wait *w)
     rl_cmd *cmd = calloc(1, sizeof *cmd);
     if (!cmd) return -1;
     cmd->w = w;
-    if (!rl_sha[0]) (void)redisAsyncCommand(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA); /* EVAL serves meanwhile */
+    if (!rl_sha[0]) (void)wpace_command(rl->redis, on_load, NULL, "SCRIPT LOAD %s", RL_LUA); /* EVAL serves meanwhile */
     if (send_cmd(rl, cmd) != REDIS_OK) {
         free(cmd);
         return -1;

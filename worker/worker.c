@@ -60,6 +60,7 @@
 #include "sink.h"
 #include "stage.h"
 #include "wire.h"
+#include "wpace.h"
 
 #define RERR_TRIES 5       /* permanent errors in a row on one path before exiting */
 #define REAP_LOCK_MS 2000  /* the reaper's lease */
@@ -155,7 +156,7 @@ static int rcmd(worker *w, redisAsyncContext *c, redisCallbackFn *cb, void *priv
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = c ? redisvAsyncCommand(c, cb, priv, fmt, ap) : REDIS_ERR;
+    int rc = c ? wpace_vcommand(c, cb, priv, fmt, ap) : REDIS_ERR;
     va_end(ap);
     if (rc == REDIS_OK) return 0;
     log_kv("error", "redis_cmd_not_queued", "worker=%s", w->id);
@@ -167,7 +168,7 @@ static int rcmd(worker *w, redisAsyncContext *c, redisCallbackFn *cb, void *priv
 static int rcmd_argv(worker *w, redisCallbackFn *cb, void *priv, int argc, const char **argv,
                      const size_t *lens)
 {
-    int rc = w->cmd ? redisAsyncCommandArgv(w->cmd, cb, priv, argc, argv, lens) : REDIS_ERR;
+    int rc = w->cmd ? wpace_argv(w->cmd, cb, priv, argc, argv, lens) : REDIS_ERR;
     if (rc == REDIS_OK) return 0;
     log_kv("error", "redis_cmd_not_queued", "worker=%s", w->id);
     connection_lost(w);
@@ -1084,8 +1085,8 @@ static void on_goodbye(redisAsyncContext *c, void *r, void *priv)
     (void)c;
     worker *w = priv;
     routed(w, r, OP_OTHER, KEYS_WORKERS, 0);
-    if (w->pop) redisAsyncDisconnect(w->pop);
-    if (w->cmd) redisAsyncDisconnect(w->cmd);
+    if (w->pop) wpace_disconnect(w->pop);
+    if (w->cmd) wpace_disconnect(w->cmd);
 }
 
 static void maybe_shutdown(worker *w)
