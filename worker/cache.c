@@ -310,15 +310,7 @@ static int encode_unit(cjob *j, const cunit *u, buf_t *payload)
     if (j->p->kind == 'd') return wire_nodes_encode(j->job.nodes + u->first, u->n, payload);
     const node_t *n = j->job.nodes[u->first];
     if (!n->embedding || !n->dim) return ERR_STATE;
-    int rc = buf_reserve(payload, (size_t)n->dim * 4);
-    for (uint32_t i = 0; !rc && i < n->dim; i++) {
-        uint32_t w;
-        unsigned char le[4];
-        memcpy(&w, &n->embedding[i], 4);
-        for (int k = 0; k < 4; k++) le[k] = (unsigned char)(w >> (8 * k));
-        rc = buf_append(payload, le, 4);
-    }
-    return rc;
+    return wire_f32le_append(payload, n->embedding, n->dim);
 }
 
 /* SETs every miss that the stage completed. */

@@ -347,15 +347,28 @@ static void pk_node(msgpack_packer *pk, const node_t *n)
         msgpack_pack_nil(pk);
         return;
     }
-    size_t bytes = (size_t)n->dim * 4;
-    msgpack_pack_bin(pk, bytes);
-    for (uint32_t i = 0; i < n->dim; i++) { /* little-endian float32 */
-        uint32_t u;
-        unsigned char le[4];
-        memcpy(&u, &n->embedding[i], 4);
-        for (int k = 0; k < 4; k++) le[k] = (unsigned char)(u >> (8 * k));
-        msgpack_pack_bin_body(pk, le, 4);
+    msgpack_pack_bin(pk, (size_t)n->dim * 4);
+    /* the body straight into the packer's buffer (buf_write_cb's), in
+     * chunks instead of one callback per value; a failed append leaves the
+     * output short, which wire_check() catches */
+    (void)wire_f32le_append(pk->data, n->embedding, n->dim);
+}
+
+int wire_f32le_append(buf_t *out, const float *v, size_t n)
+{
+    enum { CHUNK = 256 };
+    unsigned char le[4 * CHUNK];
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i += CHUNK) {
+        size_t k = n - i < CHUNK ? n - i : CHUNK;
+        for (size_t j = 0; j < k; j++) {
+            uint32_t u;
+            memcpy(&u, &v[i + j], 4);
+            for (int b = 0; b < 4; b++) le[4 * j + b] = (unsigned char)(u >> (8 * b));
+        }
+        rc = buf_append(out, le, 4 * k);
     }
+    return rc;
 }
 
 int wire_nodes_encode(node_t *const *nodes, size_t n, buf_t *out)

@@ -46,6 +46,9 @@ int wire_batch_decode(const char *p, size_t len, wire_batch *out);
 void wire_batch_free(wire_batch *b); /* frees contents; accepts NULL */
 
 int wire_nodes_encode(node_t *const *nodes, size_t n, buf_t *out);
+/* Appends v[0..n) as little-endian float32 bytes (the "emb" encoding, also
+ * the cache's); 0 or buf_append's error. */
+int wire_f32le_append(buf_t *out, const float *v, size_t n);
 int wire_nodes_decode(const char *p, size_t len, node_list *out);
 
 /* Structural check of one msgpack value: 0 if p[0..len) holds exactly one
