@@ -202,12 +202,53 @@ static void fixture_cases(const char *dir)
     CHECK(t_jsonl_each(dir, "split_cases.jsonl", split_case) >= 50);
 }
 
+/* start_char_idx (str.find from the previous start + 1) agrees with plain
+ * memmem for long chunks: repeated prefixes (more false candidates than
+ * nodeparse.c's find_first tries), earlier full copies, a chunk at the very
+ * end, absent chunks, and random texts over {a, b}. */
+static void find_cases(void)
+{
+    uint32_t rng = 4242;
+    int bad = 0;
+    for (int it = 0; it < 300; it++) {
+        char text[4096];
+        size_t tl = 1000 + it * 10 % 3000;
+        for (size_t k = 0; k < tl; k++) {
+            rng = rng * 1103515245u + 12345u;
+            text[k] = it % 3 ? "ab"[(rng >> 16) & 1] : "abcab"[k % (it % 2 ? 5 : 3)];
+        }
+        if (it % 3 == 0) text[tl - 1] = 'z'; /* periodic text with a unique end */
+        node_t *doc = node_new("d", text, tl), *v[6] = {0};
+        size_t nn = 0, want[6], sb = 0;
+        for (; nn < 6; nn++) {
+            rng = rng * 1103515245u + 12345u;
+            size_t nl = 257 + (rng >> 8) % 500, at = (rng >> 4) % (tl - nl);
+            if (nn == 5) at = tl - nl;               /* ends with the text */
+            char nd[800];
+            memcpy(nd, text + at, nl);
+            if (nn == 3 && it % 4 == 1) nd[nl - 1] = 'q'; /* absent */
+            v[nn] = node_new("n", nd, nl);
+            const char *h = sb <= tl ? memmem(text + sb, tl - sb, nd, nl) : NULL;
+            want[nn] = h ? (size_t)(h - text) : (size_t)v[nn]->start_char_idx;
+            if (h) sb = (size_t)(h - text) + 1;
+        }
+        CHECK(nodeparse_postprocess(doc, v, nn, 0, 0) == 0);
+        for (size_t k = 0; k < nn; k++) {
+            if ((size_t)v[k]->start_char_idx != want[k]) bad++;
+            node_free(v[k]);
+        }
+        node_free(doc);
+    }
+    CHECK(bad == 0);
+}
+
 int main(int argc, char **argv)
 {
     sentence_cases();
     token_cases();
     sentences_api();
     window_cases();
+    find_cases();
     nodeparse_error_case();
     fixture_cases(argc > 1 ? argv[1] : "tests/data/split");
     return t_done();
