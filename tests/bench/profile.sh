@@ -39,5 +39,5 @@ t0=$(date +%s.%N)
 "${cwrap[@]}" "$build/coordinator/ingest-coordinator" submit --redis "$url" \
   --pipeline "$dir/spec.json" --wait --output "$out/nodes-$sc.jsonl" "$corpus" >/dev/null 2>"$dir/submit.log"
 t1=$(date +%s.%N)
-pkill -TERM -P $wpid || true; kill -TERM $wpid 2>/dev/null || true; wait $wpid || true
+pkill -TERM -P $wpid || kill -TERM $wpid 2>/dev/null || true; wait $wpid || true  # perf writes its stat when the worker exits
 echo "scenario=$sc wall_s=$(echo "$t1 - $t0" | bc) nodes=$(wc -l <"$out/nodes-$sc.jsonl")"
