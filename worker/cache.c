@@ -103,6 +103,7 @@ static redisAsyncContext *conn(cache_ctx *c)
         log_kv("warn", "cache_connect_failed", "msg=%s", log_quote(err, q, sizeof q));
         return NULL;
     }
+    wpace_set_tag(ac, "conn=cache");
     return c->ac = ac;
 }
 

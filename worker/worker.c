@@ -1172,6 +1172,9 @@ static redisAsyncContext *connect_one(worker *w, const rurl *u)
 {
     char err[256], q[300];
     redisAsyncContext *c = rasync_connect(w->loop, u, w, on_connect, on_disconnect, on_auth, err, sizeof err);
+    char tag[KEYS_ID_MAX + 8];
+    snprintf(tag, sizeof tag, "worker=%s", w->id);
+    wpace_set_tag(c, tag);
     if (!c)
         log_kv("error", "redis_connect_failed", "worker=%s host=%s msg=%s", w->id,
                u->unix_path[0] ? u->unix_path : u->host, log_quote(err, q, sizeof q));

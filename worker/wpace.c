@@ -13,6 +13,7 @@
 #include <ev.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/sds.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ typedef struct wpace {
     size_t limit, queued_bytes;
     int closing;
     wpace_stats st;
+    char tag[96];
 } wpace;
 
 #define HOOK(name, field)                                   \
@@ -156,8 +158,9 @@ static void t_cleanup(void *d)
     redisAsyncContext *ac = p->ac;
     ev_prepare_stop(p->loop, &p->prep);
     if (p->st.queued)
-        log_kv("info", "redis_paced", "max_obuf=%zu max_queued=%zu queued=%llu pieces=%llu", p->st.max_obuf,
-               p->st.max_queued, (unsigned long long)p->st.queued, (unsigned long long)p->st.pieces);
+        log_kv("info", "redis_paced", "%s%smax_obuf=%zu max_queued=%zu queued=%llu pieces=%llu", p->tag,
+               p->tag[0] ? " " : "", p->st.max_obuf, p->st.max_queued, (unsigned long long)p->st.queued,
+               (unsigned long long)p->st.pieces);
     ac->ev.data = p->data, ac->ev.addRead = p->add_read, ac->ev.delRead = p->del_read;
     ac->ev.addWrite = p->add_write, ac->ev.delWrite = p->del_write, ac->ev.cleanup = p->cleanup;
     int in_cb = ac->c.flags & REDIS_IN_CALLBACK;
@@ -246,6 +249,12 @@ void wpace_disconnect(redisAsyncContext *ac)
     wpace *p = pacer_of(ac);
     if (p) p->closing = 1;
     if (ac && (!p || !p->first)) redisAsyncDisconnect(ac);
+}
+
+void wpace_set_tag(redisAsyncContext *ac, const char *tag)
+{
+    wpace *p = pacer_of(ac);
+    if (p) snprintf(p->tag, sizeof p->tag, "%s", tag ? tag : "");
 }
 
 const wpace_stats *wpace_get_stats(const redisAsyncContext *ac)

@@ -61,5 +61,8 @@ int wpace_argv(redisAsyncContext *ac, redisCallbackFn *cb, void *priv, int argc,
 void wpace_disconnect(redisAsyncContext *ac);
 /* NULL when ac is not paced. */
 const wpace_stats *wpace_get_stats(const redisAsyncContext *ac);
+/* What the pacer's log line (redis_paced, when the context is freed after
+ * commands had to wait) starts with, e.g. "worker=w1"; copied, truncated. */
+void wpace_set_tag(redisAsyncContext *ac, const char *tag);
 
 #endif
