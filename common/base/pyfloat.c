@@ -274,7 +274,10 @@ static void put8(uint32_t x, char *d)
     v = h | (v - h * 100) << 16;
     uint64_t t = (v * 103 >> 10) & 0x000f000f000f000full;
     v = (t | (v - t * 10) << 8) + 0x3030303030303030ull;
-    memcpy(d, &v, 8); /* little-endian: the first digit in the lowest byte */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v); /* the first digit belongs in the lowest address */
+#endif
+    memcpy(d, &v, 8);
 }
 
 /* The nd digits of v (10^(nd-1) <= v < 10^nd, nd <= 18) into d. */
