@@ -433,6 +433,18 @@ static int start_job(submitter *s, spec_t *spec, char **paths, int npaths, resum
     return s->o->resume && feed_seed(&s->feed) ? -1 : 0;
 }
 
+/* A resumed job's own spec (its docstore decides skipping and the seal's
+ * delete step, whatever --pipeline says); NULL if unreadable. */
+static spec_t *job_spec(submitter *s)
+{
+    char key[KEYS_MAX], err[256];
+    keys_job(key, s->job);
+    redisReply *r = rconn_cmd(s->c, err, sizeof err, "HGET %s spec", key);
+    spec_t *sp = r && r->type == REDIS_REPLY_STRING ? spec_parse(r->str, r->len, err, sizeof err) : NULL;
+    if (r) freeReplyObject(r);
+    return sp;
+}
+
 static int run(submitter *s, spec_t *spec, char **paths, int npaths)
 {
     resume_point rp = {0};
@@ -452,12 +464,15 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
         outwriter_start(&s->ow, rurl_pick(s->o->url), s->job, s->o->output, s->err, sizeof s->err))
         rc = -1;
     s->batch.job = s->job;
+    spec_t *js = !rc && s->o->resume ? job_spec(s) : NULL;
+    const spec_t *jspec = js ? js : spec;
     dscheck dc;
-    const char *strategy, *coll = spec_docstore(spec, &strategy);
-    int ds = !rc && dscheck_init(&dc, spec, s->job) && !feed_docstore(&s->feed, coll, strategy);
+    const char *strategy, *coll = spec_docstore(jspec, &strategy);
+    int ds = !rc && dscheck_init(&dc, jspec, s->job) && !feed_docstore(&s->feed, coll, strategy);
     for (size_t i = rp.files_done; !rc && i < files.n;)
         rc = (ds ? add_group(s, &dc, &files, &i) : add_file(s, &files.v[i++])) ? -1 : 0;
-    if (!rc) rc = flush_batch(s) || feed_flush_skips(&s->feed) || seal(s, spec) ? -1 : 0;
+    if (!rc) rc = flush_batch(s) || feed_flush_skips(&s->feed) || seal(s, jspec) ? -1 : 0;
+    spec_free(js);
     s->batch.job = NULL;
     wire_batch_free(&s->batch);
     feed_free(&s->feed);

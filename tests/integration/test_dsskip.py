@@ -12,10 +12,11 @@ enters the document hash as last_modified_date); a deleted or altered
 docstore entry, another reader setting or a corrupt file record all take
 the normal path and end right; upserts_and_delete still deletes exactly
 the removed file's documents (and its record) while the skipped ones stay;
-duplicates_only skips too."""
+duplicates_only skips too; an interrupted submission resumes right.""" 
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 from harness import Failure, run_checks
@@ -185,5 +186,47 @@ def check_pdf_and_delete(t, env, data):
         fake.close()
 
 
+def check_resume(t, env, data):
+    """An interrupted docstore submission resumes after the last file
+    handled: skipped files count with the push after them, so the job's
+    docs_total is always a prefix of the walk."""
+    fake = Fake(env.dir)
+    try:
+        corpus = make_corpus(os.path.join(env.dir, "docs"), 6)
+        r = Runs(env, fake, corpus)
+        r.work(r.submit("r", "upserts_and_delete"))
+        for i in (1, 4):
+            p = os.path.join(corpus, f"doc{i:02d}.txt")
+            open(p, "a").write(" Amended.")
+        spec = spec_of(env, fake, extra={"docstore": {"collection": "r", "strategy": "upserts_and_delete"}})
+        e = dict(os.environ, INGEST_REDIS_URL=env.url)
+        p = subprocess.Popen([env.coordinator, "submit", "--batch-docs", "1", "--max-pending-batches", "1",
+                              "--pipeline", spec, corpus], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=e)
+        env.procs.append(p)
+        job = p.stdout.readline().strip()
+        line = p.stderr.readline()  # no worker: it must wait for the window
+        key = f"ingest:job:{job}"
+        t.check("waiting for workers" in line and env.cli("HGET", key, "batches_total") == "1" and
+                env.cli("HGET", key, "docs_total") == "4",
+                f"one batch (doc01) pushed with the skipped doc00, doc02, doc03 counted: "
+                f"{env.cli('HGETALL', key)}")
+        p.kill()
+        p.wait()
+        ws = [env.start_worker("--exit-when-idle", env={"OPENAI_API_KEY": SECRET})]
+        env.coord("submit", "--resume", job, corpus)  # no --pipeline: the job's docstore is used
+        env.wait_all(ws)
+        st = env.status(job)
+        out = env.export(job)
+        t.check(st["state"] == "done" and st["documents_total"] == 6 and st["batches_total"] == 2 and
+                ds(st) == {"new": 0, "changed": 2, "unchanged": 4, "deleted": 0, "files_skipped": 4},
+                f"resumed: the rest read or skipped once {st}")
+        t.check({n["metadata"]["file_name"] for n in out} == {"doc01.txt", "doc04.txt"} and
+                env.cli("HLEN", "ingest:docstore:r") == "6",
+                "only the changed files' nodes; nothing deleted")
+    finally:
+        fake.close()
+
+
 if __name__ == "__main__":
-    sys.exit(run_checks([check_text, check_pdf_and_delete], "readers"))
+    sys.exit(run_checks([check_text, check_pdf_and_delete, check_resume], "readers"))
