@@ -8,6 +8,7 @@
  * errors: one line per failed file on stderr, and exit status 1 after the
  * other files are done; 2 for usage errors. */
 #include <errno.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "cmds.h"
 #include "err.h"
+#include "hashembed.h"
 #include "lijson.h"
 #include "nodeparse.h"
 #include "reader.h"
@@ -32,7 +34,9 @@ static const char split_usage[] =
     "  --pipeline FILE    pipeline spec JSON; its first parser transformation is used\n"
     "                     (SentenceSplitter, TokenTextSplitter or SentenceWindowNodeParser)\n"
     "  --chunk-size N     SentenceSplitter chunk_size (default 1024)\n"
-    "  --chunk-overlap M  SentenceSplitter chunk_overlap (default 20)\n";
+    "  --chunk-overlap M  SentenceSplitter chunk_overlap (default 20)\n"
+    "  --hash-embed DIM   also embed each chunk with HashEmbedding(DIM), the vectors\n"
+    "                     not printed (the CPU reference of tests/bench/race.py (f))\n";
 
 static const char tokens_usage[] =
     "usage: ingest-coordinator tokens FILE...\n"
@@ -118,7 +122,19 @@ typedef struct job {
     const spec_tf *tf; /* the parser */
     split_params sp;   /* when it is a splitter */
     int sentences;     /* SentenceWindowNodeParser: one chunk per sentence */
+    uint32_t hash_dim; /* --hash-embed: 0, or HashEmbedding's dim */
 } job;
+
+/* --hash-embed: every chunk through HashEmbedding, the vectors dropped. */
+static int hash_chunks(const job *j, const split_chunks *ch)
+{
+    if (!j->hash_dim) return 0;
+    float *v = malloc(sizeof *v * j->hash_dim);
+    int rc = v ? 0 : ERR_NOMEM;
+    for (size_t i = 0; !rc && i < ch->n; i++) rc = hashembed(ch->v[i].s, ch->v[i].len, v, j->hash_dim);
+    free(v);
+    return rc;
+}
 
 static int split_doc(const job *j, const node_t *d, json_t **arr, char *err, size_t el)
 {
@@ -129,11 +145,12 @@ static int split_doc(const job *j, const node_t *d, json_t **arr, char *err, siz
         if (!err[0]) snprintf(err, el, "%s", err_str(rc));
         return rc;
     }
-    *arr = json_array();
+    rc = hash_chunks(j, &ch);
+    *arr = rc ? NULL : json_array();
     for (size_t i = 0; *arr && i < ch.n; i++)
         if (json_array_append_new(*arr, json_stringn(ch.v[i].s, ch.v[i].len))) rc = ERR_NOMEM;
     split_chunks_free(&ch);
-    return *arr ? rc : ERR_NOMEM;
+    return *arr || rc ? rc : ERR_NOMEM;
 }
 
 /* Runs fn over every Document of every file; 0, or 1 if any file failed. */
@@ -199,11 +216,19 @@ int cmd_split(int argc, char **argv)
     static const struct option opts[] = {{"pipeline", required_argument, 0, 'p'},
                                          {"chunk-size", required_argument, 0, 's'},
                                          {"chunk-overlap", required_argument, 0, 'o'},
+                                         {"hash-embed", required_argument, 0, 'e'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *pipeline = NULL, *size = NULL, *overlap = NULL;
+    long hash_dim = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end = NULL;
+        if (ch == 'e' && ((hash_dim = strtol(optarg, &end, 10)) < 1 || hash_dim > 65536 || *end)) {
+            fprintf(stderr, "split: --hash-embed takes a dimension in 1..65536\n");
+            return EXIT_USAGE;
+        }
+        if (ch == 'e') continue;
         if (ch == 'p') pipeline = optarg;
         else if (ch == 's') size = optarg;
         else if (ch == 'o') overlap = optarg;
@@ -219,7 +244,7 @@ int cmd_split(int argc, char **argv)
     }
     spec_t *s = load_spec(pipeline, size, overlap);
     if (!s) return EXIT_USAGE;
-    job j = {0};
+    job j = {.hash_dim = (uint32_t)hash_dim};
     for (size_t i = 0; i < s->n && !j.tf; i++)
         if (s->tf[i].kind == SPEC_KIND_PARSER) j.tf = &s->tf[i];
     int rc = EXIT_USAGE;

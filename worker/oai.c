@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "jscan.h"
 
 int oai_json_str(buf_t *out, const char *s, size_t len)
 {
@@ -211,8 +212,129 @@ static int embed_fill(json_t *data, size_t n, uint32_t expect_dim, float **vecs,
     return 0;
 }
 
+/* --- the fast path: jscan over the usual response shape ---
+ * {"object":"list","data":[{"object":"embedding","index":I,"embedding":"<b64>"},...],
+ *  "model":M,"usage":{"prompt_tokens":T,...}} in any key order.  Anything
+ * else (float arrays, escapes, duplicate keys, any error at all) gives
+ * ERR_PARSE and oai_embed_parse_tree decides, so both give the same answers. */
+typedef struct fast_emb {
+    size_t n, d;
+    uint32_t expect_dim;
+    float *v;
+    unsigned char *seen;
+} fast_emb;
+
+static int is_key(const char *k, size_t kl, const char *want)
+{
+    return kl == strlen(want) && !memcmp(k, want, kl);
+}
+
+/* Decodes item i's base64 embedding b64[0..bl) into its place. */
+static int fast_place(fast_emb *f, size_t at, const char *b64, size_t bl)
+{
+    if (at >= f->n || f->seen[at]) return ERR_PARSE;
+    while (bl && b64[bl - 1] == '=') bl--;
+    size_t bytes = bl / 4 * 3 + (bl % 4 ? bl % 4 - 1 : 0), d = bytes / 4, got = 0;
+    if (!d || bytes % 4 || d > 65536 || (f->d && d != f->d) || (f->expect_dim && d != f->expect_dim))
+        return ERR_PARSE;
+    if (!f->v && !(f->v = malloc(f->n * d * sizeof *f->v))) return ERR_PARSE;
+    f->d = d;
+    float *dst = f->v + at * d;
+    if (oai_b64_decode(b64, bl, (uint8_t *)dst, d * 4, &got) || got != d * 4) return ERR_PARSE;
+    for (size_t k = 0; k < d; k++) dst[k] = f32_le((const uint8_t *)&dst[k]);
+    f->seen[at] = 1;
+    return 0;
+}
+
+/* One data item: its "index" (default: its position i) and "embedding". */
+static int fast_item(jscan *s, fast_emb *f, size_t i)
+{
+    int first = 1, is_int = 1, have_ix = 0, rc;
+    const char *k, *b64 = NULL;
+    size_t kl, bl = 0;
+    int64_t ix = (int64_t)i;
+    if (jscan_char(s, '{')) return ERR_PARSE;
+    while ((rc = jscan_member(s, &first, &k, &kl)) > 0) {
+        if (is_key(k, kl, "index")) rc = have_ix++ || jscan_num(s, &ix, &is_int) || !is_int;
+        else if (is_key(k, kl, "embedding")) rc = b64 || jscan_str(s, &b64, &bl);
+        else rc = jscan_skip(s);
+        if (rc) return ERR_PARSE;
+    }
+    return rc || !b64 || ix < 0 ? ERR_PARSE : fast_place(f, (size_t)ix, b64, bl);
+}
+
+static int fast_data(jscan *s, fast_emb *f)
+{
+    int first = 1, rc;
+    size_t i = 0;
+    if (jscan_char(s, '[')) return ERR_PARSE;
+    while ((rc = jscan_elem(s, &first)) > 0)
+        if (i >= f->n || fast_item(s, f, i++)) return ERR_PARSE;
+    return rc || i != f->n ? ERR_PARSE : 0;
+}
+
+/* usage.prompt_tokens as usage_tokens() reads it: a positive integer, else 0. */
+static int fast_usage(jscan *s, uint64_t *tokens)
+{
+    int first = 1, is_int, seen = 0, rc;
+    const char *k;
+    size_t kl;
+    int64_t t;
+    if (jscan_char(s, '{')) return jscan_skip(s); /* not an object: no tokens */
+    while ((rc = jscan_member(s, &first, &k, &kl)) > 0) {
+        if (!is_key(k, kl, "prompt_tokens")) rc = jscan_skip(s);
+        else if (!(rc = seen++ || jscan_num(s, &t, &is_int))) *tokens = is_int && t > 0 ? (uint64_t)t : 0;
+        if (rc) return ERR_PARSE;
+    }
+    return rc;
+}
+
+static int fast_root(jscan *s, fast_emb *f, uint64_t *tokens)
+{
+    int first = 1, have_data = 0, have_usage = 0, rc;
+    const char *k;
+    size_t kl;
+    if (jscan_char(s, '{')) return ERR_PARSE;
+    while ((rc = jscan_member(s, &first, &k, &kl)) > 0) {
+        if (is_key(k, kl, "data")) rc = have_data++ || fast_data(s, f);
+        else if (is_key(k, kl, "usage")) rc = have_usage++ || fast_usage(s, tokens);
+        else rc = jscan_skip(s);
+        if (rc) return ERR_PARSE;
+    }
+    return rc || !have_data || jscan_end(s) ? ERR_PARSE : 0;
+}
+
+static int embed_fast(const char *body, size_t len, size_t n, uint32_t expect_dim, float **vecs,
+                      uint32_t *dim, uint64_t *tokens)
+{
+    fast_emb f = {.n = n, .expect_dim = expect_dim, .seen = calloc(n, 1)};
+    jscan s;
+    jscan_init(&s, body, len);
+    uint64_t t = 0;
+    int rc = f.seen ? fast_root(&s, &f, &t) : ERR_NOMEM;
+    free(f.seen);
+    if (rc) {
+        free(f.v);
+        return rc;
+    }
+    *vecs = f.v;
+    *dim = (uint32_t)f.d;
+    *tokens = t;
+    return 0;
+}
+
 int oai_embed_parse(const char *body, size_t len, size_t n, uint32_t expect_dim, float **vecs,
                     uint32_t *dim, uint64_t *tokens, char *err, size_t errlen)
+{
+    *vecs = NULL;
+    *dim = 0;
+    *tokens = 0;
+    if (n && !embed_fast(body, len, n, expect_dim, vecs, dim, tokens)) return 0;
+    return oai_embed_parse_tree(body, len, n, expect_dim, vecs, dim, tokens, err, errlen);
+}
+
+int oai_embed_parse_tree(const char *body, size_t len, size_t n, uint32_t expect_dim, float **vecs,
+                         uint32_t *dim, uint64_t *tokens, char *err, size_t errlen)
 {
     *vecs = NULL;
     *dim = 0;

@@ -38,9 +38,14 @@ int oai_embed_request(const char *model, const char *const *inputs, const size_t
  * malloc'd n*dim float array in input order (placed by "index"), *dim the
  * common dimension, *tokens usage.prompt_tokens (0 if absent).  Embeddings
  * may be base64 little-endian float32 strings or arrays of numbers.
- * expect_dim > 0 additionally requires that dimension. */
+ * expect_dim > 0 additionally requires that dimension.  The usual shape
+ * (base64, plain strings) is scanned in place (jscan); anything else goes
+ * to oai_embed_parse_tree, so the two always agree. */
 int oai_embed_parse(const char *body, size_t len, size_t n, uint32_t expect_dim, float **vecs,
                     uint32_t *dim, uint64_t *tokens, char *err, size_t errlen);
+/* The same with jansson only: the reference the fast path is tested against. */
+int oai_embed_parse_tree(const char *body, size_t len, size_t n, uint32_t expect_dim, float **vecs,
+                         uint32_t *dim, uint64_t *tokens, char *err, size_t errlen);
 
 /* Standard base64 (padding optional) into out[cap]; *outlen bytes.
  * ERR_PARSE on a bad character or length, ERR_TOOBIG if cap is short. */

@@ -214,14 +214,18 @@ size_t pyfloat_json(double x, char out[PYFLOAT_MAX])
 
 /* The fast path for float32 (pyfloat_json_f32).  For f = m * 2^e with
  * 2^23 < m < 2^24 and -44 <= e < 0, f = N * 10^e exactly with the integer
- * N = m * 5^-e (< 2^127).  Its leading 19 digits Q = floor(N / 10^k) are
- * P >> k with P = m * 5^(-e-k): no 128-bit division.  The double's
- * round-trip interval is f +- 2^(exponent-53); in units of 5^k a candidate
- * C (units of 10^k) reads back iff |C*2^k - P| * 2^30 <= 5^(-e-k)
- * (inclusive: the double's mantissa, m << 29, is even; m is no power of
- * two, so the interval is symmetric).  The closest n-digit decimal is the
- * candidate for n digits, and n digits reading back implies n+1 do: the
- * answer is the smallest n, walking down from 17, which always reads back. */
+ * N = m * 5^-e (< 2^127).  Its leading digits floor(N / 10^j) are
+ * m * 5^(-e-j) >> j: no 128-bit division.  The double's round-trip interval
+ * is f +- 2^(e-30) (m << 29 is its even mantissa; m is no power of two, so
+ * the interval is symmetric and inclusive); in units of 5^j the n-digit
+ * candidate C (units of 10^j) reads back iff
+ * |C*2^j - m*5^(-e-j)| * 2^30 <= 5^(-e-j).  The closest n-digit decimal is
+ * the candidate for n digits, and n digits reading back implies n+1 do: the
+ * answer is the smallest n, walking down from 17 (which always reads back)
+ * one digit at a time, each rounding taken from the exact digits (the
+ * dropped digit and a sticky bit), never from the rounding above it.  Values
+ * with fewer than 18 exact digits, or whose answer is a multiple of a power
+ * of ten above the unit, take the general path. */
 typedef unsigned __int128 u128;
 
 static const uint64_t POW5[28] = {
@@ -237,9 +241,20 @@ static const uint64_t POW10[20] = {
     1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
     10000000000000000000u};
 
+#define P5HI(i) ((u128)7450580596923828125u * POW5[(i) - 27])
+static const u128 POW5W[55] = { /* 5^0 .. 5^54 */
+    1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u,
+    48828125u, 244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u,
+    762939453125u, 3814697265625u, 19073486328125u, 95367431640625u, 476837158203125u,
+    2384185791015625u, 11920928955078125u, 59604644775390625u, 298023223876953125u,
+    1490116119384765625u, 7450580596923828125u, P5HI(28), P5HI(29), P5HI(30), P5HI(31),
+    P5HI(32), P5HI(33), P5HI(34), P5HI(35), P5HI(36), P5HI(37), P5HI(38), P5HI(39), P5HI(40),
+    P5HI(41), P5HI(42), P5HI(43), P5HI(44), P5HI(45), P5HI(46), P5HI(47), P5HI(48), P5HI(49),
+    P5HI(50), P5HI(51), P5HI(52), P5HI(53), P5HI(54)};
+
 static u128 pow5_128(int i) /* 0 <= i <= 54 */
 {
-    return i <= 27 ? POW5[i] : (u128)POW5[27] * POW5[i - 27];
+    return POW5W[i];
 }
 
 static u128 pow10_128(int i) /* 0 <= i <= 38 */
@@ -255,20 +270,38 @@ static int ndigits128(u128 n) /* n > 0 */
     return n >= pow10_128(d) ? d + 1 : d;
 }
 
-/* q (lq digits; `sticky`: digits dropped below q were nonzero) rounded half
- * to even at n digits, in units of q's last digit. */
-static uint64_t round_at(uint64_t q, int lq, int n, int sticky)
+/* Does C * 10^j (in units of 10^e) read back as m * 2^e?  0 <= j <= ne. */
+static int f32_reads_back(uint64_t c, int j, uint64_t m, int ne)
 {
-    uint64_t div = POW10[lq - n], r = q / div, rem = q % div, half = div / 2;
-    r += rem > half || (rem == half && (sticky || (r & 1)));
-    return r * div;
+    u128 p5 = pow5_128(ne - j), pj = (u128)m * p5, cj = (u128)c << j;
+    u128 diff = cj > pj ? cj - pj : pj - cj;
+    return diff <= p5 >> 30; /* diff * 2^30 <= 5^(ne-j), diff an integer */
 }
 
-static int f32_reads_back(uint64_t c, int k, u128 p, u128 limit)
+static const char PAIRS[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* x < 10^8 as exactly 8 digits, leading zeros included. */
+static void put8(uint32_t x, char *d)
 {
-    u128 cp = (u128)c << k;
-    u128 diff = cp > p ? cp - p : p - cp;
-    return diff < ((u128)1 << 97) && (diff << 30) <= limit;
+    uint32_t hi = x / 10000, lo = x % 10000;
+    memcpy(d, PAIRS + 2 * (hi / 100), 2);
+    memcpy(d + 2, PAIRS + 2 * (hi % 100), 2);
+    memcpy(d + 4, PAIRS + 2 * (lo / 100), 2);
+    memcpy(d + 6, PAIRS + 2 * (lo % 100), 2);
+}
+
+/* The nd digits of v (10^(nd-1) <= v < 10^nd, nd <= 18) into d. */
+static void put_digits(uint64_t v, int nd, char *d)
+{
+    char tmp[40];
+    uint64_t hi = v / 100000000u;
+    put8((uint32_t)(hi % 100000000u), tmp + 4);
+    put8((uint32_t)(v % 100000000u), tmp + 12);
+    memcpy(tmp + 2, PAIRS + 2 * (hi / 100000000u), 2); /* v < 10^18: at most 2 more */
+    memcpy(d, tmp + 20 - nd, 20); /* fixed length: no call; d holds 32 */
 }
 
 /* 0 with g filled, or -1 when f is outside the fast path's range. */
@@ -279,21 +312,24 @@ static int f32_shortest(uint32_t b, digits *g)
     if (ex == 0 || frac == 0 || e >= 0 || e < -44) return -1;
     uint64_t m = frac | 0x800000;
     int ne = -e, l = ndigits128((u128)m * pow5_128(ne));
-    int k = l > 19 ? l - 19 : 0, lq = l - k;
-    u128 p = (u128)m * pow5_128(ne - k), limit = pow5_128(ne - k);
-    uint64_t q = (uint64_t)(p >> k), best = q;
-    int sticky = (p & (((u128)1 << k) - 1)) != 0, bn = lq;
-    if (lq > 17) best = round_at(q, lq, 17, sticky), bn = 17;
-    for (int n = bn - 1; n >= 1; n--) {
-        uint64_t c = round_at(q, lq, n, sticky);
-        if (!f32_reads_back(c, k, p, limit)) break;
-        best = c, bn = n;
+    if (l < 18) return -1;
+    int j = l - 17; /* q: the leading 17 digits, r: the bits below them */
+    u128 p = (u128)m * pow5_128(ne - j), r = p & (((u128)1 << j) - 1), half = (u128)1 << (j - 1);
+    uint64_t q = (uint64_t)(p >> j);
+    uint64_t best = q + (r > half || (r == half && (q & 1)));
+    int bj = j, sticky = r != 0;
+    while (++j <= ne) { /* one digit fewer: drop digit d of q */
+        uint64_t d = q % 10;
+        q /= 10;
+        uint64_t c = q + (d > 5 || (d == 5 && (sticky || (q & 1))));
+        if (!f32_reads_back(c, j, m, ne)) break;
+        best = c, bj = j, sticky |= d != 0;
     }
-    uint64_t r = best / POW10[lq - bn]; /* bn digits, or bn + 1 after a carry */
-    int nd = 1;
-    while (nd < 20 && r >= POW10[nd]) nd++;
-    g->exp10 = nd + lq - bn + k - ne - 1;
-    for (int i = nd - 1; i >= 0; i--, r /= 10) g->d[i] = (char)('0' + r % 10);
+    if (j > ne) return -1; /* still reading back at the unit: the general path */
+    int nd = 17 - (bj - l + 17); /* the digits best has, or one more after a carry */
+    nd += best >= POW10[nd];
+    put_digits(best, nd, g->d);
+    g->exp10 = nd + bj - ne - 1;
     while (nd > 1 && g->d[nd - 1] == '0') nd--;
     g->d[nd] = '\0';
     g->n = nd;

@@ -21,8 +21,9 @@ size_t pyfloat_repr(double x, char out[PYFLOAT_MAX]);
 size_t pyfloat_json(double x, char out[PYFLOAT_MAX]);
 
 /* json.dumps(float(numpy.float32(f))): the same as pyfloat_json((double)f),
- * ~3x faster for the float32 values embeddings hold (no printf, no strtod;
- * 128-bit integer arithmetic), falling back to pyfloat_json elsewhere. */
+ * in ~1/14 of its instructions for the float32 values embeddings hold (no
+ * printf, no strtod, no division but by constants: 128-bit integers), falling
+ * back to pyfloat_json elsewhere. */
 size_t pyfloat_json_f32(float f, char out[PYFLOAT_MAX]);
 
 #endif

@@ -1,21 +1,30 @@
 /* textnode.c - TextNode.to_dict() JSON rendering (see textnode.h).
  *
- * jansson renders everything but the embedding, whose floats are written as
+ * textnode_json writes the bytes directly: the export renders every node of
+ * a job, and building a jansson tree per node and dumping it a callback per
+ * piece cost more than the rest of the export but the floats.  The bytes are
+ * exactly what jansson dumps for textnode_object() with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17) (tests/unit/test_textnode.c
+ * compares the two), except that "embedding" holds the floats, written as
  * Python's json.dumps writes the float64 value of each float32 (pyfloat.c):
  * the shortest text that reads back as the same double, so a loaded node's
- * embedding == LlamaIndex's.  jansson has no way to emit a number it did not
- * format, so the object is written as '{"id_":<id>,"embedding":<floats>,'
- * followed by the rest of the object as jansson dumps it (keys in to_dict()
- * order).  Other floats (metadata) use 17 digits: exact, if longer. */
+ * embedding == LlamaIndex's.  Strings are escaped as jansson escapes them
+ * ('"', '\\' and control characters; \u00XX in upper case) and must be valid
+ * UTF-8 (else ERR_TOOBIG, as jansson's dump fails).  Metadata floats go
+ * through jansson itself (17 digits: exact, if longer; rare). */
 #include "textnode.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "pyfloat.h"
+#include "utf8.h"
 
 static json_t *md_json(const md_t *m)
 {
@@ -86,6 +95,121 @@ static json_t *node_json_rest(const node_t *n)
 
 static int dump_cb(const char *p, size_t len, void *data) { return buf_append(data, p, len) ? -1 : 0; }
 
+/* What a byte needs in a JSON string: 0 nothing, else its escape's second
+ * character ('u': \u00XX). */
+static const char ESC[256] = {
+    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['"'] = '"',
+    ['\\'] = '\\', [0] = 'u', [1] = 'u', [2] = 'u', [3] = 'u', [4] = 'u', [5] = 'u', [6] = 'u',
+    [7] = 'u', [11] = 'u', [14] = 'u', [15] = 'u', [16] = 'u', [17] = 'u', [18] = 'u',
+    [19] = 'u', [20] = 'u', [21] = 'u', [22] = 'u', [23] = 'u', [24] = 'u', [25] = 'u',
+    [26] = 'u', [27] = 'u', [28] = 'u', [29] = 'u', [30] = 'u', [31] = 'u'};
+
+/* A quoted, escaped JSON string (at most 6 bytes out per byte in). */
+static int put_str(buf_t *out, const char *s, size_t len)
+{
+    if (!s) return ERR_NOMEM; /* what a NULL json_string gives */
+    if (!utf8_valid(s, len, NULL)) return ERR_TOOBIG;
+    if (len > (SIZE_MAX - 2) / 6) return ERR_TOOBIG;
+    int rc = buf_reserve(out, len * 6 + 2);
+    if (rc) return rc;
+    char *w = out->p + out->len;
+    *w++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e = ESC[c];
+        if (!e) {
+            *w++ = (char)c;
+        } else if (e != 'u') {
+            *w++ = '\\', *w++ = e;
+        } else {
+            memcpy(w, "\\u00", 4);
+            w[4] = "0123456789ABCDEF"[c >> 4], w[5] = "0123456789ABCDEF"[c & 15];
+            w += 6;
+        }
+    }
+    *w++ = '"';
+    *w = '\0';
+    out->len = (size_t)(w - out->p);
+    return 0;
+}
+
+static int put_cstr(buf_t *out, const char *s) { return put_str(out, s, s ? strlen(s) : 0); }
+
+/* "key": (the caller writes the value). */
+static int put_key(buf_t *out, const char *key, int first)
+{
+    int rc = first ? 0 : buf_putc(out, ',');
+    if (!rc) rc = put_cstr(out, key);
+    return rc ? rc : buf_putc(out, ':');
+}
+
+/* A finite metadata float as jansson dumps it (NaN and the infinities have
+ * no json_real(): jansson leaves their keys out, and so does put_md). */
+static int put_real(buf_t *out, double f)
+{
+    json_t *r = json_real(f);
+    if (!r) return ERR_NOMEM;
+    int rc = json_dump_callback(r, dump_cb, out, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
+                 ? ERR_TOOBIG : 0;
+    json_decref(r);
+    return rc;
+}
+
+static int put_md(buf_t *out, const md_t *m)
+{
+    int rc = buf_putc(out, '{'), first = 1;
+    for (size_t i = 0; !rc && i < m->n; i++) {
+        const md_item *it = &m->v[i];
+        if (it->type == MD_FLOAT && (isnan(it->f) || isinf(it->f))) continue;
+        rc = put_key(out, it->key, first);
+        first = 0;
+        if (rc) break;
+        switch (it->type) {
+        case MD_STR: rc = put_cstr(out, it->s); break;
+        case MD_INT: rc = buf_printf(out, "%" PRId64, it->i); break;
+        case MD_FLOAT: rc = put_real(out, it->f); break;
+        case MD_BOOL: rc = buf_puts(out, it->i ? "true" : "false"); break;
+        default: rc = buf_puts(out, "null"); break;
+        }
+    }
+    return rc ? rc : buf_putc(out, '}');
+}
+
+static int put_strv(buf_t *out, const strv_t *v)
+{
+    int rc = buf_putc(out, '[');
+    for (size_t i = 0; !rc && i < v->n; i++) {
+        if (i) rc = buf_putc(out, ',');
+        if (!rc) rc = put_cstr(out, v->v[i]);
+    }
+    return rc ? rc : buf_putc(out, ']');
+}
+
+static int put_rels(buf_t *out, const node_t *n)
+{
+    static const char *const keys[NODE_REL__N] = {"1", "2", "3"};
+    int rc = buf_putc(out, '{'), first = 1;
+    for (int r = 0; !rc && r < NODE_REL__N; r++) {
+        const node_rel *rl = &n->rel[r];
+        if (!rl->id) continue;
+        rc = put_key(out, keys[r], first);
+        first = 0;
+        if (!rc) rc = buf_puts(out, "{\"node_id\":");
+        if (!rc) rc = put_cstr(out, rl->id);
+        if (!rc) rc = buf_printf(out, ",\"node_type\":\"%d\",\"metadata\":", (int)rl->type);
+        if (!rc) rc = put_md(out, &rl->md);
+        if (!rc) rc = buf_puts(out, ",\"hash\":");
+        if (!rc) rc = rl->hash ? put_cstr(out, rl->hash) : buf_puts(out, "null");
+        if (!rc) rc = buf_puts(out, ",\"class_name\":\"RelatedNodeInfo\"}");
+    }
+    return rc ? rc : buf_putc(out, '}');
+}
+
+static int put_idx(buf_t *out, int64_t v)
+{
+    return v < 0 ? buf_puts(out, "null") : buf_printf(out, "%" PRId64, v);
+}
+
 /* One reservation for the whole vector, floats written in place: the export
  * renders millions of them (per-float buf_append was 12% of its CPU).  dim
  * is a uint32_t, so dim * 33 + 2 cannot overflow size_t; buf_reserve caps it. */
@@ -106,30 +230,47 @@ static int embedding_json(const node_t *n, buf_t *out)
     return 0;
 }
 
-int textnode_json(const node_t *n, buf_t *out)
+/* Key by key in to_dict() order; the templates' NULL means the default. */
+static int put_node(const node_t *n, buf_t *out)
 {
-    json_t *id = json_string_nocheck(n->id), *rest = node_json_rest(n);
-    size_t start = out->len;
-    int rc = id && rest ? buf_puts(out, "{\"id_\":") : ERR_NOMEM;
-    if (!rc) rc = json_dump_callback(id, dump_cb, out, JSON_ENCODE_ANY) ? ERR_TOOBIG : 0;
+#define TMPL(f, d) put_cstr(out, n->f ? n->f : d)
+    int rc = buf_puts(out, "{\"id_\":");
+    if (!rc) rc = put_cstr(out, n->id);
     if (!rc) rc = buf_puts(out, ",\"embedding\":");
     if (!rc) rc = embedding_json(n, out);
-    if (!rc) rc = buf_putc(out, ',');
-    size_t brace = out->len; /* rest's own '{' is overwritten below */
-    if (!rc)
-        rc = json_dump_callback(rest, dump_cb, out,
-                                JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
-                 ? ERR_TOOBIG : 0;
-    json_decref(id);
-    json_decref(rest);
+    if (!rc) rc = buf_puts(out, ",\"metadata\":");
+    if (!rc) rc = put_md(out, &n->md);
+    if (!rc) rc = buf_puts(out, ",\"excluded_embed_metadata_keys\":");
+    if (!rc) rc = put_strv(out, &n->excl_embed);
+    if (!rc) rc = buf_puts(out, ",\"excluded_llm_metadata_keys\":");
+    if (!rc) rc = put_strv(out, &n->excl_llm);
+    if (!rc) rc = buf_puts(out, ",\"relationships\":");
+    if (!rc) rc = put_rels(out, n);
+    if (!rc) rc = buf_puts(out, ",\"metadata_template\":");
+    if (!rc) rc = TMPL(metadata_template, NODE_DEFAULT_META_TMPL);
+    if (!rc) rc = buf_puts(out, ",\"metadata_separator\":");
+    if (!rc) rc = TMPL(metadata_separator, NODE_DEFAULT_META_SEP);
+    if (!rc) rc = buf_puts(out, ",\"text\":");
+    if (!rc) rc = put_str(out, n->text, n->text_len);
+    if (!rc) rc = buf_puts(out, ",\"mimetype\":\"text/plain\",\"start_char_idx\":");
+    if (!rc) rc = put_idx(out, n->start_char_idx);
+    if (!rc) rc = buf_puts(out, ",\"end_char_idx\":");
+    if (!rc) rc = put_idx(out, n->end_char_idx);
+    if (!rc) rc = buf_puts(out, ",\"text_template\":");
+    if (!rc) rc = TMPL(text_template, NODE_DEFAULT_TEXT_TMPL);
+    return rc ? rc : buf_puts(out, ",\"class_name\":\"TextNode\"}");
+#undef TMPL
+}
+
+int textnode_json(const node_t *n, buf_t *out)
+{
+    size_t start = out->len;
+    int rc = put_node(n, out);
     if (rc) {
         out->len = start;
         if (out->p) out->p[start] = '\0';
-        return rc;
     }
-    memmove(out->p + brace, out->p + brace + 1, out->len - brace); /* drop '{', keep NUL */
-    out->len--;
-    return 0;
+    return rc;
 }
 
 json_t *textnode_object(const node_t *n)

@@ -28,16 +28,16 @@ else
 fi
 echo "{\"transformations\":[{\"class_name\":\"SentenceSplitter\",\"chunk_size\":1024,\"chunk_overlap\":20},$emb]}" >"$dir/spec.json"
 wrap=(perf stat -e task-clock -o "$out/worker-$sc.stat")
-[ "${RECORD:-0}" = 1 ] && wrap=(perf record -g -o "$out/worker-$sc.data" --)
+[ "${RECORD:-0}" = 1 ] && wrap=(perf record ${CALLGRAPH:--g} -o "$out/worker-$sc.data" --)
 OPENAI_API_KEY=sk-profile "${wrap[@]}" "$build/worker/ingest-worker" --redis "$url" --id prof >/dev/null \
   --threads 2 2>"$dir/worker.log" & wpid=$!; pids+=($wpid)
 for _ in $(seq 200); do
   [ "$(redis-cli -s "$dir/r.sock" EXISTS ingest:worker:prof)" = 1 ] && break; sleep 0.05; done
 cwrap=(perf stat -e task-clock -o "$out/coord-$sc.stat")
-[ "${RECORD:-0}" = 1 ] && cwrap=(perf record -g -o "$out/coord-$sc.data" --)
+[ "${RECORD:-0}" = 1 ] && cwrap=(perf record ${CALLGRAPH:--g} -o "$out/coord-$sc.data" --)
 t0=$(date +%s.%N)
 "${cwrap[@]}" "$build/coordinator/ingest-coordinator" submit --redis "$url" \
   --pipeline "$dir/spec.json" --wait --output "$out/nodes-$sc.jsonl" "$corpus" >/dev/null 2>"$dir/submit.log"
 t1=$(date +%s.%N)
-pkill -TERM -P $wpid || true; kill -TERM $wpid 2>/dev/null || true; wait $wpid || true
+pkill -TERM -P $wpid || kill -TERM $wpid 2>/dev/null || true; wait $wpid || true  # perf writes its stat when the worker exits
 echo "scenario=$sc wall_s=$(echo "$t1 - $t0" | bc) nodes=$(wc -l <"$out/nodes-$sc.jsonl")"

@@ -116,6 +116,11 @@ def check_usage_errors(t, env, data):
     t.check(r.returncode == 2 and "no such job" in r.stderr, "unknown job -> exit 2")
     r = env.coord("status", "x", "--redis", "redis://127.0.0.1:1/0", check=False)
     t.check(r.returncode == 1 and "cannot connect" in r.stderr, "unreachable redis -> exit 1")
+    f = os.path.join(data, sorted(x for x in os.listdir(data) if x.endswith(".txt"))[0])
+    plain, hashed = env.coord("split", f), env.coord("split", "--hash-embed", "64", f)
+    t.check(plain.stdout and hashed.stdout == plain.stdout, "split --hash-embed: same chunks printed")
+    r = env.coord("split", "--hash-embed", "0", f, check=False)
+    t.check(r.returncode == 2 and "--hash-embed" in r.stderr, "split --hash-embed 0 -> exit 2")
 
 
 def check_reaper(t, env, data):

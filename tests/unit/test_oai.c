@@ -228,6 +228,74 @@ static void test_format(void)
     buf_free(&b);
 }
 
+/* The jscan fast path against the jansson reference: the same answer (code,
+ * dimension, tokens, every float) on valid responses in several shapes and
+ * on every truncation and seeded mutation of them. */
+static int same_answer(const char *body, size_t len, size_t n)
+{
+    float *a = NULL, *b = NULL;
+    uint32_t da = 0, db = 0;
+    uint64_t ta = 0, tb = 0;
+    char err[128];
+    int ra = oai_embed_parse(body, len, n, 0, &a, &da, &ta, err, sizeof err);
+    int rb = oai_embed_parse_tree(body, len, n, 0, &b, &db, &tb, err, sizeof err);
+    int same = ra == rb && da == db && ta == tb && !a == !b &&
+               (!a || !memcmp(a, b, (size_t)n * da * sizeof *a));
+    if (!same && getenv("T_VERBOSE"))
+        fprintf(stderr, "differ (%d/%d dim %u/%u tok %llu/%llu): %.*s\n", ra, rb, da, db,
+                (unsigned long long)ta, (unsigned long long)tb, (int)len, body);
+    free(a);
+    free(b);
+    return same;
+}
+
+static void test_fast_path(void)
+{
+    const char *shapes[] = {
+        "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":1,\"embedding\":"
+        "\"AAAAPwAAgEA=\"},{\"object\":\"embedding\",\"index\":0,\"embedding\":\"AACAPwAAAMA=\"}],"
+        "\"model\":\"text-embedding-ada-002\",\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}",
+        " { \"usage\" : { \"total_tokens\" : 1e3 , \"prompt_tokens\" : 12 } ,\n\t\"data\" : [ {"
+        " \"embedding\" : \"AACAPwAAAMA\" } , { \"embedding\" : \"AAAAPwAAgEA\" , \"x\" : [null,true,"
+        "false,{\"y\":-0.5e-3}] } ] } ",
+        "{\"data\":[{\"index\":0,\"embedding\":\"AACAPwAAAMA=\"},{\"index\":1,\"index\":0,"
+        "\"embedding\":\"AACAPwAAAMA=\"}]}",
+        "{\"data\":[{\"index\":0,\"embedding\":\"AACAPwAAAMA=\"},{\"index\":1,\"embedding\":"
+        "\"AACAPwAAAMA=\"}],\"data\":[]}",
+        "{\"data\":[{\"index\":0,\"embedding\":\"AACAPwAAAMA=\"},{\"index\":1,\"embedding\":"
+        "[1,2]}],\"model\":\"caf\\u00e9\",\"usage\":{\"prompt_tokens\":9007199254740993}}",
+        "{\"data\":[{\"index\":0,\"embedding\":\"AACAPwAAAMA=\"},{\"index\":1.0,\"embedding\":"
+        "\"AACAPwAAAMA=\"}],\"usage\":[1]}",
+        "{\"data\":[{\"index\":0,\"embedding\":\"AACAPwAAAMA=\"},{\"index\":1,\"embedding\":"
+        "\"AACAPwAAAMA=\"}],\"usage\":{\"prompt_tokens\":-4}} x",
+    };
+    int bad = 0;
+    uint32_t rng = 777;
+    char buf[512];
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        size_t len = strlen(shapes[k]);
+        CHECK(len < sizeof buf);
+        bad += !same_answer(shapes[k], len, 2);
+        for (size_t cut = 0; cut < len; cut++) bad += !same_answer(shapes[k], cut, 2);
+        for (int it = 0; it < 3000; it++) {
+            memcpy(buf, shapes[k], len);
+            for (int m = 0; m < 1 + it % 3; m++) {
+                rng = rng * 1103515245u + 12345u;
+                buf[(rng >> 8) % len] = "\"{}[],:0-e.\\ AQ=x\x01\xc3"[(rng >> 20) % 19];
+            }
+            bad += !same_answer(buf, len, 2);
+        }
+    }
+    CHECK(bad == 0);
+    float *v = NULL;
+    uint32_t dim = 0;
+    uint64_t tok = 0;
+    char err[128];
+    CHECK(oai_embed_parse(shapes[1], strlen(shapes[1]), 2, 0, &v, &dim, &tok, err, sizeof err) == 0);
+    CHECK(dim == 2 && tok == 12 && v && v[0] == 1.0f && v[3] == 4.0f);
+    free(v);
+}
+
 /* Every truncation and seeded byte mutations of valid responses: parsers
  * must answer 0 with sane output or ERR_PARSE, never crash (ASan build). */
 static void test_mutations(void)
@@ -278,6 +346,7 @@ int main(void)
     test_embed_request();
     test_b64();
     test_embed_parse();
+    test_fast_path();
     test_chat();
     test_errors();
     test_retry_after();
