@@ -23,17 +23,18 @@ static json_t *entry(json_t *arr, const spec_t *sp, long i)
     return e;
 }
 
-/* docstore_new/changed/unchanged/deleted fields into {"new": .., ...}. */
+/* docstore_new/changed/unchanged/deleted/files_skipped fields into {"new": .., ...}. */
 static json_t *docstore_counts(const redisReply *r)
 {
-    static const char *const names[] = {"new", "changed", "unchanged", "deleted"};
+    static const char *const names[] = {"new", "changed", "unchanged", "deleted", "files_skipped"};
     json_t *o = NULL;
     for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2) {
         const char *f = r->element[k]->str;
-        for (size_t i = 0; !strncmp(f, "docstore_", 9) && i < 4; i++) {
+        for (size_t i = 0; !strncmp(f, "docstore_", 9) && i < 5; i++) {
             if (strcmp(f + 9, names[i])) continue;
-            if (!o) o = json_pack("{s:I, s:I, s:I, s:I}", "new", (json_int_t)0, "changed",
-                                  (json_int_t)0, "unchanged", (json_int_t)0, "deleted", (json_int_t)0);
+            if (!o) o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "new", (json_int_t)0, "changed",
+                                  (json_int_t)0, "unchanged", (json_int_t)0, "deleted", (json_int_t)0,
+                                  "files_skipped", (json_int_t)0);
             if (o) json_object_set_new(o, names[i], json_integer(strtoll(r->element[k + 1]->str, NULL, 10)));
         }
     }
@@ -85,11 +86,13 @@ void cachestat_print(FILE *f, const json_t *extra)
 {
     const json_t *arr = json_object_get(extra, "cache"), *ds = json_object_get(extra, "docstore");
     if (ds)
-        fprintf(f, "docstore:       %lld new, %lld changed, %lld unchanged (skipped), %lld deleted\n",
+        fprintf(f, "docstore:       %lld new, %lld changed, %lld unchanged (skipped), %lld deleted; "
+                "%lld files not re-read\n",
                 (long long)json_integer_value(json_object_get(ds, "new")),
                 (long long)json_integer_value(json_object_get(ds, "changed")),
                 (long long)json_integer_value(json_object_get(ds, "unchanged")),
-                (long long)json_integer_value(json_object_get(ds, "deleted")));
+                (long long)json_integer_value(json_object_get(ds, "deleted")),
+                (long long)json_integer_value(json_object_get(ds, "files_skipped")));
     for (size_t k = 0; k < json_array_size(arr); k++) {
         json_t *e = json_array_get(arr, k);
         fprintf(f, "cache:          [%lld] %s %lld hits, %lld misses (%s)\n",

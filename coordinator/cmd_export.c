@@ -24,6 +24,7 @@ typedef struct exp_state {
     redisContext *c;
     const char *job;
     FILE *out;
+    buf_t *acc; /* export_batch_buf: nodes appended here instead of written to out */
     long count, missing, lost, bad_nodes;
     char *err;
     int errlen;
@@ -48,23 +49,28 @@ static int recorded(exp_state *x, uint32_t seq, int *rc)
  * skipped (export fails per node, never per job). */
 static int write_nodes(exp_state *x, uint32_t seq, node_list *nl)
 {
-    buf_t b;
-    buf_init(&b, 0);
+    buf_t own, *b = x->acc ? x->acc : &own;
+    buf_init(&own, 0);
     int rc = 0;
     for (size_t i = 0; !rc && i < nl->n; i++) {
-        buf_reset(&b);
-        int nrc = textnode_json(nl->v[i], &b);
-        if (!nrc) nrc = buf_putc(&b, '\n');
-        if (nrc) {
+        if (b == &own) buf_reset(b);
+        else if (b->len > b->max / 2) rc = ERR_TOOBIG; /* the batch, not this node: fail it */
+        size_t at = b->len;
+        int nrc = rc ? 0 : textnode_json(nl->v[i], b);
+        if (!rc && !nrc) nrc = buf_putc(b, '\n');
+        if (!rc && nrc) {
+            b->len = at;
+            if (b->p) b->p[at] = '\0';
             fprintf(stderr, "export: batch %u node %zu: %s (skipped)\n", seq, i, err_str(nrc));
             x->bad_nodes++;
-            continue;
+        } else if (!rc && b == &own && fwrite(b->p, 1, b->len, x->out) != b->len) {
+            rc = ERR_IO;
+        } else if (!rc) {
+            x->count++;
         }
-        if (fwrite(b.p, 1, b.len, x->out) != b.len) rc = ERR_IO;
-        else x->count++;
     }
     if (rc) snprintf(x->err, (size_t)x->errlen, "export: %s", err_str(rc));
-    buf_free(&b);
+    buf_free(&own);
     return rc;
 }
 
@@ -125,14 +131,26 @@ static int write_batch(exp_state *x, uint32_t seq)
     return rc;
 }
 
-int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
-                 char *err, int errlen)
+static int one_batch(exp_state x, uint32_t seq, long *count, long *missing)
 {
-    exp_state x = {.c = c, .job = job, .out = out, .err = err, .errlen = errlen};
     int rc = write_batch(&x, seq);
     *count += x.count;
     *missing += x.missing + x.lost;
     return rc;
+}
+
+int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
+                 char *err, int errlen)
+{
+    exp_state x = {.c = c, .job = job, .out = out, .err = err, .errlen = errlen};
+    return one_batch(x, seq, count, missing);
+}
+
+int export_batch_buf(redisContext *c, const char *job, uint32_t seq, buf_t *acc, long *count,
+                     long *missing, char *err, int errlen)
+{
+    exp_state x = {.c = c, .job = job, .acc = acc, .err = err, .errlen = errlen};
+    return one_batch(x, seq, count, missing);
 }
 
 long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, char *err,

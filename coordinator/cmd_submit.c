@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "cmds.h"
+#include "dscheck.h"
 #include "err.h"
 #include "export.h"
 #include "jobinfo.h"
@@ -295,7 +296,8 @@ static int read_file(const walk_file *f, long long max_bytes, wire_doc *d)
     return 0;
 }
 
-static int add_file(submitter *s, const walk_file *f)
+/* Puts read file *d into the batch (owned there now; *d is cleared). */
+static int take_doc(submitter *s, wire_doc *d)
 {
     if (s->batch.n == (size_t)s->o->batch_docs) {
         int rc = flush_batch(s);
@@ -304,29 +306,74 @@ static int add_file(submitter *s, const walk_file *f)
     wire_doc *nd = realloc(s->batch.docs, (s->batch.n + 1) * sizeof *nd);
     if (!nd) return ERR_NOMEM;
     s->batch.docs = nd;
-    wire_doc *d = &nd[s->batch.n];
+    nd[s->batch.n++] = *d;
     memset(d, 0, sizeof *d);
-    s->batch.n++;
-    int rc = read_file(f, s->o->max_file_bytes, d);
-    if (rc) {
-        snprintf(s->err, sizeof s->err, "%s: %s", f->path, err_str(rc));
-        return rc;
-    }
-    s->batch_bytes += d->len;
+    s->batch_bytes += nd[s->batch.n - 1].len;
     if (s->batch_bytes >= (size_t)s->o->batch_bytes) return flush_batch(s);
     return 0;
+}
+
+static int load_file(submitter *s, const walk_file *f, wire_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    int rc = read_file(f, s->o->max_file_bytes, d);
+    if (rc) snprintf(s->err, sizeof s->err, "%s: %s", f->path, err_str(rc));
+    return rc;
+}
+
+/* Docstore jobs read files in groups of up to DS_GROUP_FILES files /
+ * DS_GROUP_BYTES bytes, one precheck each (dscheck.h). */
+#define DS_GROUP_FILES 64
+#define DS_GROUP_BYTES (64u << 20)
+#define DS_SKIPS_MAX 1024 /* skipped files counted at least this often */
+
+/* A skipped file: queued for counting; a long run of them is counted
+ * before it grows (with the batch holding earlier files, if any). */
+static int skip_doc(submitter *s, const wire_doc *d)
+{
+    int rc = feed_skip(&s->feed, d->id);
+    if (rc) snprintf(s->err, sizeof s->err, "%s: %s", d->path, err_str(rc));
+    if (rc || s->feed.skipped.n < DS_SKIPS_MAX) return rc;
+    return s->batch.n ? flush_batch(s) : feed_flush_skips(&s->feed);
+}
+
+/* Files [*i, ...) of a docstore job: one group read, checked, then skipped or batched in order. */
+static int add_group(submitter *s, const dscheck *dc, const walk_list *files, size_t *i)
+{
+    wire_doc g[DS_GROUP_FILES];
+    unsigned char skip[DS_GROUP_FILES];
+    size_t n = 0, bytes = 0;
+    int rc = 0;
+    while (!rc && *i < files->n && n < DS_GROUP_FILES && bytes < DS_GROUP_BYTES) {
+        rc = load_file(s, &files->v[(*i)++], &g[n]);
+        bytes += g[n++].len;
+    }
+    if (!rc) rc = dscheck_files(dc, s->c, g, n, skip, s->err, sizeof s->err);
+    for (size_t k = 0; !rc && k < n; k++) rc = skip[k] ? skip_doc(s, &g[k]) : take_doc(s, &g[k]);
+    for (size_t k = 0; k < n; k++) wire_doc_free(&g[k]); /* what was not taken */
+    return rc;
+}
+
+static int add_file(submitter *s, const walk_file *f)
+{
+    wire_doc d;
+    int rc = load_file(s, f, &d);
+    if (!rc) rc = take_doc(s, &d);
+    wire_doc_free(&d);
+    return rc;
 }
 
 static int seal(submitter *s, const spec_t *spec)
 {
     int rc = feed_beat(&s->feed); /* only the lease holder seals */
     if (rc) return rc;
-    char key[6][KEYS_MAX];
+    char key[2 + KEYS_DOCSTORE_N][KEYS_MAX];
     keys_job(key[0], s->job);
     keys_job_sub(key[1], s->job, "events");
     const char *strategy, *coll = spec_docstore(spec, &strategy);
     int del = coll && !strcmp(strategy, "upserts_and_delete") && !keys_docstore_all(key + 2, coll, s->job);
-    const char *argv[] = {"EVAL", SCRIPT_SEAL, del ? "6" : "2", key[0], key[1], key[2], key[3], key[4], key[5], "d"};
+    const char *argv[] = {"EVAL", SCRIPT_SEAL, del ? "7" : "2", key[0], key[1], key[2], key[3], key[4],
+                          key[5], key[6], "d"};
     redisReply *r = rconn_argv(s->c, s->err, sizeof s->err, del ? (int)(sizeof argv / sizeof *argv) : 5, argv, NULL);
     if (!r) return ERR_REDIS;
     freeReplyObject(r);
@@ -386,6 +433,18 @@ static int start_job(submitter *s, spec_t *spec, char **paths, int npaths, resum
     return s->o->resume && feed_seed(&s->feed) ? -1 : 0;
 }
 
+/* A resumed job's own spec (its docstore decides skipping and the seal's
+ * delete step, whatever --pipeline says); NULL if unreadable. */
+static spec_t *job_spec(submitter *s)
+{
+    char key[KEYS_MAX], err[256];
+    keys_job(key, s->job);
+    redisReply *r = rconn_cmd(s->c, err, sizeof err, "HGET %s spec", key);
+    spec_t *sp = r && r->type == REDIS_REPLY_STRING ? spec_parse(r->str, r->len, err, sizeof err) : NULL;
+    if (r) freeReplyObject(r);
+    return sp;
+}
+
 static int run(submitter *s, spec_t *spec, char **paths, int npaths)
 {
     resume_point rp = {0};
@@ -405,8 +464,15 @@ static int run(submitter *s, spec_t *spec, char **paths, int npaths)
         outwriter_start(&s->ow, rurl_pick(s->o->url), s->job, s->o->output, s->err, sizeof s->err))
         rc = -1;
     s->batch.job = s->job;
-    for (size_t i = rp.files_done; !rc && i < files.n; i++) rc = add_file(s, &files.v[i]) ? -1 : 0;
-    if (!rc) rc = flush_batch(s) || seal(s, spec) ? -1 : 0;
+    spec_t *js = !rc && s->o->resume ? job_spec(s) : NULL;
+    const spec_t *jspec = js ? js : spec;
+    dscheck dc;
+    const char *strategy, *coll = spec_docstore(jspec, &strategy);
+    int ds = !rc && dscheck_init(&dc, jspec, s->job) && !feed_docstore(&s->feed, coll, strategy);
+    for (size_t i = rp.files_done; !rc && i < files.n;)
+        rc = (ds ? add_group(s, &dc, &files, &i) : add_file(s, &files.v[i++])) ? -1 : 0;
+    if (!rc) rc = flush_batch(s) || feed_flush_skips(&s->feed) || seal(s, jspec) ? -1 : 0;
+    spec_free(js);
     s->batch.job = NULL;
     wire_batch_free(&s->batch);
     feed_free(&s->feed);

@@ -14,11 +14,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
+
 long export_jsonl(redisContext *c, const char *job, FILE *out, long *missing, char *err,
                   int errlen);
 /* One batch's nodes (none, counted in *missing, if it has no output). */
 int export_batch(redisContext *c, const char *job, uint32_t seq, FILE *out, long *count, long *missing,
                  char *err, int errlen);
+/* The same appended to acc (kept across batches: no fresh pages per batch);
+ * a batch that would take acc past half its cap fails with ERR_TOOBIG. */
+int export_batch_buf(redisContext *c, const char *job, uint32_t seq, buf_t *acc, long *count,
+                     long *missing, char *err, int errlen);
 
 /* A batch split per document (poison isolation): its children are seqs
  * first .. first+n-1; n = 0 when seq was not split. */

@@ -29,6 +29,7 @@ void feed_make_token(char *out, size_t len)
 }
 
 static int read_cursor(feed *f, uint32_t *cursor);
+static int lease_error(feed *f, const char *st);
 
 int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint32_t next_seq,
               long max_batches, long long max_bytes, char *err, int errlen)
@@ -55,6 +56,66 @@ void feed_free(feed *f)
 {
     free(f->win);
     f->win = NULL;
+    strv_free(&f->skipped);
+}
+
+int feed_docstore(feed *f, const char *coll, const char *strategy)
+{
+    char k[KEYS_DOCSTORE_N][KEYS_MAX];
+    if (keys_docstore_all(k, coll, f->job)) return ERR_INVAL;
+    f->ds_mode = strcmp(strategy, "upserts_and_delete") ? 'k' : 'd';
+    snprintf(f->ds_files, sizeof f->ds_files, "%s", k[4]);
+    snprintf(f->ds_seen, sizeof f->ds_seen, "%s", k[2]);
+    return 0;
+}
+
+int feed_skip(feed *f, const char *id) { return strv_push(&f->skipped, id) ? ERR_NOMEM : 0; }
+
+/* The checked reply of a lease-holding script: 0, or the lease error. */
+static int lease_reply(feed *f, redisReply *r, const char *what)
+{
+    if (!r) return ERR_REDIS;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_STRING) {
+        snprintf(f->err, (size_t)f->errlen, "redis: unexpected reply to the %s script", what);
+        rc = ERR_REDIS;
+    } else if (strcmp(r->str, "ok"))
+        rc = lease_error(f, r->str);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* Runs script with argv[0..n) then, for a docstore job, the queued skipped files. */
+static int run_with_skips(feed *f, const char **av, size_t *lens, int n, const char *what)
+{
+    size_t total = (size_t)n + 1 + f->skipped.n;
+    const char **v = malloc(total * sizeof *v);
+    size_t *l = malloc(total * sizeof *l);
+    if (!v || !l) {
+        free(v), free(l);
+        return ERR_NOMEM;
+    }
+    static const char modes[][2] = {"k", "d"};
+    for (int i = 0; i < n; i++) v[i] = av[i], l[i] = lens ? lens[i] : strlen(av[i]);
+    int m = n;
+    if (f->skipped.n) {
+        v[m] = modes[f->ds_mode == 'd'], l[m++] = 1;
+        for (size_t i = 0; i < f->skipped.n; i++) v[m] = f->skipped.v[i], l[m++] = strlen(f->skipped.v[i]);
+    }
+    int rc = lease_reply(f, rconn_argv(f->c, f->err, f->errlen, m, v, l), what);
+    free(v);
+    free(l);
+    if (!rc) strv_free(&f->skipped);
+    return rc;
+}
+
+int feed_flush_skips(feed *f)
+{
+    if (!f->skipped.n) return 0;
+    char jkey[KEYS_MAX];
+    keys_job(jkey, f->job);
+    const char *av[] = {"EVAL", FLOW_SKIP, "3", jkey, f->ds_files, f->ds_seen, f->token};
+    return run_with_skips(f, av, NULL, 7, "skip");
 }
 
 static int lease_error(feed *f, const char *st)
@@ -218,18 +279,17 @@ int feed_push(feed *f, const char *payload, size_t len, size_t ndocs)
     keys_ref(ref, f->job, f->next_seq);
     snprintf(nd, sizeof nd, "%zu", ndocs);
     snprintf(seq, sizeof seq, "%u", f->next_seq);
-    const char *av[] = {"EVAL", FLOW_FEED, "3", bkey, jkey, KEYS_QUEUE, payload, ref, nd, f->token, seq};
-    size_t lens[11];
-    for (int i = 0; i < 11; i++) lens[i] = i == 6 ? len : strlen(av[i]);
-    redisReply *r = rconn_argv(f->c, f->err, f->errlen, 11, av, lens);
-    if (!r) return ERR_REDIS;
-    if (r->type != REDIS_REPLY_STRING || strcmp(r->str, "ok")) {
-        rc = r->type == REDIS_REPLY_STRING ? lease_error(f, r->str) : ERR_REDIS;
-        if (r->type != REDIS_REPLY_STRING) snprintf(f->err, (size_t)f->errlen, "redis: unexpected reply to the feed script");
-        freeReplyObject(r);
-        return rc;
+    int sk = f->skipped.n > 0; /* skipped files before this batch's last: counted with it */
+    const char *av[] = {"EVAL", FLOW_FEED, sk ? "5" : "3", bkey, jkey, KEYS_QUEUE, f->ds_files,
+                        f->ds_seen, payload, ref, nd, f->token, seq};
+    size_t lens[13];
+    for (int i = 0; i < 13; i++) lens[i] = i == 8 ? len : strlen(av[i]);
+    if (!sk) { /* no docstore keys */
+        memmove(av + 6, av + 8, 5 * sizeof *av);
+        memmove(lens + 6, lens + 8, 5 * sizeof *lens);
     }
-    freeReplyObject(r);
+    rc = run_with_skips(f, av, lens, sk ? 13 : 11, "feed");
+    if (rc) return rc;
     f->win[f->n++] = (feed_slot){f->next_seq, len, 0};
     f->next_seq++;
     f->last_beat_ms = jobinfo_now_ms();

@@ -20,6 +20,12 @@
  * the heartbeat (`submit_ms`) every second and says on stderr when the job is
  * waiting for workers.
  *
+ * Docstore jobs: files the docstore lets skip unread (dscheck.h) are queued
+ * with feed_skip and counted by the next push (FLOW_FEED) or by
+ * feed_flush_skips, so the job's docs_total is always the number of leading
+ * files handled (pushed or skipped), as `submit --resume` expects: queue a
+ * file only after every file before it was pushed or queued.
+ *
  * Errors: ERR_REDIS (message in err), ERR_STATE when the job was cancelled,
  * deleted or another submitter took over (message says which). */
 #ifndef INGEST_FEED_H
@@ -30,6 +36,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "strv.h"
 
 typedef struct feed_slot {
     uint32_t seq;
@@ -49,6 +56,9 @@ typedef struct feed {
     double out_ratio; /* largest output/input size ratio seen (0: none yet) */
     int streaming;    /* the job's outputs count in the window */
     int64_t last_beat_ms, last_progress_ms, last_msg_ms;
+    char ds_mode;                 /* docstore: 0 none, 'k' keep, 'd' upserts_and_delete */
+    char ds_files[KEYS_MAX], ds_seen[KEYS_MAX]; /* its file records, the job's seen set */
+    strv_t skipped;               /* file ids skipped unread, not counted yet */
     char *err;
     int errlen;
 } feed;
@@ -62,6 +72,12 @@ int feed_init(feed *f, redisContext *c, const char *job, const char *token, uint
 int feed_seed(feed *f);
 /* Waits for room, then pushes payload as the next batch (ndocs files). */
 int feed_push(feed *f, const char *payload, size_t len, size_t ndocs);
+/* Docstore jobs: the collection and strategy (before any feed_skip). */
+int feed_docstore(feed *f, const char *coll, const char *strategy);
+/* Queues a file skipped unread (see above). */
+int feed_skip(feed *f, const char *id);
+/* Counts the queued skipped files now (no batch), if any. */
+int feed_flush_skips(feed *f);
 /* Checks the lease and beats the heartbeat; ERR_STATE if it is no longer ours. */
 int feed_beat(feed *f);
 void feed_free(feed *f);

@@ -37,8 +37,7 @@ typedef struct follower {
     int keep;                 /* follow_copy: no cursor, outputs stay in Redis */
     follow_share *sh;         /* follow_copy: claims, turns, stop */
     const atomic_int *stop;   /* follow_copy: set to give up */
-    char *mbuf;               /* follow_copy: f->out is a memstream over it */
-    size_t mlen;
+    buf_t acc;                /* follow_copy: the rendered batch awaiting its turn */
     const char *url;          /* follow_copy: reconnects there when Redis goes away */
     char *err;
     int errlen;
@@ -94,11 +93,10 @@ static int open_out(follower *f, const char *path)
 static int copy_turn(follower *f, long count)
 {
     follow_share *sh = f->sh;
-    if (fflush(f->out)) return ERR_NOMEM;
     pthread_mutex_lock(&sh->mu);
     while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);
     int rc = atomic_load(&sh->stop) ? ERR_STATE : 0;
-    if (!rc && fwrite(f->mbuf, 1, f->mlen, sh->out) != f->mlen) {
+    if (!rc && fwrite(f->acc.p ? f->acc.p : "", 1, f->acc.len, sh->out) != f->acc.len) {
         snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
         rc = ERR_IO;
     }
@@ -110,7 +108,8 @@ static int copy_turn(follower *f, long count)
     }
     pthread_mutex_unlock(&sh->mu);
     if (rc == ERR_STATE) snprintf(f->err, (size_t)f->errlen, "export of job %s stopped", f->job);
-    return rc || fseeko(f->out, 0, SEEK_SET) ? (rc ? rc : ERR_IO) : 0;
+    buf_reset(&f->acc); /* its pages stay: the next batch lands in memory already mapped */
+    return rc;
 }
 
 /* 1 if batch seq has been acknowledged (recorded or dead). */
@@ -152,7 +151,9 @@ static void unlink_children(follower *f, uint32_t seq)
 static int consume(follower *f, int skip)
 {
     long count = 0;
-    int rc = skip ? 0 : export_batch(f->c, f->job, f->seq, f->out, &count, f->missing, f->err, f->errlen);
+    int rc = skip      ? 0
+             : f->keep ? export_batch_buf(f->c, f->job, f->seq, &f->acc, &count, f->missing, f->err, f->errlen)
+                       : export_batch(f->c, f->job, f->seq, f->out, &count, f->missing, f->err, f->errlen);
     if (skip) (*f->missing)++;
     if (rc) return rc;
     if (f->keep) return copy_turn(f, count);
@@ -207,7 +208,7 @@ static int step(follower *f, int *idle, int *finished)
 static int recover(follower *f, int rc)
 {
     if (rc != ERR_REDIS || !f->url || (f->c && !f->c->err)) return rc;
-    if (fseeko(f->out, 0, SEEK_SET)) return ERR_IO;
+    buf_reset(&f->acc);
     rconn_drop(&f->c);
     char e[256];
     rconn_ensure(&f->c, f->url, e, sizeof e); /* still NULL: retried after the next sleep */
@@ -267,7 +268,7 @@ long follow_copy(redisContext **c, const char *url, const char *job, follow_shar
                   .stop = &sh->stop, .url = url, .err = err, .errlen = errlen};
     *missing = 0;
     int rc = keys_job(f.key, job) ? ERR_INVAL : 0;
-    if (!rc && !(f.out = open_memstream(&f.mbuf, &f.mlen))) rc = ERR_NOMEM;
+    buf_init(&f.acc, (size_t)8 << 30); /* a batch's JSON; the batch, not the cap, is the limit */
     if (!rc) {
         pthread_mutex_lock(&sh->mu);
         f.seq = sh->next_claim++;
@@ -275,8 +276,7 @@ long follow_copy(redisContext **c, const char *url, const char *job, follow_shar
         rc = drive(&f, COPY_POLL_MAX_MS);
     }
     *c = f.c;
-    if (f.out) fclose(f.out);
-    free(f.mbuf);
+    buf_free(&f.acc);
     if (rc && rc != ERR_STATE) follow_share_stop(sh); /* the others stop too */
     if (rc == ERR_NOMEM) snprintf(err, (size_t)errlen, "export: %s", err_str(rc));
     return rc ? rc : f.written;

@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "docstore.h"
+#include "dsfp.h"
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
@@ -46,6 +47,7 @@ struct pl_batch {
     strv_t ds_ids, ds_hashes; /* docstore: every document read, its hash ... */
     int *ds_doc;        /* ... its file ... */
     ds_state *ds_st;    /* ... and what the docstore says */
+    char (*ds_fp)[65];  /* docstore: per file its fingerprint, before reading (dsfp.h) */
     pl_result res;
     pl_done_fn *done;
     void *ud;
@@ -125,7 +127,10 @@ static int read_docs(pl_batch *b)
 {
     reader_opts ro;
     reader_opts_from_spec(b->spec, &ro);
+    if (spec_docstore(b->spec, NULL) && b->wb.n && !(b->ds_fp = calloc(b->wb.n, sizeof *b->ds_fp)))
+        return ERR_NOMEM;
     for (size_t i = 0; i < b->wb.n; i++) {
+        if (b->ds_fp) dsfp_file(&b->wb.docs[i], b->spec, b->ds_fp[i]); /* "" when unreadable */
         if (abandoned(b)) return ERR_CANCELLED;
         test_gate(b, &b->wb.docs[i]);
         char eb[512] = "";
@@ -252,6 +257,36 @@ static void ds_lookup(pl_batch *b)
                     (const char *const *)b->ds_hashes.v, b->ds_ids.n, b->ds_st, ds_looked_up, b);
 }
 
+/* The record of file d (dsfp.h): its documents are ds_ids[from..to). */
+static int ds_file_record(pl_batch *b, int d, size_t from, size_t to)
+{
+    if (d < 0 || (size_t)d >= b->wb.n || b->doc_err[d] || !b->ds_fp || !b->ds_fp[d][0]) return 0;
+    char *rec = dsfp_record(b->ds_fp[d], (const char *const *)b->ds_ids.v + from,
+                            (const char *const *)b->ds_hashes.v + from, to - from);
+    int rc = rec ? strv_push(&b->res.ds_files, b->wb.docs[d].id) : 0; /* not UTF-8: no record */
+    if (!rc && rec) rc = strv_push(&b->res.ds_frecs, rec);
+    if (rc && b->res.ds_files.n > b->res.ds_frecs.n) free(b->res.ds_files.v[--b->res.ds_files.n]);
+    free(rec);
+    return rc;
+}
+
+/* Every file that did not fail: its record.  The reader appends each
+ * file's documents in file order; if they are not (never), no record. */
+static int ds_file_records(pl_batch *b)
+{
+    for (size_t i = 1; i < b->ds_ids.n; i++)
+        if (b->ds_doc[i] < b->ds_doc[i - 1]) return 0;
+    size_t from = 0;
+    for (int d = 0; (size_t)d < b->wb.n; d++) {
+        size_t to = from;
+        while (to < b->ds_ids.n && b->ds_doc[to] == d) to++;
+        int rc = ds_file_record(b, d, from, to);
+        if (rc) return rc;
+        from = to;
+    }
+    return 0;
+}
+
 static void ds_record(pl_batch *b)
 {
     const char *strategy, *coll = b->ds_doc ? spec_docstore(b->spec, &strategy) : NULL;
@@ -266,6 +301,7 @@ static void ds_record(pl_batch *b)
         if (strv_push(&b->res.ds_ids, b->ds_ids.v[i]) || strv_push(&b->res.ds_hashes, b->ds_hashes.v[i]))
             set_err(b, ERR_NOMEM, NULL);
     }
+    if (b->ds_doc && !b->res.err && ds_file_records(b)) set_err(b, ERR_NOMEM, NULL);
 }
 
 /* The encode stage: drops nodes of failed files, encodes the rest, fills the result. */
@@ -415,10 +451,13 @@ void pl_free(pl_batch *b)
     strv_free(&b->res.err_msgs);
     strv_free(&b->res.ds_ids);
     strv_free(&b->res.ds_hashes);
+    strv_free(&b->res.ds_files);
+    strv_free(&b->res.ds_frecs);
     strv_free(&b->ds_ids);
     strv_free(&b->ds_hashes);
     for (size_t i = 0; i < SPEC_MAX_TF; i++) cache_plan_free(b->res.cache[i].plan);
     free(b->ds_doc);
     free(b->ds_st);
+    free(b->ds_fp);
     free(b);
 }

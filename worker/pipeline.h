@@ -53,6 +53,8 @@ typedef struct pl_result {
     uint64_t ds_count[3]; /* documents new, changed, unchanged (docstore.h) */
     strv_t ds_ids;        /* documents to record in the docstore ... */
     strv_t ds_hashes;     /* ... with their hashes (files that did not fail) */
+    strv_t ds_files;      /* those files' ids ... */
+    strv_t ds_frecs;      /* ... and records: fingerprint + documents (dsfp.h) */
     int err;              /* 0, ERR_CANCELLED, or why the whole batch failed (err.h) */
     char msg[256];        /* when err: a message for the log and the job's errors */
 } pl_result;

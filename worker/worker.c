@@ -428,7 +428,7 @@ static void arg_s(argvb *a, const char *s) { arg(a, s, strlen(s)); }
 static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
 {
     worker *w = f->w;
-    char k[17][KEYS_MAX], seq[16], n[9][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
+    char k[13 + KEYS_DOCSTORE_N][KEYS_MAX], seq[16], n[10][24], mode[2] = {res->ds_mode ? res->ds_mode : '-', 0};
     static char cn[2 * SPEC_MAX_TF + 5][32], cv[2 * SPEC_MAX_TF + 5][24];
     if (!w->cmd) { /* disconnected: the reclaim after reconnecting hands it back */
         flight_end(f);
@@ -448,9 +448,9 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     snprintf(k[10], KEYS_MAX, "%s", KEYS_LEASE_OWNERS);
     keys_job_sub(k[11], f->job, "dead");
     snprintf(k[12], KEYS_MAX, "%s", KEYS_LEASES_HOT);
-    int nkeys = res->ds_mode && !keys_docstore_all(k + 13, res->ds_coll, f->job) ? 17 : 13;
+    int nkeys = res->ds_mode && !keys_docstore_all(k + 13, res->ds_coll, f->job) ? 13 + KEYS_DOCSTORE_N : 13;
     if (nkeys == 13) mode[0] = '-';
-    size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n;
+    size_t nrec = mode[0] == '-' ? 0 : res->ds_ids.n, nfr = mode[0] == '-' ? 0 : res->ds_files.n;
     snprintf(seq, sizeof seq, "%u", f->seq);
     snprintf(n[0], 24, "%zu", res->docs - res->docs_failed);
     snprintf(n[1], 24, "%zu", res->docs_failed);
@@ -462,7 +462,8 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     size_t nc = ack_counters(res, cn, cv);
     snprintf(n[7], 24, "%zu", nc);
     snprintf(n[8], 24, "%zu", nrec);
-    argvb a = {.cap = 3 + 17 + 16 + 2 * nc + 2 * nrec + 2 * res->err_ids.n};
+    snprintf(n[9], 24, "%zu", nfr);
+    argvb a = {.cap = 3 + 13 + KEYS_DOCSTORE_N + 17 + 2 * nc + 2 * nrec + 2 * nfr + 2 * res->err_ids.n};
     a.v = calloc(a.cap, sizeof *a.v);
     a.l = calloc(a.cap, sizeof *a.l);
     if (!a.v || !a.l) {
@@ -471,7 +472,9 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
         flight_end(f);
         return;
     }
-    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nkeys == 17 ? "17" : "13");
+    char nk[8];
+    snprintf(nk, sizeof nk, "%d", nkeys);
+    arg_s(&a, "EVAL"), arg_s(&a, SCRIPT_ACK), arg_s(&a, nk);
     for (int i = 0; i < nkeys; i++) arg_s(&a, k[i]);
     arg_s(&a, f->ref), arg_s(&a, seq);
     int bare = dead || f->sunk; /* no output stored in Redis */
@@ -482,6 +485,8 @@ static void send_ack(flight *f, pl_result *res, int dead, const char *reason)
     for (size_t i = 0; i < nc; i++) arg_s(&a, cn[i]), arg_s(&a, cv[i]);
     arg_s(&a, mode), arg_s(&a, n[8]);
     for (size_t i = 0; i < nrec; i++) arg_s(&a, res->ds_ids.v[i]), arg_s(&a, res->ds_hashes.v[i]);
+    arg_s(&a, n[9]); /* file records (dsfp.h) */
+    for (size_t i = 0; i < nfr; i++) arg_s(&a, res->ds_files.v[i]), arg_s(&a, res->ds_frecs.v[i]);
     for (size_t i = 0; i < res->err_ids.n; i++) arg_s(&a, res->err_ids.v[i]), arg_s(&a, res->err_msgs.v[i]);
     rcmd_argv(w, on_ack, f, (int)a.n, a.v, a.l);
     free(a.v);

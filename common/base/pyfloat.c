@@ -214,18 +214,17 @@ size_t pyfloat_json(double x, char out[PYFLOAT_MAX])
 
 /* The fast path for float32 (pyfloat_json_f32).  For f = m * 2^e with
  * 2^23 < m < 2^24 and -44 <= e < 0, f = N * 10^e exactly with the integer
- * N = m * 5^-e (< 2^127).  Its leading digits floor(N / 10^j) are
- * m * 5^(-e-j) >> j: no 128-bit division.  The double's round-trip interval
- * is f +- 2^(e-30) (m << 29 is its even mantissa; m is no power of two, so
- * the interval is symmetric and inclusive); in units of 5^j the n-digit
- * candidate C (units of 10^j) reads back iff
- * |C*2^j - m*5^(-e-j)| * 2^30 <= 5^(-e-j).  The closest n-digit decimal is
- * the candidate for n digits, and n digits reading back implies n+1 do: the
- * answer is the smallest n, walking down from 17 (which always reads back)
- * one digit at a time, each rounding taken from the exact digits (the
- * dropped digit and a sticky bit), never from the rounding above it.  Values
- * with fewer than 18 exact digits, or whose answer is a multiple of a power
- * of ten above the unit, take the general path. */
+ * N = m * 5^-e (< 2^127) of l digits.  In units of 10^j (j = l - 17) f is
+ * p / 2^j with p = m * 5^(-e-j): its leading 17 digits q = p >> j and the
+ * bits below them, no 128-bit division.  The double's round-trip interval is
+ * f +- 2^(e-30) (m << 29 is its even mantissa; m is no power of two, so the
+ * interval is symmetric and inclusive): in the same units, with 30 more
+ * fraction bits, (p * 2^30 +- 5^(-e-j)) / 2^(j+30), whose integer bounds
+ * vm..vp hold every candidate.  The shortest decimal drops the most digits
+ * k for which a multiple of 10^k lies in vm..vp; as the interval is
+ * symmetric, the multiple closest to f is one, and that is the answer: q
+ * rounded half to even at k digits, the sticky bit from below q.  Values
+ * with fewer than 18 exact digits take the general path. */
 typedef unsigned __int128 u128;
 
 static const uint64_t POW5[28] = {
@@ -252,45 +251,33 @@ static const u128 POW5W[55] = { /* 5^0 .. 5^54 */
     P5HI(41), P5HI(42), P5HI(43), P5HI(44), P5HI(45), P5HI(46), P5HI(47), P5HI(48), P5HI(49),
     P5HI(50), P5HI(51), P5HI(52), P5HI(53), P5HI(54)};
 
-static u128 pow5_128(int i) /* 0 <= i <= 54 */
-{
-    return POW5W[i];
-}
+/* l = digits of m * 5^ne: F32_L[ne], one more when m >= F32_MT[ne]. */
+static const uint8_t F32_L[45] = {7,  8,  9,  10, 10, 11, 12, 12, 13, 14, 14, 15, 16, 17, 17,
+                                  18, 19, 19, 20, 21, 21, 22, 23, 24, 24, 25, 26, 26, 27, 28,
+                                  28, 29, 30, 30, 31, 32, 33, 33, 34, 35, 35, 36, 37, 37, 38};
+static const uint32_t F32_MT[45] = {
+    10000000, 20000000, 40000000, 80000000, 16000000, 32000000, 64000000, 12800000, 25600000,
+    51200000, 10240000, 20480000, 40960000, 81920000, 16384000, 32768000, 65536000, 13107200,
+    26214400, 52428800, 10485760, 20971520, 41943040, 83886080, 16777216, 33554432, 67108864,
+    13421773, 26843546, 53687092, 10737419, 21474837, 42949673, 8589935,  17179870, 34359739,
+    68719477, 13743896, 27487791, 54975582, 10995117, 21990233, 43980466, 8796094,  17592187};
 
-static u128 pow10_128(int i) /* 0 <= i <= 38 */
-{
-    return i <= 19 ? POW10[i] : (u128)POW10[19] * POW10[i - 19];
-}
-
-static int ndigits128(u128 n) /* n > 0 */
-{
-    uint64_t hi = (uint64_t)(n >> 64);
-    int bits = hi ? 128 - __builtin_clzll(hi) : 64 - __builtin_clzll((uint64_t)n);
-    int d = (bits * 1233) >> 12; /* floor(bits * log10(2)): at most one short */
-    return n >= pow10_128(d) ? d + 1 : d;
-}
-
-/* Does C * 10^j (in units of 10^e) read back as m * 2^e?  0 <= j <= ne. */
-static int f32_reads_back(uint64_t c, int j, uint64_t m, int ne)
-{
-    u128 p5 = pow5_128(ne - j), pj = (u128)m * p5, cj = (u128)c << j;
-    u128 diff = cj > pj ? cj - pj : pj - cj;
-    return diff <= p5 >> 30; /* diff * 2^30 <= 5^(ne-j), diff an integer */
-}
-
-static const char PAIRS[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* x < 10^8 as exactly 8 digits, leading zeros included. */
+/* x < 10^8 as exactly 8 ASCII digits, leading zeros included, eight bytes
+ * in memory order: the two 4-digit halves, then their 2-digit quarters,
+ * then the digits, each split done in every lane of one 64-bit word at
+ * once (x * 10486 >> 20 is x / 100 below 43,699; x * 103 >> 10 is x / 10
+ * below 179; no lane's product reaches the next lane's bits kept). */
 static void put8(uint32_t x, char *d)
 {
-    uint32_t hi = x / 10000, lo = x % 10000;
-    memcpy(d, PAIRS + 2 * (hi / 100), 2);
-    memcpy(d + 2, PAIRS + 2 * (hi % 100), 2);
-    memcpy(d + 4, PAIRS + 2 * (lo / 100), 2);
-    memcpy(d + 6, PAIRS + 2 * (lo % 100), 2);
+    uint64_t v = (uint64_t)(x / 10000) | (uint64_t)(x % 10000) << 32;
+    uint64_t h = (v * 10486 >> 20) & 0x0000007f0000007full;
+    v = h | (v - h * 100) << 16;
+    uint64_t t = (v * 103 >> 10) & 0x000f000f000f000full;
+    v = (t | (v - t * 10) << 8) + 0x3030303030303030ull;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v); /* the first digit belongs in the lowest address */
+#endif
+    memcpy(d, &v, 8);
 }
 
 /* The nd digits of v (10^(nd-1) <= v < 10^nd, nd <= 18) into d. */
@@ -300,47 +287,69 @@ static void put_digits(uint64_t v, int nd, char *d)
     uint64_t hi = v / 100000000u;
     put8((uint32_t)(hi % 100000000u), tmp + 4);
     put8((uint32_t)(v % 100000000u), tmp + 12);
-    memcpy(tmp + 2, PAIRS + 2 * (hi / 100000000u), 2); /* v < 10^18: at most 2 more */
+    uint32_t top = (uint32_t)(hi / 100000000u); /* v < 10^18: at most 2 more digits */
+    tmp[2] = (char)('0' + top / 10), tmp[3] = (char)('0' + top % 10);
     memcpy(d, tmp + 20 - nd, 20); /* fixed length: no call; d holds 32 */
 }
 
-/* 0 with g filled, or -1 when f is outside the fast path's range. */
-static int f32_shortest(uint32_t b, digits *g)
+typedef struct f32_dec {
+    uint64_t d; /* the digits, no trailing zeros but after a carry */
+    int nd;     /* how many */
+    int exp10;  /* of the first digit */
+} f32_dec;
+
+/* 0 with the shortest decimal in *o, or -1 when f is outside the fast path. */
+static int f32_shortest(uint32_t b, f32_dec *o)
 {
     uint32_t ex = (b >> 23) & 0xff, frac = b & 0x7fffff;
     int e = (int)ex - 150;
     if (ex == 0 || frac == 0 || e >= 0 || e < -44) return -1;
     uint64_t m = frac | 0x800000;
-    int ne = -e, l = ndigits128((u128)m * pow5_128(ne));
+    int ne = -e, l = F32_L[ne] + (m >= F32_MT[ne]), j = l - 17;
     if (l < 18) return -1;
-    int j = l - 17; /* q: the leading 17 digits, r: the bits below them */
-    u128 p = (u128)m * pow5_128(ne - j), r = p & (((u128)1 << j) - 1), half = (u128)1 << (j - 1);
-    uint64_t q = (uint64_t)(p >> j);
-    uint64_t best = q + (r > half || (r == half && (q & 1)));
-    int bj = j, sticky = r != 0;
-    while (++j <= ne) { /* one digit fewer: drop digit d of q */
+    u128 w = POW5W[ne - j], p = (u128)m * w, c = p << 30, one = (u128)1 << (j + 30);
+    u128 r = p & (((u128)1 << j) - 1), half = (u128)1 << (j - 1);
+    uint64_t q = (uint64_t)(p >> j), vp = (uint64_t)((c + w) >> (j + 30));
+    uint64_t vm = (uint64_t)((c - w + one - 1) >> (j + 30));
+    int k = 0, sticky = r != 0, up = r > half || (r == half && (q & 1));
+    for (uint64_t t = vp / 10; k < 16 && t * POW10[k + 1] >= vm; t /= 10) { /* drop a digit */
         uint64_t d = q % 10;
         q /= 10;
-        uint64_t c = q + (d > 5 || (d == 5 && (sticky || (q & 1))));
-        if (!f32_reads_back(c, j, m, ne)) break;
-        best = c, bj = j, sticky |= d != 0;
+        up = d > 5 || (d == 5 && (sticky || (q & 1)));
+        sticky |= d != 0;
+        k++;
     }
-    if (j > ne) return -1; /* still reading back at the unit: the general path */
-    int nd = 17 - (bj - l + 17); /* the digits best has, or one more after a carry */
-    nd += best >= POW10[nd];
-    put_digits(best, nd, g->d);
-    g->exp10 = nd + bj - ne - 1;
-    while (nd > 1 && g->d[nd - 1] == '0') nd--;
-    g->d[nd] = '\0';
-    g->n = nd;
+    q += (uint64_t)up;
+    o->nd = 17 - k;
+    o->exp10 = l - 1 - ne;
+    if (q >= POW10[o->nd]) o->nd++, o->exp10++; /* 9.99..5 rounded up */
+    while (q % 10 == 0) q /= 10, o->nd--;
+    o->d = q;
     return 0;
+}
+
+/* |x| in [1e-4, 1): "0.", the zeros, the digits (the common embedding value). */
+static size_t f32_fixed(int neg, const f32_dec *v, char *out)
+{
+    char *o = out;
+    if (neg) *o++ = '-';
+    memcpy(o, "0.0000", 6);
+    o += 1 - v->exp10;
+    put_digits(v->d, v->nd, o);
+    o += v->nd;
+    *o = '\0';
+    return (size_t)(o - out);
 }
 
 size_t pyfloat_json_f32(float f, char out[PYFLOAT_MAX])
 {
     uint32_t b;
-    digits g;
+    f32_dec v;
     memcpy(&b, &f, sizeof b);
-    if (f32_shortest(b, &g)) return pyfloat_json((double)f, out);
+    if (f32_shortest(b, &v)) return pyfloat_json((double)f, out);
+    if (v.exp10 >= -4 && v.exp10 < 0) return f32_fixed((int)(b >> 31), &v, out);
+    digits g = {.n = v.nd, .exp10 = v.exp10};
+    put_digits(v.d, v.nd, g.d);
+    g.d[g.n] = '\0';
     return emit((int)(b >> 31), &g, out);
 }

@@ -56,9 +56,11 @@ int keys_docstore(char *out, const char *coll, const char *sub)
     return fmt(out, "docstore", coll, t);
 }
 
-int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job)
+int keys_docstore_all(char out[KEYS_DOCSTORE_N][KEYS_MAX], const char *coll, const char *job)
 {
-    if (keys_docstore(out[0], coll, NULL) || keys_docstore(out[1], coll, "hashes")) return ERR_INVAL;
+    if (keys_docstore(out[0], coll, NULL) || keys_docstore(out[1], coll, "hashes") ||
+        keys_docstore(out[4], coll, "files"))
+        return ERR_INVAL;
     return keys_job_sub(out[2], job, "docs") || keys_job_sub(out[3], job, "deleted") ? ERR_INVAL : 0;
 }
 

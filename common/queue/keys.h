@@ -39,7 +39,8 @@
  *   ingest:cache:e:<hex>, :d:<hex>   string transformation cache entries (cachekey.h)
  *   ingest:docstore:<coll>           hash   document id -> document hash (spec "docstore")
  *   ingest:docstore:<coll>:hashes    set    the collection's document hashes (duplicates_only)
- *   ingest:job:<job>:docs            set    document ids a docstore job has seen
+ *   ingest:docstore:<coll>:files     hash   file id -> fingerprint + its documents (dsfp.h)
+ *   ingest:job:<job>:docs            set    document (and file) ids a docstore job has seen
  *   ingest:job:<job>:deleted         set    document ids upserts_and_delete removed */
 #ifndef INGEST_KEYS_H
 #define INGEST_KEYS_H
@@ -77,9 +78,11 @@ int keys_out(char *out, const char *job, uint32_t seq);
 int keys_processing(char *out, const char *worker);
 /* ingest:docstore:<coll> (sub NULL) or ingest:docstore:<coll>:<sub> */
 int keys_docstore(char *out, const char *coll, const char *sub);
-/* The four docstore keys the ack and seal scripts take: the collection,
- * its hashes, the job's seen documents, the job's deleted documents. */
-int keys_docstore_all(char out[4][KEYS_MAX], const char *coll, const char *job);
+/* The five docstore keys the ack, seal and feed scripts take: the
+ * collection, its hashes, the job's seen documents, the job's deleted
+ * documents, the collection's file records. */
+#define KEYS_DOCSTORE_N 5
+int keys_docstore_all(char out[KEYS_DOCSTORE_N][KEYS_MAX], const char *coll, const char *job);
 int keys_worker(char *out, const char *worker);
 /* ingest:job:<job>:batch: - keys_batch() without the seq (SCRIPT_CANCEL appends it). */
 int keys_batch_prefix(char *out, const char *job);

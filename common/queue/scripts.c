@@ -41,9 +41,10 @@
     "end\n"
 
 /* upserts_and_delete, once the job finished: documents of the collection
- * this job did not see are removed (K: job, collection, hashes, seen, deleted). */
+ * this job did not see are removed, and the records of files it did not see
+ * (K: job, collection, hashes, seen, deleted, files). */
 #define DS_DELETE                                                                          \
-    "local function ds_delete(job, coll, hashes, seen, deleted)\n"                         \
+    "local function ds_delete(job, coll, hashes, seen, deleted, files)\n"                  \
     "  local n = 0\n"                                                                      \
     "  for _, id in ipairs(redis.call('HKEYS', coll)) do\n"                                \
     "    if redis.call('SISMEMBER', seen, id) == 0 then\n"                                 \
@@ -54,6 +55,9 @@
     "    end\n"                                                                            \
     "  end\n"                                                                              \
     "  redis.call('HINCRBY', job, 'docstore_deleted', n)\n"                                \
+    "  for _, id in ipairs(redis.call('HKEYS', files)) do\n"                               \
+    "    if redis.call('SISMEMBER', seen, id) == 0 then redis.call('HDEL', files, id) end\n" \
+    "  end\n"                                                                              \
     "end\n"
 
 /* Lease bookkeeping shared by the delivery scripts.  owners[ref] is
@@ -83,7 +87,7 @@
 const char SCRIPT_SEAL[] = FINALIZE DS_DELETE
     "redis.call('HSET', KEYS[1], 'sealed', '1')\n"
     "if finalize(KEYS[1], KEYS[2]) and ARGV[1] == 'd' then\n"
-    "  ds_delete(KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])\n"
+    "  ds_delete(KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])\n"
     "end\n"
     "return redis.call('HGET', KEYS[1], 'state')\n";
 
@@ -156,7 +160,12 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
     "    redis.call('SADD', KEYS[15], ARGV[i + 1])\n"
     "    redis.call('SADD', KEYS[16], ARGV[i])\n"
     "  end\n"
-    "  for i = e, #ARGV - 1, 2 do\n"
+    "  local f = e + 1 + 2 * tonumber(ARGV[e])\n"
+    "  for i = e + 1, f - 1, 2 do\n" /* file records (dsfp.h), after their documents */
+    "    redis.call('HSET', KEYS[18], ARGV[i], ARGV[i + 1])\n"
+    "    if mode == 'd' then redis.call('SADD', KEYS[16], ARGV[i]) end\n"
+    "  end\n"
+    "  for i = f, #ARGV - 1, 2 do\n"
     "    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])\n"
     "    if mode ~= '-' then redis.call('SADD', KEYS[16], ARGV[i]) end\n"
     "  end\n"
@@ -170,7 +179,7 @@ const char SCRIPT_ACK[] = FINALIZE DS_DELETE LEASE
     "  event(KEYS[8], 'type', ARGV[4] == '1' and 'batch_dead' or 'batch_done', 'ref', ARGV[1],\n"
     "        'worker', string.match(ARGV[12], '^(%S+)'), 'docs', ARGV[5], 'failed', ARGV[6], 'nodes', ARGV[7])\n"
     "  if finalize(KEYS[1], KEYS[8]) and mode == 'd' then\n"
-    "    ds_delete(KEYS[1], KEYS[14], KEYS[15], KEYS[16], KEYS[17])\n"
+    "    ds_delete(KEYS[1], KEYS[14], KEYS[15], KEYS[16], KEYS[17], KEYS[18])\n"
     "  end\n"
     "end\n"
     "return fresh and 1 or 0\n";
@@ -346,3 +355,24 @@ const char SCRIPT_RETRY[] =
     "redis.call('HSET', KEYS[1], 'state', 'running')\n"
     "redis.call('HDEL', KEYS[1], 'finished_ms')\n"
     "return nd\n";
+
+/* Which files may skip reading: 1 per (file id, fingerprint) pair whose
+ * record has that fingerprint and every recorded document still in the
+ * collection - with its hash (upserts), or its hash under any id
+ * (duplicates_only, ARGV[1] == 'h') - else 0.  Read-only.  A record that
+ * does not decode is a 0. */
+const char SCRIPT_DS_CHECK[] =
+    "local out = {}\n"
+    "for i = 2, #ARGV - 1, 2 do\n"
+    "  local ok, rec = pcall(cjson.decode, redis.call('HGET', KEYS[3], ARGV[i]) or '')\n"
+    "  local skip = ok and type(rec) == 'table' and rec[1] == ARGV[i + 1] and #rec % 2 == 1\n"
+    "  for k = 2, skip and #rec - 1 or 0, 2 do\n"
+    "    local id, h = rec[k], rec[k + 1]\n"
+    "    if type(id) ~= 'string' or type(h) ~= 'string' then skip = false\n"
+    "    elseif ARGV[1] == 'h' then skip = redis.call('SISMEMBER', KEYS[2], h) == 1\n"
+    "    else skip = redis.call('HGET', KEYS[1], id) == h end\n"
+    "    if not skip then break end\n"
+    "  end\n"
+    "  out[#out + 1] = skip and 1 or 0\n"
+    "end\n"
+    "return out\n";

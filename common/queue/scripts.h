@@ -22,7 +22,8 @@
  * failed delivery (job's attempts hash); handing a batch back (graceful
  * stop, reconnect, same-id restart of a batch not being worked on) does not.
  *
- * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted]
+ * SCRIPT_SEAL    KEYS: job, events [, docstore, docstore hashes, job docs, job deleted,
+ *                      docstore files]
  *                ARGV: [ 'd' when the docstore strategy is upserts_and_delete ]
  * SCRIPT_CLAIM   KEYS: job, batch, attempts, done, leases, owners, events, leases_hot
  *                (the lease is hot at once unless the batch failed before: the
@@ -34,15 +35,17 @@
  *                   (missing or wrong type) | {state, 'ok', payload, spec, failures, why}
  * SCRIPT_ACK     KEYS: job, done, out, errors, processing, dead-index, batch, events,
  *                      retry, leases, owners, job's dead hash, leases_hot
- *                      [, docstore, docstore hashes, job docs, job deleted]
+ *                      [, docstore, docstore hashes, job docs, job deleted, docstore files]
  *                ARGV: ref, seq, payload, mode, docs_ok, docs_failed,
  *                      nodes, embed_requests, llm_requests, embed_tokens, reason, owner,
  *                      docs_api_failed, ncounters, [job-hash field, increment] x ncounters,
  *                      docstore mode ('-' none, 'k' keep, 'd' upserts_and_delete),
- *                      nrecords, [doc id, doc hash] x nrecords, [doc_id, msg]...
- *                Records the documents in the docstore with the nodes, and
- *                the failed ones as seen; upserts_and_delete then deletes the
- *                unseen ones when this ack finishes the job.
+ *                      nrecords, [doc id, doc hash] x nrecords,
+ *                      nfiles, [file id, file record (dsfp.h)] x nfiles, [doc_id, msg]...
+ *                Records the documents in the docstore with the nodes, then the
+ *                files they came from, and the failed ones as seen;
+ *                upserts_and_delete then deletes the unseen documents and file
+ *                records when this ack finishes the job.
  *                Kept payloads live in one place: a dead batch or one with failed
  *                documents keeps its batch key and its seq goes into the retry hash
  *                (seq -> dead|failed), which `retry` reads; any other is deleted.
@@ -82,6 +85,10 @@
  * SCRIPT_SPLIT   KEYS: job, done, batch, processing, queue, leases, owners, split, leases_hot
  *                ARGV: ref, seq, owner, n, the job's batch key prefix, payload...
  *                -> n, 0 recorded before, -1 lost
+ * SCRIPT_DS_CHECK KEYS: docstore, docstore hashes, docstore files
+ *                ARGV: 'h' (duplicates_only) or 'u', [file id, fingerprint]...
+ *                -> per file 1 (its record has this fingerprint and all its documents
+ *                are still recorded with their hashes: skip reading it) or 0
  * SCRIPT_CANCEL  KEYS: job, [events]           ARGV: -
  *                -> the job's state afterwards, nil if there is no such job.  O(1): the
  *                caller removes the payloads in chunks, workers drop the refs they pop.
@@ -102,5 +109,6 @@ extern const char SCRIPT_RECLAIM[];
 extern const char SCRIPT_HEARTBEAT[];
 extern const char SCRIPT_REGISTER[];
 extern const char SCRIPT_SPLIT[];
+extern const char SCRIPT_DS_CHECK[];
 
 #endif

@@ -301,14 +301,17 @@ int wire_batch_decode(const char *p, size_t len, wire_batch *out)
     return 0;
 }
 
+void wire_doc_free(wire_doc *d)
+{
+    free(d->id), free(d->path), free(d->name), free(d->mime);
+    free(d->ctime), free(d->mtime), free(d->atime), free(d->data), free(d->error);
+    memset(d, 0, sizeof *d);
+}
+
 void wire_batch_free(wire_batch *b)
 {
     if (!b) return;
-    for (size_t i = 0; i < b->n; i++) {
-        wire_doc *d = &b->docs[i];
-        free(d->id), free(d->path), free(d->name), free(d->mime);
-        free(d->ctime), free(d->mtime), free(d->atime), free(d->data), free(d->error);
-    }
+    for (size_t i = 0; i < b->n; i++) wire_doc_free(&b->docs[i]);
     free(b->docs);
     free(b->job);
     memset(b, 0, sizeof *b);

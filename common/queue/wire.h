@@ -44,6 +44,7 @@ typedef struct wire_batch {
 int wire_batch_encode(const wire_batch *b, buf_t *out);
 int wire_batch_decode(const char *p, size_t len, wire_batch *out);
 void wire_batch_free(wire_batch *b); /* frees contents; accepts NULL */
+void wire_doc_free(wire_doc *d);     /* frees one document's contents, zeroes it */
 
 int wire_nodes_encode(node_t *const *nodes, size_t n, buf_t *out);
 /* Appends v[0..n) as little-endian float32 bytes (the "emb" encoding, also

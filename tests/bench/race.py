@@ -9,7 +9,7 @@ Scenarios (README "Performance" explains the bounds):
   b  a + TitleExtractor
   c  the PDFs, pipeline a, reading included
   d  a with the mock at --tpm/--rpm limits and the same limits in our spec, 4 workers
-  e  warm re-run of a and c with the cache (same Redis, nothing flushed)
+  e  warm re-run of a and c with the cache, and with the cache + a docstore (upserts)
   f  local HashEmbedding pipeline on the text corpus (pure CPU)
 
 Both read the same files: the peer's required_exts ([".txt"] or [".pdf"])
@@ -195,7 +195,7 @@ def stop_workers(ws):
     return out
 
 
-def ours_once(env, sc, args, corpus, flush=True):
+def ours_once(env, sc, args, corpus, flush=True, spec=None):
     if flush:
         env.redis_cli("FLUSHALL")
     env.stats(reset=True)
@@ -203,7 +203,7 @@ def ours_once(env, sc, args, corpus, flush=True):
     ws = start_workers(env, args, nworkers)
     cpu0 = [proc_cpu_rss(w.pid)[0] for w in ws]
     out = os.path.join(env.dir, f"nodes-{sc}.jsonl")
-    cmd = [args.coordinator, "submit", "--redis", env.url, "--pipeline", spec_for(env, sc, args),
+    cmd = [args.coordinator, "submit", "--redis", env.url, "--pipeline", spec or spec_for(env, sc, args),
            "--ext", ".pdf" if sc == "c" else ".txt", "--wait", "--output", out, corpus]
     with open(os.path.join(env.dir, "submit.log"), "a") as log:
         rc, wall, ccpu, crss = run_child(cmd, stdout=subprocess.DEVNULL, stderr=log)
@@ -372,20 +372,42 @@ def run_scenario(env, sc, args, peer):
     return row
 
 
+def docstore_spec(env, sc, args):
+    """Scenario sc's spec plus a docstore collection (strategy upserts)."""
+    path = spec_for(env, sc, args)
+    with open(path) as f:
+        spec = json.load(f)
+    spec["docstore"] = {"collection": f"race-{sc}", "strategy": "upserts"}
+    path = path.replace(".json", "-docstore.json")
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    return path
+
+
 def run_warm(env, args):
-    """e: cold run then warm runs without flushing, for a (text) and c (PDFs)."""
+    """e: warm re-runs of a (text) and c (PDFs), nothing flushed: with the
+    transformation cache only ("cache") and with a docstore collection too
+    ("ds", strategy upserts), each against its own cold run; the two kinds of
+    warm run are interleaved."""
     out = {"scenario": "e", "bound_s": 0.0}
     for tag, sc, corpus in (("text", "a", args.text), ("pdf", "c", args.pdf)):
-        cold = ours_once(env, sc, args, corpus, flush=True)
-        warm = [ours_once(env, sc, args, corpus, flush=False) for _ in range(args.repeat)]
-        w = [r["wall_s"] for r in warm]
-        out[f"{tag}_cold_s"] = cold["wall_s"]
-        out[f"{tag}_warm_s"] = med(w)
-        out[f"{tag}_warm_spread"] = spread(w)
-        out[f"{tag}_warm_requests"] = warm[-1]["requests"]
-        out[f"{tag}_warm_ratio"] = med(w) / cold["wall_s"] if cold["wall_s"] else float("nan")
-        out[f"{tag}_nodes"] = warm[-1]["nodes"]
-    out["ours_s"] = out["text_warm_s"]
+        specs = {"cache": None, "ds": docstore_spec(env, sc, args)}
+        cold = {k: ours_once(env, sc, args, corpus, flush=True, spec=sp) for k, sp in specs.items()}
+        warm = {k: [] for k in specs}
+        for _ in range(args.repeat):
+            for k, sp in specs.items():
+                warm[k].append(ours_once(env, sc, args, corpus, flush=False, spec=sp))
+        for k in specs:
+            p, w = f"{tag}_{k}_", [r["wall_s"] for r in warm[k]]
+            out[p + "cold_s"] = cold[k]["wall_s"]
+            out[p + "cold_requests"] = cold[k]["requests"]
+            out[p + "warm_s"] = med(w)
+            out[p + "warm_spread"] = spread(w)
+            out[p + "warm_requests"] = warm[k][-1]["requests"]
+            out[p + "warm_ratio"] = med(w) / cold[k]["wall_s"] if cold[k]["wall_s"] else float("nan")
+            out[p + "nodes"] = warm[k][-1]["nodes"]
+            out[p + "failed_runs"] = sum(1 for r in warm[k] + [cold[k]] if r["rc"] != 0)
+    out["ours_s"] = out["text_ds_warm_s"]
     return out
 
 
@@ -424,9 +446,11 @@ def report(rows, args):
                   f"{r['pct_429']:.2f}% of requests answered 429")
         if r["scenario"] == "e":
             for t in ("text", "pdf"):
-                print(f"e ({t}): cold {fmt(r[t + '_cold_s'])} s, warm {fmt(r[t + '_warm_s'])} s "
-                      f"({r[t + '_warm_spread']}), warm/cold {fmt(r[t + '_warm_ratio'], 3)}, "
-                      f"{r[t + '_warm_requests']} embedding requests, {r[t + '_nodes']} nodes")
+                for k, what in (("cache", "cache only"), ("ds", "cache + docstore")):
+                    p = f"{t}_{k}_"
+                    print(f"e ({t}, {what}): cold {fmt(r[p + 'cold_s'])} s, warm {fmt(r[p + 'warm_s'])} s "
+                          f"({r[p + 'warm_spread']}), warm/cold {fmt(r[p + 'warm_ratio'], 3)}, "
+                          f"{r[p + 'warm_requests']} embedding requests, {r[p + 'nodes']} nodes")
         if r["scenario"] == "f":
             print(f"f: ingest CPU {fmt(r['cpu_s'])} s (coordinator {fmt(r['coord_cpu_s'])} s) vs "
                   f"splitting + hashing alone {fmt(r['cpu_ref_s'])} s "

@@ -40,11 +40,12 @@ static void test_keys(void)
         CHECK(strstr(scripts[i], KEYS_PREFIX) == NULL);
     keys_docstore(k, "nightly", NULL);
     CHECK_STR(k, "ingest:docstore:nightly");
-    char ds[4][KEYS_MAX];
+    char ds[KEYS_DOCSTORE_N][KEYS_MAX];
     CHECK(keys_docstore_all(ds, "nightly", "J") == 0);
     CHECK_STR(ds[1], "ingest:docstore:nightly:hashes");
     CHECK_STR(ds[2], "ingest:job:J:docs");
     CHECK_STR(ds[3], "ingest:job:J:deleted");
+    CHECK_STR(ds[4], "ingest:docstore:nightly:files");
     CHECK(keys_docstore_all(ds, "a:b", "J") == ERR_INVAL);
     CHECK(keys_job(k, "a:b") == ERR_INVAL);
     CHECK(keys_job(k, "") == ERR_INVAL);
