@@ -9,6 +9,7 @@
 #include "rpass.h"
 #include "log.h"
 #include "reader.h"
+#include "reader_pdf.h"
 #include "rurl.h"
 #include "worker.h"
 
@@ -84,6 +85,8 @@ static int num(const char *s, double lo, double hi, double *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--pdf-child")) return reader_pdf_child_main(argc, argv);
+    reader_pdf_exec_self("/proc/self/exe"); /* sanitizer builds only (reader_pdf.h) */
     static const struct option opts[] = {
         {"redis", required_argument, 0, 'r'},         {"concurrency", required_argument, 0, 'c'},
         {"id", required_argument, 0, 'i'},            {"exit-when-idle", no_argument, 0, 'x'},

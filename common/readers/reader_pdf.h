@@ -55,6 +55,16 @@ void reader_pages_free(reader_pages *p); /* accepts NULL; leaves it empty */
 int reader_pdf_extract(const uint8_t *data, size_t len, const reader_opts *o, reader_pages *out,
                        char *errbuf, size_t errlen);
 
+/* A multithreaded program calls this with a path to itself
+ * ("/proc/self/exe") and dispatches argv[1] == "--pdf-child" to
+ * reader_pdf_child_main first thing in main(): then, in sanitizer builds
+ * only, the isolated child re-executes the program instead of running in
+ * the forked copy (see reader_pdf.c).  A no-op elsewhere. */
+void reader_pdf_exec_self(const char *path);
+/* The re-executed child: parses the PDF on stdin, writes the record stream
+ * to stdout, exits; returns only on bad arguments or input (exit status). */
+int reader_pdf_child_main(int argc, char **argv);
+
 /* Decodes the child's record stream (exposed for fuzzing): 'P' pages, then
  * 'D' (done) or 'E' (error).  0 with *done=1 when a 'D' record ended it. */
 int reader_pdf_decode(const char *p, size_t len, const reader_opts *o, reader_pages *out,
