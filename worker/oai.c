@@ -133,16 +133,35 @@ static float f32_le(const uint8_t *p)
     return f;
 }
 
+/* Floats in a base64 embedding of l characters, padding optional; 0 when
+ * the bytes are not whole float32s. */
+static size_t b64_dim(const char *s, size_t l)
+{
+    while (l && s[l - 1] == '=') l--;
+    size_t bytes = l / 4 * 3 + (l % 4 ? l % 4 - 1 : 0);
+    return bytes % 4 ? 0 : bytes / 4;
+}
+
+/* Exactly dim little-endian float32s from base64 into dst; 0 or ERR_PARSE. */
+static int b64_floats(const char *s, size_t l, float *dst, size_t dim)
+{
+    size_t got = 0;
+    if (oai_b64_decode(s, l, (uint8_t *)dst, dim * 4, &got) || got != dim * 4) return ERR_PARSE;
+    for (size_t k = 0; k < dim; k++) dst[k] = f32_le((const uint8_t *)&dst[k]);
+    return 0;
+}
+
+/* A dimension di is acceptable after d (0: the first) and the expected one. */
+static int dim_ok(size_t di, size_t d, uint32_t expect_dim)
+{
+    return di && di <= 65536 && (!d || di == d) && (!expect_dim || di == expect_dim);
+}
+
 /* Dimension of one embedding value (string: base64, array: numbers); 0 if invalid. */
 static size_t emb_dim(json_t *e)
 {
     if (json_is_array(e)) return json_array_size(e);
-    if (!json_is_string(e)) return 0;
-    size_t l = json_string_length(e);
-    const char *s = json_string_value(e);
-    while (l && s[l - 1] == '=') l--;
-    size_t bytes = l / 4 * 3 + (l % 4 ? l % 4 - 1 : 0);
-    return bytes % 4 ? 0 : bytes / 4;
+    return json_is_string(e) ? b64_dim(json_string_value(e), json_string_length(e)) : 0;
 }
 
 /* Writes one embedding value (dim floats) to dst; 0 or ERR_PARSE. */
@@ -156,12 +175,7 @@ static int emb_decode(json_t *e, float *dst, size_t dim)
         }
         return 0;
     }
-    size_t got = 0;
-    int rc = oai_b64_decode(json_string_value(e), json_string_length(e), (uint8_t *)dst,
-                            dim * 4, &got);
-    if (rc || got != dim * 4) return ERR_PARSE;
-    for (size_t k = 0; k < dim; k++) dst[k] = f32_le((const uint8_t *)&dst[k]);
-    return 0;
+    return b64_floats(json_string_value(e), json_string_length(e), dst, dim);
 }
 
 static int fail(char *err, size_t el, const char *msg)
@@ -192,7 +206,7 @@ static int embed_fill(json_t *data, size_t n, uint32_t expect_dim, float **vecs,
         size_t di = emb_dim(e);
         if ((ix && (!json_is_integer(ix) || json_integer_value(ix) < 0)) || at >= n || seen[at])
             rc = fail(err, el, "response item has a missing, duplicate or out-of-range index");
-        else if (!di || di > 65536 || (d && di != d) || (expect_dim && di != expect_dim))
+        else if (!dim_ok(di, d, expect_dim))
             rc = fail(err, el, "response embedding has an invalid or inconsistent dimension");
         else if (!d && !(v = malloc(n * di * sizeof *v)))
             rc = ERR_NOMEM;
@@ -232,16 +246,11 @@ static int is_key(const char *k, size_t kl, const char *want)
 /* Decodes item i's base64 embedding b64[0..bl) into its place. */
 static int fast_place(fast_emb *f, size_t at, const char *b64, size_t bl)
 {
-    if (at >= f->n || f->seen[at]) return ERR_PARSE;
-    while (bl && b64[bl - 1] == '=') bl--;
-    size_t bytes = bl / 4 * 3 + (bl % 4 ? bl % 4 - 1 : 0), d = bytes / 4, got = 0;
-    if (!d || bytes % 4 || d > 65536 || (f->d && d != f->d) || (f->expect_dim && d != f->expect_dim))
-        return ERR_PARSE;
+    size_t d = b64_dim(b64, bl);
+    if (at >= f->n || f->seen[at] || !dim_ok(d, f->d, f->expect_dim)) return ERR_PARSE;
     if (!f->v && !(f->v = malloc(f->n * d * sizeof *f->v))) return ERR_PARSE;
     f->d = d;
-    float *dst = f->v + at * d;
-    if (oai_b64_decode(b64, bl, (uint8_t *)dst, d * 4, &got) || got != d * 4) return ERR_PARSE;
-    for (size_t k = 0; k < d; k++) dst[k] = f32_le((const uint8_t *)&dst[k]);
+    if (b64_floats(b64, bl, f->v + at * d, d)) return ERR_PARSE;
     f->seen[at] = 1;
     return 0;
 }
