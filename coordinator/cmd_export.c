@@ -47,6 +47,21 @@ static int recorded(exp_state *x, uint32_t seq, int *rc)
 
 /* Writes one node per line; a node that cannot be rendered is reported and
  * skipped (export fails per node, never per job). */
+/* Appends node i of batch seq as one line to b: 1, or 0 when it cannot be
+ * rendered (reported, counted, b as it was). */
+static int node_line(exp_state *x, buf_t *b, uint32_t seq, size_t i, const node_t *n)
+{
+    size_t at = b->len;
+    int rc = textnode_json(n, b);
+    if (!rc) rc = buf_putc(b, '\n');
+    if (!rc) return 1;
+    b->len = at;
+    if (b->p) b->p[at] = '\0';
+    fprintf(stderr, "export: batch %u node %zu: %s (skipped)\n", seq, i, err_str(rc));
+    x->bad_nodes++;
+    return 0;
+}
+
 static int write_nodes(exp_state *x, uint32_t seq, node_list *nl)
 {
     buf_t own, *b = x->acc ? x->acc : &own;
@@ -55,19 +70,9 @@ static int write_nodes(exp_state *x, uint32_t seq, node_list *nl)
     for (size_t i = 0; !rc && i < nl->n; i++) {
         if (b == &own) buf_reset(b);
         else if (b->len > b->max / 2) rc = ERR_TOOBIG; /* the batch, not this node: fail it */
-        size_t at = b->len;
-        int nrc = rc ? 0 : textnode_json(nl->v[i], b);
-        if (!rc && !nrc) nrc = buf_putc(b, '\n');
-        if (!rc && nrc) {
-            b->len = at;
-            if (b->p) b->p[at] = '\0';
-            fprintf(stderr, "export: batch %u node %zu: %s (skipped)\n", seq, i, err_str(nrc));
-            x->bad_nodes++;
-        } else if (!rc && b == &own && fwrite(b->p, 1, b->len, x->out) != b->len) {
-            rc = ERR_IO;
-        } else if (!rc) {
-            x->count++;
-        }
+        if (rc || !node_line(x, b, seq, i, nl->v[i])) continue;
+        if (b == &own && fwrite(b->p, 1, b->len, x->out) != b->len) rc = ERR_IO;
+        else x->count++;
     }
     if (rc) snprintf(x->err, (size_t)x->errlen, "export: %s", err_str(rc));
     buf_free(&own);
