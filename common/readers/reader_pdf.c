@@ -531,10 +531,10 @@ void reader_pdf_exec_self(const char *path) { exec_self = CHILD_EXECS ? path : N
 /* In the forked child: stdin = the bytes, stdout = the pipe, then exec. */
 static _Noreturn void exec_child(int mfd, int fd, const reader_opts *o)
 {
-    char a[8][24];
-    const int64_t v[8] = {o->max_text_bytes, o->time_budget_ms, o->max_mem_bytes, o->max_pages,
-                          o->max_expansion, o->pdf_text, o->pdf_reading_order, 0};
-    for (int i = 0; i < 8; i++) snprintf(a[i], sizeof a[i], "%lld", (long long)v[i]);
+    char a[7][24];
+    const int64_t v[7] = {o->max_text_bytes, o->time_budget_ms, o->max_mem_bytes, o->max_pages,
+                          o->max_expansion, o->pdf_text, o->pdf_reading_order};
+    for (int i = 0; i < 7; i++) snprintf(a[i], sizeof a[i], "%lld", (long long)v[i]);
     int in = fcntl(mfd, F_DUPFD, 10), out = fcntl(fd, F_DUPFD, 10); /* either may be 0 or 1 */
     if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0) _exit(126);
     execl(exec_self, exec_self, PDF_CHILD_ARG, a[0], a[1], a[2], a[3], a[4], a[5], a[6], (char *)NULL);
@@ -564,7 +564,7 @@ static int extract_isolated(const uint8_t *data, size_t len, const reader_opts *
 {
     int pfd[2], mfd = exec_self ? memfd_of(data, len) : -1;
     if ((exec_self && mfd < 0) || pipe2(pfd, O_CLOEXEC)) {
-        snprintf(eb, el, "pipe: %s", strerror(errno));
+        snprintf(eb, el, "%s: %s", exec_self && mfd < 0 ? "memfd" : "pipe", strerror(errno));
         if (mfd >= 0) close(mfd);
         return ERR_IO;
     }
