@@ -153,6 +153,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
         if (!rc) return;
         j->pending--;
     }
+    if (rc == ERR_CANCELLED) j->cancelled = 1; /* the stage ends cancelled, no node failed */
     buf_free(&body);
     free(b);
     for (size_t k = 0; rc != ERR_CANCELLED && k < n; k++) j->job.fail(j->job.ud, idx[k], err_str(rc));

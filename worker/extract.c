@@ -98,7 +98,8 @@ typedef struct xprompt {
 static void prompt_done(void *ud, const oc_result *res);
 
 /* Formats tmpl with (context_str, extra) and starts the call.  On failure
- * the caller's target fails with the reason. */
+ * the caller's target fails with the reason (not when the calls were
+ * cancelled: the whole job then ends cancelled). */
 static int ask(xjob *j, const char *tmpl, const char *ctx, const char *xkey, const char *xval,
                size_t node, size_t group, size_t slot)
 {
@@ -124,6 +125,10 @@ static int ask(xjob *j, const char *tmpl, const char *ctx, const char *xkey, con
     }
     buf_free(&body);
     free(p);
+    if (rc == ERR_CANCELLED) { /* stopping: the job ends cancelled, no target failed */
+        j->cancelled = 1;
+        return 0;
+    }
     return rc;
 }
 

@@ -75,6 +75,7 @@ struct oc_ctx {
     oc_ep *eps;
     oc_call *calls;
     uint64_t rng;
+    int cancelled; /* oc_cancel_all ran: the worker is stopping, no new call starts */
 };
 
 static double rnd(oc_ctx *c)
@@ -410,10 +411,10 @@ static void on_http(void *ud, const http_resp *r)
 int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double timeout_s,
                   unsigned max_retries, const char *tag, oc_done done, void *ud)
 {
-    oc_call *k = calloc(1, sizeof *k);
+    oc_call *k = ep->ctx->cancelled ? NULL : calloc(1, sizeof *k);
     if (!k) {
         free(body);
-        return ERR_NOMEM;
+        return ep->ctx->cancelled ? ERR_CANCELLED : ERR_NOMEM;
     }
     k->ep = ep, k->body = body, k->len = len, k->tokens = tokens, k->timeout = timeout_s;
     k->max_retries = max_retries, k->done = done, k->ud = ud;
@@ -430,6 +431,7 @@ int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double tim
 
 void oc_cancel_all(oc_ctx *c)
 {
+    c->cancelled = 1; /* a stage still on its way here (a cache lookup) starts nothing */
     http_cancel_all(c->http); /* finishes every call in S_HTTP */
     for (oc_call *k = c->calls, *nx; k; k = nx) {
         nx = k->next; /* calls started by callbacks below are prepended: not visited */

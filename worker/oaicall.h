@@ -59,12 +59,12 @@ int oc_ep_no_base64(const oc_ep *ep);
 void oc_ep_set_no_base64(oc_ep *ep);
 /* Queues a POST of body (taken over).  `tag` ("worker=... job=... ref=...",
  * copied) starts every log line about the call.  0, or negative ERR_* (body
- * freed, done not called).  done never fires inside oc_call_start.  Each
+ * freed, done not called): ERR_CANCELLED once oc_cancel_all has run.  done never fires inside oc_call_start.  Each
  * attempt is counted in the metrics (metrics.h: requests by status class,
  * latency, retries, 429s, rate-limit waits). */
 int oc_call_start(oc_ep *ep, char *body, size_t len, uint64_t tokens, double timeout_s,
                   unsigned max_retries, const char *tag, oc_done done, void *ud);
-/* Completes every call with cancelled=1. */
+/* Completes every call with cancelled=1; from then on oc_call_start refuses. */
 void oc_cancel_all(oc_ctx *c);
 /* HTTP requests in flight now. */
 size_t oc_in_flight(const oc_ctx *c);

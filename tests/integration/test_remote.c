@@ -642,6 +642,17 @@ static void test_cancel(stage_ctx *rc, const server *s)
     ev_run(loop, 0);
     CHECK(r.done_calls == 1);
     run_free(&r);
+    /* cancelling is for good (the worker is stopping): a stage that reaches
+     * the API only afterwards (it was waiting on a cache lookup) sends
+     * nothing and ends cancelled, failing no node */
+    fake_reset(s);
+    run_stage(rc, &sp->tf[0], v, 50, &r);
+    CHECK(r.done_calls == 1 && r.rc == ERR_CANCELLED);
+    size_t nf = 0;
+    for (int i = 0; i < 50; i++) nf += r.fail[i] != NULL;
+    CHECK(nf == 0);
+    CHECK(stat_int(s, "requests", "/embeddings") == 0);
+    run_free(&r);
     free_nodes(v, 50);
     spec_free(sp);
 }
@@ -771,8 +782,8 @@ int main(int argc, char **argv)
     test_extract_failure(rc, &s);
     test_questions_summary(rc, &s);
     test_azure_timeout(rc, &s);
-    test_cancel(rc, &s);
     test_config_errors(rc);
+    test_cancel(rc, &s); /* last: the context refuses new calls afterwards */
     stage_free(rc);
     test_ratelimit();
     stop(s.pid);
