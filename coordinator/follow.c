@@ -89,22 +89,60 @@ static int open_out(follower *f, const char *path)
     return 0;
 }
 
-/* follow_copy: writes the rendered batch f->seq into sh->out in its turn, claims the next. */
+#define COPY_BATCH_MAX ((size_t)8 << 30) /* a batch's JSON; the batch, not the cap, is the limit */
+
+/* follow_copy, under sh->mu: writes b (batch next_write), then every parked
+ * batch that follows it, freeing those. */
+static int write_run(follower *f, buf_t *b)
+{
+    follow_share *sh = f->sh;
+    for (;;) {
+        if (fwrite(b->p ? b->p : "", 1, b->len, sh->out) != b->len) {
+            snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
+            return ERR_IO;
+        }
+        if (b != &f->acc) {
+            sh->parked_bytes -= b->len;
+            sh->ready[sh->next_write % FOLLOW_AHEAD] = 0;
+            buf_free(b);
+        }
+        uint32_t slot = ++sh->next_write % FOLLOW_AHEAD;
+        if (!sh->ready[slot]) return 0;
+        b = &sh->parked[slot];
+    }
+}
+
+/* follow_copy, under sh->mu: the rendered batch f->seq goes out now if it is
+ * its turn, is parked if there is room, else waits for its turn. */
+static int place(follower *f)
+{
+    follow_share *sh = f->sh;
+    uint32_t slot = f->seq % FOLLOW_AHEAD;
+    if (sh->next_write != f->seq && sh->parked_bytes + f->acc.len <= FOLLOW_PARK_BYTES) {
+        sh->parked[slot] = f->acc;
+        sh->ready[slot] = 1;
+        sh->parked_bytes += f->acc.len;
+        buf_init(&f->acc, COPY_BATCH_MAX);
+        return 0;
+    }
+    while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);
+    return atomic_load(&sh->stop) ? ERR_STATE : write_run(f, &f->acc);
+}
+
+/* follow_copy: places the rendered batch f->seq, claims the next one within
+ * FOLLOW_AHEAD of the batch to write. */
 static int copy_turn(follower *f, long count)
 {
     follow_share *sh = f->sh;
     pthread_mutex_lock(&sh->mu);
-    while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);
-    int rc = atomic_load(&sh->stop) ? ERR_STATE : 0;
-    if (!rc && fwrite(f->acc.p ? f->acc.p : "", 1, f->acc.len, sh->out) != f->acc.len) {
-        snprintf(f->err, (size_t)f->errlen, "export: write failed: %s", strerror(errno));
-        rc = ERR_IO;
-    }
+    int rc = place(f);
     if (!rc) {
-        sh->next_write++;
-        f->seq = sh->next_claim++;
         f->written += count;
         pthread_cond_broadcast(&sh->turn);
+        while (sh->next_claim - sh->next_write >= FOLLOW_AHEAD && !atomic_load(&sh->stop))
+            pthread_cond_wait(&sh->turn, &sh->mu);
+        rc = atomic_load(&sh->stop) ? ERR_STATE : 0;
+        if (!rc) f->seq = sh->next_claim++;
     }
     pthread_mutex_unlock(&sh->mu);
     if (rc == ERR_STATE) snprintf(f->err, (size_t)f->errlen, "export of job %s stopped", f->job);
@@ -253,6 +291,22 @@ long follow_run(redisContext *c, const char *job, const char *path, long *missin
     return rc ? rc : f.written;
 }
 
+void follow_share_init(follow_share *sh, FILE *out)
+{
+    memset(sh, 0, sizeof *sh);
+    pthread_mutex_init(&sh->mu, NULL);
+    pthread_cond_init(&sh->turn, NULL);
+    atomic_init(&sh->stop, 0);
+    sh->out = out;
+}
+
+void follow_share_free(follow_share *sh)
+{
+    for (int i = 0; i < FOLLOW_AHEAD; i++) buf_free(&sh->parked[i]);
+    pthread_mutex_destroy(&sh->mu);
+    pthread_cond_destroy(&sh->turn);
+}
+
 void follow_share_stop(follow_share *sh)
 {
     pthread_mutex_lock(&sh->mu);
@@ -268,7 +322,7 @@ long follow_copy(redisContext **c, const char *url, const char *job, follow_shar
                   .stop = &sh->stop, .url = url, .err = err, .errlen = errlen};
     *missing = 0;
     int rc = keys_job(f.key, job) ? ERR_INVAL : 0;
-    buf_init(&f.acc, (size_t)8 << 30); /* a batch's JSON; the batch, not the cap, is the limit */
+    buf_init(&f.acc, COPY_BATCH_MAX);
     if (!rc) {
         pthread_mutex_lock(&sh->mu);
         f.seq = sh->next_claim++;

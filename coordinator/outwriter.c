@@ -43,13 +43,12 @@ static long join_all(outwriter *w, long *missing, char *err, int errlen)
 int outwriter_start(outwriter *w, const char *url, const char *job, const char *path, char *err, int errlen)
 {
     memset(w, 0, sizeof *w);
-    pthread_mutex_init(&w->sh.mu, NULL);
-    pthread_cond_init(&w->sh.turn, NULL);
-    atomic_init(&w->sh.stop, 0);
     snprintf(w->job, sizeof w->job, "%s", job);
     w->path = path;
     w->url = url;
-    if (!(w->sh.out = export_tmp_open(path, w->tmp, sizeof w->tmp, err, errlen))) return ERR_IO;
+    FILE *out = export_tmp_open(path, w->tmp, sizeof w->tmp, err, errlen);
+    if (!out) return ERR_IO;
+    follow_share_init(&w->sh, out);
     w->running = 1;
     for (int i = 0; i < OUTWRITER_THREADS; i++) {
         outwriter_thread *t = &w->t[i];
@@ -75,7 +74,6 @@ long outwriter_finish(outwriter *w, int abandon, long *missing, char *err, int e
     if (abandon) follow_share_stop(&w->sh);
     long n = join_all(w, missing, abandon ? NULL : err, abandon ? 0 : errlen);
     w->running = 0;
-    pthread_mutex_destroy(&w->sh.mu);
-    pthread_cond_destroy(&w->sh.turn);
+    follow_share_free(&w->sh);
     return export_tmp_close(w->sh.out, w->tmp, w->path, abandon ? ERR_STATE : n, err, errlen);
 }

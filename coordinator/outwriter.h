@@ -6,12 +6,13 @@
  * over FILE once every batch is written.  The bytes are those
  * `export JOB -o FILE` writes after the job (same batches, same order, outputs
  * left in Redis), but the JSON work overlaps the workers instead of following
- * them.  Batches are acknowledged out of order; with more threads than cores,
- * the batches behind a late one are rendered while it is awaited and only
- * wait for their turn to be written, so the work left after the last
- * acknowledgement is about one batch, on every core.  The price: up to
- * OUTWRITER_THREADS rendered batches held in memory.  The threads own their connections and err buffers until
- * outwriter_finish joins them; the caller only reads them after.  A lost
+ * them.  Batches are acknowledged out of order: a thread renders the batch
+ * it claimed as soon as it is acknowledged, parks it if an earlier one is
+ * still awaited and claims the next, so the work left after the last
+ * acknowledgement is about one batch, on every core.  The price: rendered
+ * batches held in memory (bounded: see follow_copy).  The threads own their
+ * connections and err buffers until outwriter_finish joins them; the caller
+ * only reads them after.  A lost
  * connection is reopened (like the wait's).  Failure (Redis, disk, corrupt
  * data, abandon): FILE is left as it was. */
 #ifndef INGEST_OUTWRITER_H

@@ -8,7 +8,9 @@ TitleExtractor's document_title per document and the node text template;
 retries (429/500/drop) succeed; a permanently rejected input fails its
 document and the rest completes; the rpm limit holds across two workers
 through the shared Redis bucket; the API key appears neither in the worker
-logs nor anywhere in Redis."""
+logs nor anywhere in Redis; submit --wait --output writes the bytes
+`export -o` writes when the first batch is acknowledged last, with more
+batches behind it than the export renders ahead (FOLLOW_AHEAD)."""
 import argparse
 import json
 import os
@@ -226,6 +228,39 @@ def check_cluster_rate_limit(t, env, data, fake):
     return ws
 
 
+def check_output_out_of_order(t, env, fake):
+    """The first embeddings request is held 3 s, so its batch is acknowledged after
+    the 44 behind it: the live export parks what it renders ahead (up to
+    FOLLOW_AHEAD = 32 batches, then waits) and still writes them in order."""
+    docs = os.path.join(env.dir, "many")
+    os.makedirs(docs)
+    for i in range(45):
+        open(os.path.join(docs, f"d{i:02d}.txt"), "w").write(f"Document number {i}. It says {i * i}.\n")
+    spec = write_spec(env, "ooo.json", [
+        {"class_name": "SentenceSplitter", "chunk_size": 128, "chunk_overlap": 10},
+        {"class_name": "OpenAIEmbedding", "api_base": fake.base, "embed_batch_size": 8}])
+    fake.call("/control", {"faults": ["slow:3000"]})
+    out, again = os.path.join(env.dir, "ooo.jsonl"), os.path.join(env.dir, "ooo-after.jsonl")
+    e = dict(os.environ, INGEST_REDIS_URL=env.url)
+    p = subprocess.Popen([env.coordinator, "submit", "--wait", "--output", out, "--batch-docs", "1",
+                          "--pipeline", spec, docs],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+    w = env.start_worker("--exit-when-idle", "--concurrency", "16", env={"OPENAI_API_KEY": SECRET})
+    codes = env.wait_all([w], timeout=120)
+    so, se = p.communicate(timeout=120)
+    job = so.strip()
+    t.check(codes == [0] and p.returncode == 0, f"worker and submit --wait exit 0: {codes} {p.returncode} {se[-300:]}")
+    st = env.status(job)
+    t.check(st["batches_total"] == 45 and st["nodes"] == 45, f"45 batches, 45 nodes: {st}")
+    acks = [l for l in open(w.logpath) if "event=batch_done" in l]
+    t.check(acks and "batch=0 " not in acks[0], f"batch 0 was not acknowledged first: {acks[:1]}")
+    env.coord("export", job, "-o", again)
+    live, after = open(out, "rb").read(), open(again, "rb").read()
+    t.check(live == after and live.count(b"\n") == 45,
+            f"--output byte-identical to export -o ({len(live)} vs {len(after)} bytes)")
+    return [w]
+
+
 def check_no_secret(t, env, workers):
     for w in workers:
         log = open(w.logpath, encoding="utf-8", errors="replace").read()
@@ -255,7 +290,8 @@ def main():
         ws += check_llamaindex_pipeline(t, env, data, fake, os.path.join(a.data, "lijson"))
         open(os.path.join(data, "poison.txt"), "w").write("This document holds POISON.\n")
         ws += check_title_and_failure(t, env, data, fake)
-        ws += check_cluster_rate_limit(t, env, data, fake)
+        ws += check_output_out_of_order(t, env, fake)
+        ws += check_cluster_rate_limit(t, env, data, fake)  # leaves its job unfinished: last
         check_no_secret(t, env, ws)
     except Failure as e:
         t.check(False, str(e))
