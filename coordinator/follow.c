@@ -104,7 +104,8 @@ static int write_run(follower *f, buf_t *b)
         if (b != &f->acc) {
             sh->parked_bytes -= b->len;
             sh->ready[sh->next_write % FOLLOW_AHEAD] = 0;
-            buf_free(b);
+            if (sh->nspare < FOLLOW_SPARE) sh->spare[sh->nspare++] = *b, buf_init(b, COPY_BATCH_MAX);
+            else buf_free(b);
         }
         uint32_t slot = ++sh->next_write % FOLLOW_AHEAD;
         if (!sh->ready[slot]) return 0;
@@ -122,7 +123,8 @@ static int place(follower *f)
         sh->parked[slot] = f->acc;
         sh->ready[slot] = 1;
         sh->parked_bytes += f->acc.len;
-        buf_init(&f->acc, COPY_BATCH_MAX);
+        if (sh->nspare) f->acc = sh->spare[--sh->nspare]; /* reset by the caller */
+        else buf_init(&f->acc, COPY_BATCH_MAX);
         return 0;
     }
     while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);
@@ -303,6 +305,7 @@ void follow_share_init(follow_share *sh, FILE *out)
 void follow_share_free(follow_share *sh)
 {
     for (int i = 0; i < FOLLOW_AHEAD; i++) buf_free(&sh->parked[i]);
+    for (int i = 0; i < sh->nspare; i++) buf_free(&sh->spare[i]);
     pthread_mutex_destroy(&sh->mu);
     pthread_cond_destroy(&sh->turn);
 }
