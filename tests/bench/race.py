@@ -22,6 +22,13 @@ pipeline run (the harness times them separately; the import of
 llama_index.core, ~1.3 s, is left out).  Runs are interleaved: each
 repetition runs ours, then the peer, on the same inputs and the same mock.
 
+Null client (a and c): the embedding requests ours sent, rebuilt from our
+output (each node's embed string, packed per batch as submit packs files,
+100 inputs a request), fired at the mock all at once and the answers read
+and dropped.  The time to its last answer is the mock's own floor on this
+machine (its single thread builds every answer after the latency), which the
+bound leaves out; ours/null is what ours adds to that.
+
 Nothing here is a pass/fail test: the machine is shared and noisy.
 """
 from __future__ import annotations
@@ -38,8 +45,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+import http.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -223,6 +232,75 @@ def ours_once(env, sc, args, corpus, flush=True, spec=None):
     }
 
 
+# ---------------------------------------------------------------- null client
+def embed_string(n):
+    """LlamaIndex's get_content(MetadataMode.EMBED) of a TextNode dict."""
+    skip = set(n.get("excluded_embed_metadata_keys") or [])
+    tmpl = n.get("metadata_template", "{key}: {value}")
+    md = n.get("metadata_seperator", "\n").join(
+        tmpl.format(key=k, value=str(v)) for k, v in n["metadata"].items() if k not in skip)
+    return n.get("text_template", "{metadata_str}\n\n{content}").format(metadata_str=md,
+                                                                       content=n["text"]) if md else n["text"]
+
+
+def null_requests(nodes_path, batch_docs=4, batch_bytes=4 << 20, per_request=100):
+    """Ours's embedding requests: files batched as submit does, 100 inputs each."""
+    files = []
+    with open(nodes_path) as f:
+        for line in f:
+            n = json.loads(line)
+            path = n["metadata"].get("file_path", "")
+            if not files or files[-1][0] != path:
+                files.append((path, []))
+            files[-1][1].append(embed_string(n))
+    batches, cur, size = [], [], 0
+    for path, strings in files:
+        if len(cur) == batch_docs:
+            batches.append(cur)
+            cur, size = [], 0
+        cur.append(strings)
+        size += os.path.getsize(path) if os.path.exists(path) else 0
+        if size >= batch_bytes:
+            batches.append(cur)
+            cur, size = [], 0
+    if cur:
+        batches.append(cur)
+    reqs = []
+    for b in batches:
+        inputs = [s for strings in b for s in strings]
+        reqs += [inputs[i:i + per_request] for i in range(0, len(inputs), per_request)]
+    return reqs
+
+
+def null_client(env, reqs):
+    """Seconds from firing every request at once to the last answer read."""
+    bodies = [json.dumps({"model": "text-embedding-ada-002", "input": q,
+                          "encoding_format": "base64"}).encode() for q in reqs]
+    done, go, conns = [0.0] * len(bodies), threading.Event(), []
+    for _ in bodies:
+        c = http.client.HTTPConnection("127.0.0.1", env.port, timeout=120)
+        c.connect()
+        conns.append(c)
+
+    def one(i):
+        go.wait()
+        conns[i].request("POST", "/v1/embeddings", body=bodies[i],
+                         headers={"Content-Type": "application/json", "Authorization": "Bearer sk-race"})
+        conns[i].getresponse().read()
+        done[i] = time.monotonic()
+
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(len(bodies))]
+    for t in ts:
+        t.start()
+    t0 = time.monotonic()
+    go.set()
+    for t in ts:
+        t.join()
+    for c in conns:
+        c.close()
+    return max(done) - t0 if done else 0.0
+
+
 # ---------------------------------------------------------------- LlamaIndex
 def peer_available(args):
     return (not args.no_peer and os.path.exists(args.peer)
@@ -344,8 +422,12 @@ def run_scenario(env, sc, args, peer):
     peer_reps = args.peer_repeat_pdf if sc == "c" else reps
     if sc == "e":
         return run_warm(env, args)
+    nulls, null_reqs = [], None
     for i in range(reps):
         ours.append(ours_once(env, sc, args, corpus))
+        if sc in ("a", "c"):
+            null_reqs = null_reqs or null_requests(os.path.join(env.dir, f"nodes-{sc}.jsonl"))
+            nulls.append(null_client(env, null_reqs))
         if peer and i < peer_reps and sc != "d":
             for m, r in peer_once(env, sc, args, corpus, LI_MODES).items():
                 li[m].append(r)
@@ -361,7 +443,8 @@ def run_scenario(env, sc, args, peer):
            "cpu_s": med([r["cpu_s"] for r in ours]), "coord_cpu_s": med([r["coord_cpu_s"] for r in ours]),
            "worker_rss_mb": max(r["worker_rss_mb"] for r in ours),
            "coord_rss_mb": max(r["coord_rss_mb"] for r in ours), "sent_429": last["sent_429"],
-           "failed_runs": sum(1 for r in ours if r["rc"] != 0)}
+           "failed_runs": sum(1 for r in ours if r["rc"] != 0),
+           "null_s": med(nulls), "null_spread": spread(nulls), "null_requests": len(null_reqs or [])}
     if sc == "d":
         row["tpm_used"] = last["prompt_tokens"] / (last["wall_s"] / 60.0) / args.tpm if args.tpm else 0
         row["pct_429"] = 100.0 * last["sent_429"] / max(1, last["requests"])
@@ -451,6 +534,10 @@ def report(rows, args):
                     print(f"e ({t}, {what}): cold {fmt(r[p + 'cold_s'])} s, warm {fmt(r[p + 'warm_s'])} s "
                           f"({r[p + 'warm_spread']}), warm/cold {fmt(r[p + 'warm_ratio'], 3)}, "
                           f"{r[p + 'warm_requests']} embedding requests, {r[p + 'nodes']} nodes")
+        if r.get("null_requests"):
+            print(f"{r['scenario']}: null client ({r['null_requests']} requests at once, answers dropped): "
+                  f"last answer {fmt(r['null_s'])} s ({r['null_spread']}) = {fmt(r['null_s'] / r['bound_s'])}x "
+                  f"the bound; ours/null {fmt(r['ours_s'] / r['null_s'] if r['null_s'] else float('nan'))}")
         if r["scenario"] == "f":
             print(f"f: ingest CPU {fmt(r['cpu_s'])} s (coordinator {fmt(r['coord_cpu_s'])} s) vs "
                   f"splitting + hashing alone {fmt(r['cpu_ref_s'])} s "
