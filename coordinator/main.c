@@ -4,6 +4,15 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "sibling.h"
+
+/* split and tokens run in ingest-split (split_main.c): their readers' libraries stay out of here. */
+static int cmd_split_sibling(int argc, char **argv)
+{
+    (void)argc;
+    argv[-1] = "ingest-split"; /* argv[0] is the subcommand: the helper gets "ingest-split split ..." */
+    return sibling_exec("ingest-split", argv - 1);
+}
 
 static void usage(FILE *f)
 {
@@ -32,8 +41,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status},   {"export", cmd_export},
-                {"cancel", cmd_cancel}, {"delete", cmd_delete},   {"split", cmd_split},
-                {"tokens", cmd_tokens}, {"jobs", cmd_jobs},       {"workers", cmd_workers},
+                {"cancel", cmd_cancel}, {"delete", cmd_delete},   {"split", cmd_split_sibling},
+                {"tokens", cmd_split_sibling}, {"jobs", cmd_jobs},       {"workers", cmd_workers},
                 {"watch", cmd_watch},   {"dead", cmd_dead},       {"cache", cmd_cache},
                 {"retry", cmd_retry}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -121,6 +122,12 @@ def check_usage_errors(t, env, data):
     t.check(plain.stdout and hashed.stdout == plain.stdout, "split --hash-embed: same chunks printed")
     r = env.coord("split", "--hash-embed", "0", f, check=False)
     t.check(r.returncode == 2 and "--hash-embed" in r.stderr, "split --hash-embed 0 -> exit 2")
+    # split and tokens run in ingest-split: the coordinator loads no reader library
+    needed = subprocess.run(["readelf", "-d", env.coordinator], capture_output=True, text=True).stdout
+    t.check("libpoppler" not in needed and "libqpdf" not in needed and "libxml2" not in needed,
+            "ingest-coordinator does not link the readers' libraries")
+    tok = env.coord("tokens", f)
+    t.check(tok.returncode == 0 and '"tokens":' in tok.stdout, f"tokens via ingest-split: {tok.stdout[:80]}")
 
 
 def check_reaper(t, env, data):
