@@ -45,15 +45,20 @@ typedef struct klass {
 #define END {NULL, 0, 0, 0, NULL}
 #define COMMON_PARSER {"include_metadata", P_BOOL, 0, 0, "true"}, \
                       {"include_prev_next_rel", P_BOOL, 0, 0, "true"}
-/* max_retries: OpenAIEmbedding 10, OpenAI LLM 3 (llama-index-llms-openai 0.7.3) */
-#define REMOTE(retries) \
+/* max_retries: OpenAIEmbedding 10, OpenAI LLM 3 (llama-index-llms-openai 0.7.3).
+ * max_concurrency (ours, per worker and endpoint): 64 embedding requests
+ * (an answer of 100 vectors is ~1 MB in memory), 256 chat calls (a few KB
+ * each, and an extractor's prompts come in rounds: TitleExtractor sends 5
+ * per document, then the combine; 64 made them queue).  rpm/tpm and the
+ * 429 back-off are the throttles; this only bounds memory and sockets. */
+#define REMOTE(retries, conc) \
     {"api_base", P_STR, 0, 0, "\"https://api.openai.com/v1\""}, \
     {"timeout", P_NUM, 0.001, 3600, "60.0"}, {"max_retries", P_INT, 0, 100, retries}, \
-    {"max_concurrency", P_INT, 1, 4096, "64"}, {"rpm", P_INT, 0, BIG, "0"}, \
+    {"max_concurrency", P_INT, 1, 4096, conc}, {"rpm", P_INT, 0, BIG, "0"}, \
     {"tpm", P_INT, 0, BIG, "0"}
 #define EMBED_COMMON \
     {"embed_batch_size", P_INT, 1, 2048, "100"}, {"dimensions", P_INTNULL, 1, 65536, "null"}, \
-    REMOTE("10")
+    REMOTE("10", "64")
 
 static const param p_sentence[] = {
     {"chunk_size", P_INT, 1, 1 << 24, "1024"}, {"chunk_overlap", P_INT, 0, 1 << 24, "200"},
@@ -94,7 +99,7 @@ static const param p_llm[] = {
     {"class_name", P_STR, 0, 0, "\"OpenAI\""}, {"model", P_STR, 0, 0, "\"gpt-3.5-turbo\""},
     {"temperature", P_NUM, 0, 2, "0.1"}, {"max_tokens", P_INTNULL, 1, 1 << 24, "null"},
     {"azure_endpoint", P_STRNULL, 0, 0, "null"}, {"azure_deployment", P_STRNULL, 0, 0, "null"},
-    {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE("3"), END};
+    {"api_version", P_STR, 0, 0, "\"2024-02-01\""}, REMOTE("3", "256"), END};
 
 /* The spec's "reader" object (no defaults written: reader.c holds them).
  * Options that weaken isolation (pdf_isolate) are worker policy, never here. */

@@ -84,11 +84,13 @@ int main(void)
     s = parse("{\"transformations\":[{\"class_name\":\"OpenAIEmbedding\"}]}", err);
     CHECK(s && spec_int(&s->tf[0], "embed_batch_size") == 100);
     CHECK_STR(spec_str(&s->tf[0], "model_name"), "text-embedding-ada-002");
+    CHECK(spec_int(&s->tf[0], "max_concurrency") == 64); /* ~1 MB answers */
     spec_free(s);
     s = parse("{\"transformations\":[{\"class_name\":\"TitleExtractor\"},"
               "{\"class_name\":\"HashEmbedding\"}]}", err);
     CHECK(s && spec_int(&s->tf[0], "nodes") == 5);
     CHECK_STR(json_string_value(json_object_get(spec_get(&s->tf[0], "llm"), "class_name")), "OpenAI");
+    CHECK(json_integer_value(json_object_get(spec_get(&s->tf[0], "llm"), "max_concurrency")) == 256);
     spec_free(s);
 
     expect_error("{\"transformations\":[{\"class_name\":\"SentenceSplitter\","
