@@ -92,7 +92,8 @@ static int open_out(follower *f, const char *path)
 #define COPY_BATCH_MAX ((size_t)8 << 30) /* a batch's JSON; the batch, not the cap, is the limit */
 
 /* follow_copy, under sh->mu: writes b (batch next_write), then every parked
- * batch that follows it, freeing those. */
+ * batch that follows it; their buffers become spares (at most FOLLOW_SPARE,
+ * FOLLOW_PARK_BYTES of capacity in all) or are freed. */
 static int write_run(follower *f, buf_t *b)
 {
     follow_share *sh = f->sh;
@@ -104,8 +105,13 @@ static int write_run(follower *f, buf_t *b)
         if (b != &f->acc) {
             sh->parked_bytes -= b->len;
             sh->ready[sh->next_write % FOLLOW_AHEAD] = 0;
-            if (sh->nspare < FOLLOW_SPARE) sh->spare[sh->nspare++] = *b, buf_init(b, COPY_BATCH_MAX);
-            else buf_free(b);
+            if (sh->nspare < FOLLOW_SPARE && sh->spare_bytes + b->cap <= FOLLOW_PARK_BYTES) {
+                sh->spare_bytes += b->cap;
+                sh->spare[sh->nspare++] = *b;
+                buf_init(b, COPY_BATCH_MAX);
+            } else {
+                buf_free(b);
+            }
         }
         uint32_t slot = ++sh->next_write % FOLLOW_AHEAD;
         if (!sh->ready[slot]) return 0;
@@ -123,8 +129,12 @@ static int place(follower *f)
         sh->parked[slot] = f->acc;
         sh->ready[slot] = 1;
         sh->parked_bytes += f->acc.len;
-        if (sh->nspare) f->acc = sh->spare[--sh->nspare]; /* reset by the caller */
-        else buf_init(&f->acc, COPY_BATCH_MAX);
+        if (sh->nspare) { /* reset by the caller */
+            f->acc = sh->spare[--sh->nspare];
+            sh->spare_bytes -= f->acc.cap;
+        } else {
+            buf_init(&f->acc, COPY_BATCH_MAX);
+        }
         return 0;
     }
     while (sh->next_write != f->seq && !atomic_load(&sh->stop)) pthread_cond_wait(&sh->turn, &sh->mu);

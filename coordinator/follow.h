@@ -37,9 +37,9 @@ long follow_run(redisContext *c, const char *job, const char *path, long *missin
  * claimed it.  out gets the batches in submission order, byte-identical to
  * `export -o` after the job.  Memory: at most FOLLOW_AHEAD batches claimed
  * past the one to write, FOLLOW_PARK_BYTES of them parked (past that a thread
- * waits for its turn), one batch in each thread's hands, and FOLLOW_SPARE
- * written buffers kept for the next park (fresh pages cost a fifth of the
- * rendering).  Outputs stay in Redis and the job's `stream` flag is left
+ * waits for its turn), one batch in each thread's hands, and up to
+ * FOLLOW_SPARE written buffers (FOLLOW_PARK_BYTES of capacity) kept for the
+ * next park (fresh pages cost a fifth of the rendering).  Outputs stay in Redis and the job's `stream` flag is left
  * alone.  Runs until the job is sealed and every batch claimed is written (or
  * it was cancelled), or sh->stop is set (ERR_STATE); reconnects to url when
  * the connection is lost (*c follows).  A thread that fails stops the others.
@@ -59,6 +59,7 @@ typedef struct follow_share {
     size_t parked_bytes;
     buf_t spare[FOLLOW_SPARE]; /* written parked buffers, pages kept for the next park */
     int nspare;
+    size_t spare_bytes; /* their capacity, at most FOLLOW_PARK_BYTES */
 } follow_share;
 
 /* Before the threads start / after they are joined (frees what is still parked). */
