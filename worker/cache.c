@@ -19,6 +19,7 @@
 
 #include "cachekey.h"
 #include "cacheval.h"
+#include "eprep.h"
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
@@ -55,6 +56,7 @@ struct cache_plan {
     size_t *unit_of; /* node -> unit */
     node_t **subn;   /* the sub-job's nodes ... */
     size_t *map;     /* ... and their indices in job */
+    eprep subprep;   /* ... and the job's prepared inputs for them (strings borrowed) */
     uint32_t dims;   /* expected embedding size; 0: any */
 };
 
@@ -169,11 +171,13 @@ void cache_plan_free(cache_plan *p)
     free(p->unit_of);
     free(p->subn);
     free(p->map);
+    free(p->subprep.in);
+    free(p->subprep.len);
     free(p);
 }
 
 /* The keys: one per node (embeddings) or per run of nodes of one document. */
-static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, size_t n)
+static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, size_t n, const eprep *prep)
 {
     for (size_t i = 0; i < n; i++) {
         if (p->kind == 'e' || !p->nu || nodes[i]->doc_index != nodes[i - 1]->doc_index)
@@ -189,6 +193,10 @@ static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, siz
         buf_init(&in, 0);
         cachekey_embed_init(tf, &st);
         for (size_t i = 0; !rc && i < n; i++) {
+            if (prep && i < prep->n && prep->in[i]) { /* the same string, made already */
+                cachekey_embed(&st, prep->in[i], prep->len[i], &p->u[i].k);
+                continue;
+            }
             rc = embed_input(nodes[i], &tmp, &in);
             if (!rc) cachekey_embed(&st, in.p ? in.p : "", in.len, &p->u[i].k);
         }
@@ -204,7 +212,7 @@ static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, siz
     return rc;
 }
 
-cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n)
+cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n, const eprep *prep)
 {
     char kind = eligible(tf);
     cache_plan *p = kind ? calloc(1, sizeof *p) : NULL;
@@ -215,7 +223,7 @@ cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n)
     p->dims = kind == 'e' && json_is_integer(d) ? (uint32_t)json_integer_value(d) : 0;
     if (!(p->u = calloc(m, sizeof *p->u)) || !(p->unit_of = calloc(m, sizeof *p->unit_of)) ||
         !(p->subn = calloc(m, sizeof *p->subn)) || !(p->map = calloc(m, sizeof *p->map)) ||
-        plan_keys(p, tf, nodes, n)) {
+        plan_keys(p, tf, nodes, n, prep)) {
         cache_plan_free(p);
         return NULL;
     }
@@ -351,6 +359,19 @@ static void sub_done(void *ud, int rc)
 }
 
 /* Every lookup is in: count, then run the stage over the misses. */
+/* The job's prepared inputs of the sub-job's m nodes (p->map), or NULL. */
+static const eprep *sub_prep(cache_plan *p, const eprep *prep, size_t m)
+{
+    if (!prep || !(p->subprep.in = calloc(m, sizeof *p->subprep.in)) ||
+        !(p->subprep.len = calloc(m, sizeof *p->subprep.len)))
+        return NULL; /* the stage makes them */
+    for (size_t k = 0; k < m; k++)
+        if (p->map[k] < prep->n)
+            p->subprep.in[k] = prep->in[p->map[k]], p->subprep.len[k] = prep->len[p->map[k]];
+    p->subprep.n = m;
+    return &p->subprep;
+}
+
 static void run_misses(cjob *j)
 {
     size_t m = 0;
@@ -378,7 +399,7 @@ static void run_misses(cjob *j)
     }
     j->sub = j->job;
     j->sub.nodes = j->p->subn, j->sub.n = m, j->sub.fail = sub_fail, j->sub.done = sub_done;
-    j->sub.ud = j, j->sub.cache = NULL;
+    j->sub.ud = j, j->sub.cache = NULL, j->sub.prep = sub_prep(j->p, j->job.prep, m);
     int rc = j->start(j->start_ud, &j->sub);
     if (rc) cjob_end(j, rc);
 }
@@ -429,7 +450,7 @@ int cache_stage_start(cache_ctx *c, stage_job *job, cache_start_fn *start, void 
         cache_plan_free(p);
         return start(ud, job);
     }
-    if (!p && !(p = cache_plan_new(job->tf, job->nodes, job->n))) return ERR_NOMEM;
+    if (!p && !(p = cache_plan_new(job->tf, job->nodes, job->n, job->prep))) return ERR_NOMEM;
     cjob *j = calloc(1, sizeof *j);
     if (!j) {
         cache_plan_free(p);

@@ -45,8 +45,10 @@ typedef int cache_start_fn(void *ud, stage_job *job);
 
 /* The units and keys of a stage over nodes[0..n), for any thread (pure CPU).
  * NULL when the stage is not cached (local, SummaryExtractor prev/next) or
- * on ENOMEM.  nodes must be the array the stage will get. */
-cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n);
+ * on ENOMEM.  nodes must be the array the stage will get; prep (or NULL):
+ * their embedding inputs made already (eprep.h), hashed instead of made again. */
+struct eprep;
+cache_plan *cache_plan_new(const spec_tf *tf, node_t *const *nodes, size_t n, const struct eprep *prep);
 void cache_plan_free(cache_plan *p); /* accepts NULL */
 
 /* url: a Redis URL (rurl.h); default_ttl seconds, 0 = none.  NULL on a bad

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "embed.h"
+#include "eprep.h"
 #include "err.h"
 #include "log.h"
 #include "oai.h"
@@ -39,6 +40,7 @@ typedef struct ejob {
     stage_job job;
     oc_ep *ep;
     char **in;     /* per node: the embed string while no request holds it, else NULL */
+    unsigned char *lent; /* per node: in[i] is job.prep's (kept to the end, never freed here) */
     size_t *inlen;
     uint64_t *ntok;
     size_t pending;
@@ -71,8 +73,10 @@ typedef struct ebatch {
 static void ejob_release(ejob *j)
 {
     if (--j->pending) return;
-    for (size_t i = 0; i < j->job.n; i++) free(j->in[i]);
+    for (size_t i = 0; i < j->job.n; i++)
+        if (!j->lent[i]) free(j->in[i]);
     free(j->in);
+    free(j->lent);
     free(j->inlen);
     free(j->ntok);
     stage_finish(j, &j->job, j->cancelled, j->rc);
@@ -140,6 +144,7 @@ static void send_batch(ejob *j, const size_t *idx, size_t n, esplit *sp)
     free(in);
     free(lens);
     for (size_t k = 0; !rc && k < n; k++) { /* the body holds them now */
+        if (j->lent[idx[k]]) continue; /* the pipeline's: they stay until done */
         free(j->in[idx[k]]);
         j->in[idx[k]] = NULL;
     }
@@ -265,14 +270,26 @@ static void batch_done(void *ud, const oc_result *res)
     settle(j, b->sp, b, NULL);
 }
 
+/* Node i's input: the one made off the loop (eprep.h) when there is one,
+ * else made here into in. */
+static int make_input(ejob *j, size_t i, buf_t *tmp, buf_t *in)
+{
+    const eprep *p = j->job.prep;
+    if (p && i < p->n && p->in[i]) {
+        in->p = p->in[i], in->len = p->len[i];
+        return 0;
+    }
+    buf_reset(tmp);
+    int rc = node_content(j->job.nodes[i], NODE_MODE_EMBED, tmp);
+    return rc ? rc : oai_embed_input(tmp->p ? tmp->p : "", tmp->len, in);
+}
+
 /* Computes node i's input; 0, or a per-node rejection reported via fail. */
 static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
 {
-    buf_reset(tmp);
     buf_t in;
     buf_init(&in, 0);
-    int rc = node_content(j->job.nodes[i], NODE_MODE_EMBED, tmp);
-    if (!rc) rc = oai_embed_input(tmp->p ? tmp->p : "", tmp->len, &in);
+    int rc = make_input(j, i, tmp, &in), lent = j->job.prep && in.p && in.p == j->job.prep->in[i];
     if (rc) {
         buf_free(&in);
         j->job.fail(j->job.ud, i, err_str(rc));
@@ -291,14 +308,15 @@ static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
         snprintf(msg, sizeof msg, "embedding input has %llu tokens, over the %zu-token limit of %s",
                  (unsigned long long)nt, limit, oc_ep_model(j->ep));
     if (msg[0]) {
-        buf_free(&in);
+        if (!lent) buf_free(&in);
         j->job.fail(j->job.ud, i, msg);
         return ERR_INVAL;
     }
     j->inlen[i] = len;
     /* the rate limiter counts what OpenAI-style limiters estimate: ~4 bytes per token */
     j->ntok[i] = (len + 3) / 4 > nt ? (len + 3) / 4 : nt;
-    j->in[i] = buf_detach(&in, NULL);
+    j->lent[i] = (unsigned char)lent;
+    j->in[i] = lent ? in.p : buf_detach(&in, NULL);
     return j->in[i] ? 0 : ERR_NOMEM;
 }
 
@@ -314,8 +332,8 @@ int embed_start(oc_ctx *oc, stage_job *job)
     ejob *j = calloc(1, sizeof *j);
     size_t n = job->n ? job->n : 1;
     if (!j || !(j->in = calloc(n, sizeof *j->in)) || !(j->inlen = calloc(n, sizeof *j->inlen)) ||
-        !(j->ntok = calloc(n, sizeof *j->ntok))) {
-        if (j) free(j->in), free(j->inlen);
+        !(j->ntok = calloc(n, sizeof *j->ntok)) || !(j->lent = calloc(n, 1))) {
+        if (j) free(j->in), free(j->inlen), free(j->ntok);
         free(j);
         return ERR_NOMEM;
     }

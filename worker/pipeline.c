@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "docstore.h"
+#include "eprep.h"
 #include "dsfp.h"
 #include "err.h"
 #include "log.h"
@@ -42,6 +43,7 @@ struct pl_batch {
     unsigned char *doc_api; /* per file: failed in a remote stage (API error) */
     size_t tf_next;     /* next transformation to run */
     stage_job sjob;     /* the remote stage in flight */
+    eprep prep;         /* an embedding stage's inputs, made with the CPU stages */
     double t0;          /* start of the current stage (monotonic ms) */
     int ds_wait;        /* read, hashed: the docstore lookup is next (loop) */
     strv_t ds_ids, ds_hashes; /* docstore: every document read, its hash ... */
@@ -355,7 +357,11 @@ static void cpu_run(pool_job *j)
     }
     stage_cache *sc = &b->res.cache[b->tf_next]; /* the remote stage's cache keys, here */
     sc->enabled = spec_cache_enabled(b->spec), sc->ttl = spec_cache_ttl(b->spec);
-    if (sc->enabled) sc->plan = cache_plan_new(&b->spec->tf[b->tf_next], b->nodes.v, b->nodes.n);
+    eprep_free(&b->prep);
+    if (b->spec->tf[b->tf_next].kind == SPEC_KIND_EMBED) /* else the loop makes them */
+        (void)eprep_make(&b->prep, b->nodes.v, b->nodes.n);
+    if (sc->enabled)
+        sc->plan = cache_plan_new(&b->spec->tf[b->tf_next], b->nodes.v, b->nodes.n, b->prep.n ? &b->prep : NULL);
 }
 
 static void cpu_done(pool_job *j);
@@ -390,6 +396,7 @@ static void stage_done(void *ud, int rc)
 {
     pl_batch *b = ud;
     stage_end(b, remote_stage_name(b->sjob.tf));
+    eprep_free(&b->prep);
     if (rc) set_err(b, rc, rc == ERR_CANCELLED ? "remote stage cancelled" : NULL);
     submit(b);
 }
@@ -415,10 +422,12 @@ static void cpu_done(pool_job *j)
     const spec_tf *tf = &b->spec->tf[b->tf_next++];
     if (b->env->remote_begin) b->env->remote_begin(b->ud);
     stage_begin(b, remote_stage_name(tf));
-    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc};
+    b->sjob = (stage_job){tf, b->nodes.v, b->nodes.n, &b->res.stats, stage_fail, stage_done, b, b->tag, sc,
+                          b->prep.n ? &b->prep : NULL};
     int rc = stage_start(b->env->stages, &b->sjob);
     if (!rc) return; /* resumes in stage_done */
     stage_end(b, remote_stage_name(tf));
+    eprep_free(&b->prep);
     set_err(b, rc, NULL);
     submit(b);
 }
@@ -446,6 +455,7 @@ void pl_free(pl_batch *b)
     wire_batch_free(&b->wb);
     spec_free(b->spec);
     node_list_free(&b->nodes);
+    eprep_free(&b->prep);
     buf_free(&b->res.out);
     strv_free(&b->res.err_ids);
     strv_free(&b->res.err_msgs);

@@ -57,6 +57,9 @@ typedef struct stage_job {
     void *ud;
     const char *tag;       /* "worker=... job=... ref=..." for log lines (NULL: none); borrowed */
     stage_cache *cache;    /* NULL: no cache for this stage; borrowed */
+    /* embedding stages: the nodes' request inputs made off the loop
+     * (eprep.h, indexed like nodes), or NULL; borrowed until done */
+    const struct eprep *prep;
 } stage_job;
 
 /* A configuration error (bad URL, missing API key...): logs it once, fails

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "eprep.h"
 #include "err.h"
 #include "extract.h"
 #include "node.h"
@@ -220,11 +221,12 @@ static spec_t *parse_spec(const char *fmt, const char *base)
     return s;
 }
 
-/* Runs tf over nodes until done (or 60 s). */
-static void run_stage(stage_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r)
+/* Runs tf over nodes until done (or 60 s), with prepared inputs or NULL. */
+static void run_stage_with(stage_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r,
+                           const eprep *prep)
 {
     memset(r, 0, sizeof *r);
-    stage_job job = {tf, nodes, n, &r->stats, on_fail, on_done, r, "test=remote", NULL};
+    stage_job job = {tf, nodes, n, &r->stats, on_fail, on_done, r, "test=remote", NULL, prep};
     ev_timer guard;
     ev_timer_init(&guard, guard_cb, 60., 0.);
     ev_timer_start(loop, &guard);
@@ -233,6 +235,11 @@ static void run_stage(stage_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n
     if (!rc0 && !r->done_calls) ev_run(loop, 0);
     ev_timer_stop(loop, &guard);
     CHECK(r->done_calls == 1);
+}
+
+static void run_stage(stage_ctx *rc, const spec_tf *tf, node_t **nodes, size_t n, run *r)
+{
+    run_stage_with(rc, tf, nodes, n, r, NULL);
 }
 
 static node_t *mk_node(const char *id, const char *text, const char *doc)
@@ -318,6 +325,40 @@ static void test_embed_basic(stage_ctx *rc, const server *s)
     CHECK(stat_int(s, "max_in_flight", NULL) == 1);
     run_free(&r);
     free_nodes(v, 20);
+    spec_free(sp);
+}
+
+/* Inputs made off the loop (eprep.h) are the ones sent: a changed one is
+ * embedded as changed, a missing one is made by the stage, and the
+ * pipeline's strings are left to the pipeline. */
+static void test_embed_prepared(stage_ctx *rc, const server *s)
+{
+    fake_reset(s);
+    spec_t *sp = parse_spec(EMBED_SPEC(""), s->base);
+    node_t *v[120];
+    mk_nodes(v, 120, "prep");
+    eprep p;
+    CHECK(eprep_make(&p, v, 120) == 0 && p.n == 120);
+    size_t made = 0;
+    for (size_t i = 0; i < p.n; i++) made += p.in[i] != NULL;
+    CHECK(made == 120);
+    const char *other = "an input the pipeline changed";
+    free(p.in[0]);
+    p.in[0] = strdup(other), p.len[0] = strlen(other);
+    free(p.in[1]);
+    p.in[1] = NULL, p.len[1] = 0;
+    run r;
+    run_stage_with(rc, &sp->tf[0], v, 120, &r, &p);
+    CHECK(r.rc == 0);
+    CHECK(count_exact(v + 1, 119, DIMS) == 119);
+    float want[DIMS];
+    fake_vec(other, strlen(other), DIMS, want);
+    CHECK(v[0]->embedding && v[0]->dim == DIMS && !memcmp(want, v[0]->embedding, sizeof want));
+    CHECK(p.in[2] && p.in[0] && !strcmp(p.in[0], other));
+    CHECK(stat_int(s, "requests", "/embeddings") == 2);
+    eprep_free(&p);
+    run_free(&r);
+    free_nodes(v, 120);
     spec_free(sp);
 }
 
@@ -627,7 +668,7 @@ static void test_cancel(stage_ctx *rc, const server *s)
     mk_nodes(v, 50, "cancel");
     run r;
     memset(&r, 0, sizeof r);
-    stage_job job = {&sp->tf[0], v, 50, &r.stats, on_fail, on_done, &r, "test=remote", NULL};
+    stage_job job = {&sp->tf[0], v, 50, &r.stats, on_fail, on_done, &r, "test=remote", NULL, NULL};
     ev_timer t;
     ev_timer_init(&t, cancel_cb, 0.3, 0.);
     t.data = rc;
@@ -775,6 +816,7 @@ int main(int argc, char **argv)
     stage_ctx *rc = stage_new(loop, NULL);
     CHECK(rc != NULL);
     test_embed_basic(rc, &s);
+    test_embed_prepared(rc, &s);
     test_embed_float(rc);
     test_embed_retries(rc, &s);
     test_embed_rejects(rc, &s);
