@@ -23,7 +23,6 @@
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
-#include "oai.h"
 #include "rasync.h"
 #include "rurl.h"
 #include "wire.h"
@@ -144,14 +143,6 @@ static void cjob_end(cjob *j, int rc)
     job.done(job.ud, rc);
 }
 
-static int embed_input(const node_t *n, buf_t *tmp, buf_t *in)
-{
-    buf_reset(tmp);
-    buf_reset(in);
-    int rc = node_content(n, NODE_MODE_EMBED, tmp);
-    return rc ? rc : oai_embed_input(tmp->p ? tmp->p : "", tmp->len, in);
-}
-
 static char eligible(const spec_tf *tf)
 {
     if (tf->kind == SPEC_KIND_EMBED) return 'e';
@@ -197,7 +188,7 @@ static int plan_keys(cache_plan *p, const spec_tf *tf, node_t *const *nodes, siz
                 cachekey_embed(&st, prep->in[i], prep->len[i], &p->u[i].k);
                 continue;
             }
-            rc = embed_input(nodes[i], &tmp, &in);
+            rc = eprep_input(nodes[i], &tmp, &in);
             if (!rc) cachekey_embed(&st, in.p ? in.p : "", in.len, &p->u[i].k);
         }
         buf_free(&tmp);
@@ -358,7 +349,6 @@ static void sub_done(void *ud, int rc)
     cjob_end(j, rc);
 }
 
-/* Every lookup is in: count, then run the stage over the misses. */
 /* The job's prepared inputs of the sub-job's m nodes (p->map), or NULL. */
 static const eprep *sub_prep(cache_plan *p, const eprep *prep, size_t m)
 {
@@ -372,6 +362,7 @@ static const eprep *sub_prep(cache_plan *p, const eprep *prep, size_t m)
     return &p->subprep;
 }
 
+/* Every lookup is in: count, then run the stage over the misses. */
 static void run_misses(cjob *j)
 {
     size_t m = 0;

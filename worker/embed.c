@@ -270,18 +270,17 @@ static void batch_done(void *ud, const oc_result *res)
     settle(j, b->sp, b, NULL);
 }
 
-/* Node i's input: the one made off the loop (eprep.h) when there is one,
- * else made here into in. */
-static int make_input(ejob *j, size_t i, buf_t *tmp, buf_t *in)
+/* Node i's input: the one made off the loop (eprep.h) when there is one
+ * (*lent = 1: borrowed, in holds no memory), else made here into in. */
+static int make_input(ejob *j, size_t i, buf_t *tmp, buf_t *in, int *lent)
 {
     const eprep *p = j->job.prep;
-    if (p && i < p->n && p->in[i]) {
+    *lent = p && i < p->n && p->in[i];
+    if (*lent) {
         in->p = p->in[i], in->len = p->len[i];
         return 0;
     }
-    buf_reset(tmp);
-    int rc = node_content(j->job.nodes[i], NODE_MODE_EMBED, tmp);
-    return rc ? rc : oai_embed_input(tmp->p ? tmp->p : "", tmp->len, in);
+    return eprep_input(j->job.nodes[i], tmp, in);
 }
 
 /* Computes node i's input; 0, or a per-node rejection reported via fail. */
@@ -289,7 +288,7 @@ static int prepare_input(ejob *j, size_t i, size_t limit, buf_t *tmp)
 {
     buf_t in;
     buf_init(&in, 0);
-    int rc = make_input(j, i, tmp, &in), lent = j->job.prep && in.p && in.p == j->job.prep->in[i];
+    int lent, rc = make_input(j, i, tmp, &in, &lent);
     if (rc) {
         buf_free(&in);
         j->job.fail(j->job.ud, i, err_str(rc));

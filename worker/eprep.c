@@ -3,9 +3,16 @@
 
 #include <stdlib.h>
 
-#include "buf.h"
 #include "err.h"
 #include "oai.h"
+
+int eprep_input(const node_t *node, buf_t *tmp, buf_t *in)
+{
+    buf_reset(tmp);
+    buf_reset(in);
+    int rc = node_content(node, NODE_MODE_EMBED, tmp);
+    return rc ? rc : oai_embed_input(tmp->p ? tmp->p : "", tmp->len, in);
+}
 
 int eprep_make(eprep *p, node_t *const *nodes, size_t n)
 {
@@ -22,10 +29,8 @@ int eprep_make(eprep *p, node_t *const *nodes, size_t n)
     buf_t tmp, in;
     buf_init(&tmp, 0);
     for (size_t i = 0; i < n; i++) {
-        buf_reset(&tmp);
         buf_init(&in, 0);
-        if (node_content(nodes[i], NODE_MODE_EMBED, &tmp) ||
-            oai_embed_input(tmp.p ? tmp.p : "", tmp.len, &in) || !in.len) {
+        if (eprep_input(nodes[i], &tmp, &in) || !in.len) {
             buf_free(&in); /* the stage makes it again and says why */
             continue;
         }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "node.h"
 
 typedef struct eprep {
@@ -21,6 +22,10 @@ typedef struct eprep {
     size_t n;
 } eprep;
 
+/* One node's input into in (tmp: scratch); 0 or the node_content /
+ * oai_embed_input error.  The one place an embedding input is made: the
+ * stage, the cache keys and eprep_make all call it. */
+int eprep_input(const node_t *node, buf_t *tmp, buf_t *in);
 int eprep_make(eprep *p, node_t *const *nodes, size_t n);
 void eprep_free(eprep *p); /* accepts an empty one */
 
