@@ -39,11 +39,12 @@ long follow_run(redisContext *c, const char *job, const char *path, long *missin
  * past the one to write, FOLLOW_PARK_BYTES of them parked (past that a thread
  * waits for its turn), one batch in each thread's hands, and up to
  * FOLLOW_SPARE written buffers (FOLLOW_PARK_BYTES of capacity) kept for the
- * next park (fresh pages cost a fifth of the rendering).  Outputs stay in Redis and the job's `stream` flag is left
- * alone.  Runs until the job is sealed and every batch claimed is written (or
- * it was cancelled), or sh->stop is set (ERR_STATE); reconnects to url when
- * the connection is lost (*c follows).  A thread that fails stops the others.
- * Returns the nodes this thread rendered, or a negative code with err. */
+ * next park (fresh pages cost a fifth of the rendering).  Outputs stay in
+ * Redis and the job's `stream` flag is left alone.  Runs until the job is
+ * sealed and every batch claimed is written (or it was cancelled), or
+ * sh->stop is set (ERR_STATE); reconnects to url when the connection is lost
+ * (*c follows).  A thread that fails stops the others.  Returns the nodes
+ * this thread rendered, or a negative code with err. */
 #define FOLLOW_AHEAD 32
 #define FOLLOW_PARK_BYTES ((size_t)64 << 20)
 #define FOLLOW_SPARE 4

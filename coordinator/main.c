@@ -40,10 +40,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"submit", cmd_submit}, {"status", cmd_status},   {"export", cmd_export},
-                {"cancel", cmd_cancel}, {"delete", cmd_delete},   {"split", cmd_split_sibling},
-                {"tokens", cmd_split_sibling}, {"jobs", cmd_jobs},       {"workers", cmd_workers},
-                {"watch", cmd_watch},   {"dead", cmd_dead},       {"cache", cmd_cache},
+    } cmds[] = {{"submit", cmd_submit},  {"status", cmd_status},        {"export", cmd_export},
+                {"cancel", cmd_cancel},  {"delete", cmd_delete},        {"split", cmd_split_sibling},
+                {"tokens", cmd_split_sibling}, {"jobs", cmd_jobs},      {"workers", cmd_workers},
+                {"watch", cmd_watch},    {"dead", cmd_dead},            {"cache", cmd_cache},
                 {"retry", cmd_retry}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);

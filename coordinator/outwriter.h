@@ -12,8 +12,7 @@
  * acknowledgement is about one batch, on every core.  The price: rendered
  * batches held in memory (bounded: see follow_copy).  The threads own their
  * connections and err buffers until outwriter_finish joins them; the caller
- * only reads them after.  A lost
- * connection is reopened (like the wait's).  Failure (Redis, disk, corrupt
+ * only reads them after.  A lost connection is reopened (like the wait's).  Failure (Redis, disk, corrupt
  * data, abandon): FILE is left as it was. */
 #ifndef INGEST_OUTWRITER_H
 #define INGEST_OUTWRITER_H
