@@ -53,6 +53,8 @@ import http.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from test_remote_e2e import get_content_embed  # noqa: E402  LlamaIndex's embed string, as the tests check it
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
 CORES = os.cpu_count() or 1
 LI_MODES = ["seq", "par", "async", "async-par"]
@@ -235,13 +237,8 @@ def ours_once(env, sc, args, corpus, flush=True, spec=None, output=True):
 
 # ---------------------------------------------------------------- null client
 def embed_string(n):
-    """LlamaIndex's get_content(MetadataMode.EMBED) of a TextNode dict."""
-    skip = set(n.get("excluded_embed_metadata_keys") or [])
-    tmpl = n.get("metadata_template", "{key}: {value}")
-    md = n.get("metadata_seperator", "\n").join(
-        tmpl.format(key=k, value=str(v)) for k, v in n["metadata"].items() if k not in skip)
-    return n.get("text_template", "{metadata_str}\n\n{content}").format(metadata_str=md,
-                                                                       content=n["text"]) if md else n["text"]
+    """What our worker sends for a TextNode dict: get_content(EMBED), "\n" -> " "."""
+    return get_content_embed(n).replace("\n", " ")
 
 
 def null_requests(nodes_path, batch_docs=4, batch_bytes=4 << 20, per_request=100):
